@@ -1,0 +1,20 @@
+//! Patron's storage: one [`Store`] trait, implemented over SQLite (the default, one file) and
+//! PostgreSQL (a team), plus import and export of CSV/XLSX and the demo data generator.
+//!
+//! Both databases run the same SQL text wherever their dialects agree and the same Rust code
+//! around it, so the contract tests prove one behaviour, not two.
+#![forbid(unsafe_code)]
+
+pub mod bulk;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod query;
+mod sql;
+pub mod store;
+
+pub use error::{StoreError, StoreResult};
+pub use query::*;
+pub use sql::{connect, Backend, SqlStore};
+pub use store::Store;
