@@ -13,6 +13,7 @@ pub mod import;
 pub mod query;
 mod sql;
 pub mod store;
+pub mod testkit;
 
 pub use error::{StoreError, StoreResult};
 pub use query::*;

@@ -1,0 +1,139 @@
+//! Databases for tests: a fresh SQLite file, and a fresh PostgreSQL database created on the
+//! server named by `PATRON_TEST_DATABASE_URL` and dropped again by [`TestDb::cleanup`].
+//!
+//! When `CI=true`, a missing or unreachable PostgreSQL fails the test instead of skipping it:
+//! a green run must mean both backends were exercised.
+
+use crate::sql::Backend;
+use sqlx::postgres::PgConnection;
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A throwaway database.
+#[derive(Debug)]
+pub struct TestDb {
+    pub backend: Backend,
+    /// URL to pass to [`crate::connect`] or `patron --db`.
+    pub url: String,
+    admin_url: Option<String>,
+    name: String,
+    dir: Option<std::path::PathBuf>,
+}
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("patron_t_{}_{}_{}", std::process::id(), n, nanos % 1_000_000)
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+impl TestDb {
+    /// A new SQLite database file in a fresh temporary directory.
+    pub fn sqlite() -> TestDb {
+        let name = unique_name();
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).expect("create temp dir for test database");
+        let url = format!("sqlite://{}", dir.join("patron.db").display());
+        TestDb {
+            backend: Backend::Sqlite,
+            url,
+            admin_url: None,
+            name,
+            dir: Some(dir),
+        }
+    }
+
+    /// A new PostgreSQL database, or `None` when `PATRON_TEST_DATABASE_URL` is unset and not in
+    /// CI. Panics when the server cannot be reached and either the variable is set or `CI=true`.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = match std::env::var("PATRON_TEST_DATABASE_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ if ci() => panic!(
+                "CI=true but PATRON_TEST_DATABASE_URL is not set: the PostgreSQL half of the suite must run"
+            ),
+            _ => {
+                eprintln!("note: PATRON_TEST_DATABASE_URL unset, PostgreSQL tests skipped (set it to run them)");
+                return None;
+            }
+        };
+        let name = unique_name();
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at PATRON_TEST_DATABASE_URL is unreachable: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        let _ = conn.close().await;
+        let url = replace_db_name(&admin, &name);
+        Some(TestDb {
+            backend: Backend::Postgres,
+            url,
+            admin_url: Some(admin),
+            name,
+            dir: None,
+        })
+    }
+
+    /// SQLite, plus PostgreSQL when configured (always in CI).
+    pub async fn each() -> Vec<TestDb> {
+        let mut v = vec![TestDb::sqlite()];
+        if let Some(pg) = TestDb::postgres().await {
+            v.push(pg);
+        }
+        v
+    }
+
+    /// Removes the database. Call at the end of a test (a failed test leaves it for inspection).
+    pub async fn cleanup(self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(admin) = &self.admin_url {
+            if let Ok(mut conn) = PgConnection::connect(admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+/// Replaces the database name (the path) of a postgres URL, keeping query parameters.
+pub fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match path_start {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_name() {
+        assert_eq!(
+            super::replace_db_name("postgres://u@h:5432/test?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::replace_db_name("postgres://h", "x"), "postgres://h/x");
+    }
+}
