@@ -102,7 +102,11 @@ vocabulary!(CustomFieldType, "invalid_field_type", {
 /// The default churn reasons of METHOD §2.5 (a customer-loss survey): code, English label and the
 /// share the method measured, in percent. The list is editable in the database; these seed it.
 pub const DEFAULT_CHURN_REASONS: &[(&str, &str, u32)] = &[
-    ("supplier_problems", "Our own problems (service, quality, delivery)", 70),
+    (
+        "supplier_problems",
+        "Our own problems (service, quality, delivery)",
+        70,
+    ),
     ("better_product", "Found a better product elsewhere", 13),
     ("bankruptcy_relocation", "Bankruptcy or relocation", 15),
     ("other", "Other", 2),
@@ -117,9 +121,18 @@ mod tests {
 
     #[test]
     fn parses_codes_and_aliases() {
-        assert_eq!(CustomerKind::parse("kind", "Company"), Ok(CustomerKind::Organisation));
-        assert_eq!(CustomerKind::parse("kind", "个人"), Ok(CustomerKind::Person));
-        assert_eq!(LifecycleStage::parse("stage", "고객"), Ok(LifecycleStage::Customer));
+        assert_eq!(
+            CustomerKind::parse("kind", "Company"),
+            Ok(CustomerKind::Organisation)
+        );
+        assert_eq!(
+            CustomerKind::parse("kind", "个人"),
+            Ok(CustomerKind::Person)
+        );
+        assert_eq!(
+            LifecycleStage::parse("stage", "고객"),
+            Ok(LifecycleStage::Customer)
+        );
         assert_eq!(Gender::parse("gender", "女"), Ok(Gender::Female));
         let e = LifecycleStage::parse("stage", "nope").expect_err("nope");
         assert_eq!(e.field, "stage");

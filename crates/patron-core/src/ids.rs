@@ -17,4 +17,11 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CustomerId, UserId, KeyPersonId, ProductId, OrderId, InteractionId);
+id_type!(
+    CustomerId,
+    UserId,
+    KeyPersonId,
+    ProductId,
+    OrderId,
+    InteractionId
+);

@@ -4,7 +4,9 @@
 use crate::archive::*;
 use crate::ids::*;
 use crate::money::{Currency, Money};
-use crate::validation::{clean_text, required_text, FieldError, ValidationErrors, MAX_SHORT, MAX_TEXT};
+use crate::validation::{
+    clean_text, required_text, FieldError, ValidationErrors, MAX_SHORT, MAX_TEXT,
+};
 use crate::values::{email_key, parse_email, parse_phone, phone_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,30 +41,66 @@ pub struct Background {
 impl Background {
     /// Field names in storage order; the store and the validator walk the same list.
     pub const FIELDS: [&'static str; 17] = [
-        "family_background", "occupation", "personality", "annual_income", "capital", "education",
-        "network", "financial_strength", "cost_budget", "sales_situation", "cost_recovery",
-        "owner_interpersonal_skill", "owner_management_level", "buying_values", "purchase_motives",
-        "promotion_attitude", "suggestions",
+        "family_background",
+        "occupation",
+        "personality",
+        "annual_income",
+        "capital",
+        "education",
+        "network",
+        "financial_strength",
+        "cost_budget",
+        "sales_situation",
+        "cost_recovery",
+        "owner_interpersonal_skill",
+        "owner_management_level",
+        "buying_values",
+        "purchase_motives",
+        "promotion_attitude",
+        "suggestions",
     ];
 
     pub fn values(&self) -> [&Option<String>; 17] {
         [
-            &self.family_background, &self.occupation, &self.personality, &self.annual_income,
-            &self.capital, &self.education, &self.network, &self.financial_strength,
-            &self.cost_budget, &self.sales_situation, &self.cost_recovery,
-            &self.owner_interpersonal_skill, &self.owner_management_level, &self.buying_values,
-            &self.purchase_motives, &self.promotion_attitude, &self.suggestions,
+            &self.family_background,
+            &self.occupation,
+            &self.personality,
+            &self.annual_income,
+            &self.capital,
+            &self.education,
+            &self.network,
+            &self.financial_strength,
+            &self.cost_budget,
+            &self.sales_situation,
+            &self.cost_recovery,
+            &self.owner_interpersonal_skill,
+            &self.owner_management_level,
+            &self.buying_values,
+            &self.purchase_motives,
+            &self.promotion_attitude,
+            &self.suggestions,
         ]
     }
 
     fn values_mut(&mut self) -> [&mut Option<String>; 17] {
         [
-            &mut self.family_background, &mut self.occupation, &mut self.personality,
-            &mut self.annual_income, &mut self.capital, &mut self.education, &mut self.network,
-            &mut self.financial_strength, &mut self.cost_budget, &mut self.sales_situation,
-            &mut self.cost_recovery, &mut self.owner_interpersonal_skill,
-            &mut self.owner_management_level, &mut self.buying_values, &mut self.purchase_motives,
-            &mut self.promotion_attitude, &mut self.suggestions,
+            &mut self.family_background,
+            &mut self.occupation,
+            &mut self.personality,
+            &mut self.annual_income,
+            &mut self.capital,
+            &mut self.education,
+            &mut self.network,
+            &mut self.financial_strength,
+            &mut self.cost_budget,
+            &mut self.sales_situation,
+            &mut self.cost_recovery,
+            &mut self.owner_interpersonal_skill,
+            &mut self.owner_management_level,
+            &mut self.buying_values,
+            &mut self.purchase_motives,
+            &mut self.promotion_attitude,
+            &mut self.suggestions,
         ]
     }
 
@@ -284,7 +322,11 @@ impl CustomerInput {
         }
         if let Some(b) = self.birth_date {
             if b > today {
-                errs.push(FieldError::new("birth_date", "in_future", "is in the future"));
+                errs.push(FieldError::new(
+                    "birth_date",
+                    "in_future",
+                    "is in the future",
+                ));
             }
         }
         match clean_tags("tags", &self.tags) {
@@ -293,7 +335,11 @@ impl CustomerInput {
         }
         for (k, v) in &self.custom {
             if k.is_empty() || k.len() > 60 || v.chars().count() > MAX_TEXT {
-                errs.push(FieldError::new(&format!("custom.{k}"), "invalid", "key or value too long"));
+                errs.push(FieldError::new(
+                    &format!("custom.{k}"),
+                    "invalid",
+                    "key or value too long",
+                ));
             }
         }
         if let Some(b) = self.background.as_mut() {
@@ -316,7 +362,11 @@ impl CustomerInput {
             )),
             _ => {}
         }
-        let phone_key = self.phone.as_deref().map(phone_key).filter(|k| !k.is_empty());
+        let phone_key = self
+            .phone
+            .as_deref()
+            .map(phone_key)
+            .filter(|k| !k.is_empty());
         let email_key = self.email.as_deref().map(email_key);
         let search_text = search_text(&[
             Some(&self.name),
@@ -479,11 +529,19 @@ impl ProductInput {
         if let Some(v) = errs.take(clean_text("ref", self.external_ref.as_deref(), MAX_SHORT)) {
             self.external_ref = v;
         }
-        if let Some(v) = errs.take(clean_text("product_line", self.product_line.as_deref(), MAX_SHORT)) {
+        if let Some(v) = errs.take(clean_text(
+            "product_line",
+            self.product_line.as_deref(),
+            MAX_SHORT,
+        )) {
             self.product_line = v;
         }
         if self.unit_price_minor.is_some_and(|p| p < 0) {
-            errs.push(FieldError::new("unit_price_minor", "negative", "must not be negative"));
+            errs.push(FieldError::new(
+                "unit_price_minor",
+                "negative",
+                "must not be negative",
+            ));
         }
         errs.into_result(self)
     }
@@ -589,10 +647,18 @@ pub struct ValidOrder {
 /// and amount derived from the other.
 pub fn complete_line(prefix: &str, l: &OrderLineInput) -> Result<OrderLine, FieldError> {
     if l.quantity <= 0 {
-        return Err(FieldError::new(&format!("{prefix}quantity"), "not_positive", "must be greater than zero"));
+        return Err(FieldError::new(
+            &format!("{prefix}quantity"),
+            "not_positive",
+            "must be greater than zero",
+        ));
     }
     if l.quantity > 1_000_000_000 {
-        return Err(FieldError::new(&format!("{prefix}quantity"), "too_large", "is implausibly large"));
+        return Err(FieldError::new(
+            &format!("{prefix}quantity"),
+            "too_large",
+            "is implausibly large",
+        ));
     }
     let (unit, amount) = match (l.unit_price_minor, l.amount_minor) {
         (Some(u), Some(a)) => (u, a),
@@ -612,12 +678,24 @@ pub fn complete_line(prefix: &str, l: &OrderLineInput) -> Result<OrderLine, Fiel
         }
     };
     if unit < 0 {
-        return Err(FieldError::new(&format!("{prefix}unit_price_minor"), "negative", "must not be negative"));
+        return Err(FieldError::new(
+            &format!("{prefix}unit_price_minor"),
+            "negative",
+            "must not be negative",
+        ));
     }
     if amount < 0 {
-        return Err(FieldError::new(&format!("{prefix}amount_minor"), "negative", "must not be negative"));
+        return Err(FieldError::new(
+            &format!("{prefix}amount_minor"),
+            "negative",
+            "must not be negative",
+        ));
     }
-    let product_line = clean_text(&format!("{prefix}product_line"), l.product_line.as_deref(), MAX_SHORT)?;
+    let product_line = clean_text(
+        &format!("{prefix}product_line"),
+        l.product_line.as_deref(),
+        MAX_SHORT,
+    )?;
     Ok(OrderLine {
         product_id: l.product_id,
         product_line,
@@ -631,7 +709,11 @@ impl OrderInput {
     pub fn validate(self, default_currency: &Currency) -> Result<ValidOrder, ValidationErrors> {
         let mut errs = ValidationErrors::default();
         if self.lines.is_empty() {
-            errs.push(FieldError::new("lines", "required", "an order needs at least one line"));
+            errs.push(FieldError::new(
+                "lines",
+                "required",
+                "an order needs at least one line",
+            ));
         }
         if self.lines.len() > 10_000 {
             errs.push(FieldError::new("lines", "too_many", "at most 10000 lines"));
@@ -642,9 +724,15 @@ impl OrderInput {
                 lines.push(l);
             }
         }
-        let order_ref = errs.take(clean_text("ref", self.order_ref.as_deref(), MAX_SHORT)).flatten();
-        let notes = errs.take(clean_text("notes", self.notes.as_deref(), MAX_TEXT)).flatten();
-        let total = lines.iter().try_fold(0i64, |acc, l| acc.checked_add(l.amount_minor));
+        let order_ref = errs
+            .take(clean_text("ref", self.order_ref.as_deref(), MAX_SHORT))
+            .flatten();
+        let notes = errs
+            .take(clean_text("notes", self.notes.as_deref(), MAX_TEXT))
+            .flatten();
+        let total = lines
+            .iter()
+            .try_fold(0i64, |acc, l| acc.checked_add(l.amount_minor));
         if total.is_none() {
             errs.push(FieldError::new("lines", "too_large", "the total overflows"));
         }
@@ -717,8 +805,16 @@ impl InteractionInput {
             self.notes = v;
         }
         let at = self.occurred_at.unwrap_or(now);
-        if at.date_naive().years_since(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default()).is_none() {
-            errs.push(FieldError::new("occurred_at", "out_of_range", "is before 1900"));
+        if at
+            .date_naive()
+            .years_since(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default())
+            .is_none()
+        {
+            errs.push(FieldError::new(
+                "occurred_at",
+                "out_of_range",
+                "is before 1900",
+            ));
         }
         self.occurred_at = Some(at);
         errs.into_result(self)
@@ -854,20 +950,37 @@ impl CustomFieldDef {
         let field = format!("custom.{}", self.key);
         let t = raw.trim();
         match self.field_type {
-            CustomFieldType::Text => clean_text(&field, Some(t), MAX_TEXT).map(|v| v.unwrap_or_default()),
+            CustomFieldType::Text => {
+                clean_text(&field, Some(t), MAX_TEXT).map(|v| v.unwrap_or_default())
+            }
             CustomFieldType::Number => t
                 .replace(',', "")
                 .parse::<f64>()
                 .ok()
                 .filter(|f| f.is_finite())
                 .map(|f| f.to_string())
-                .ok_or_else(|| FieldError::new(&field, "invalid_number", format!("'{}' is not a number", t.chars().take(40).collect::<String>()))),
-            CustomFieldType::Date => crate::values::parse_date(&field, t, None).map(|d| d.to_string()),
+                .ok_or_else(|| {
+                    FieldError::new(
+                        &field,
+                        "invalid_number",
+                        format!(
+                            "'{}' is not a number",
+                            t.chars().take(40).collect::<String>()
+                        ),
+                    )
+                }),
+            CustomFieldType::Date => {
+                crate::values::parse_date(&field, t, None).map(|d| d.to_string())
+            }
             CustomFieldType::Choice => {
                 if self.choices.iter().any(|c| c == t) {
                     Ok(t.to_owned())
                 } else {
-                    Err(FieldError::new(&field, "invalid_choice", format!("must be one of: {}", self.choices.join(", "))))
+                    Err(FieldError::new(
+                        &field,
+                        "invalid_choice",
+                        format!("must be one of: {}", self.choices.join(", ")),
+                    ))
                 }
             }
         }
@@ -927,8 +1040,16 @@ mod tests {
             customer_id: CustomerId(1),
             order_date: today(),
             lines: vec![
-                OrderLineInput { quantity: 2, unit_price_minor: Some(150), ..Default::default() },
-                OrderLineInput { quantity: 3, amount_minor: Some(999), ..Default::default() },
+                OrderLineInput {
+                    quantity: 2,
+                    unit_price_minor: Some(150),
+                    ..Default::default()
+                },
+                OrderLineInput {
+                    quantity: 3,
+                    amount_minor: Some(999),
+                    ..Default::default()
+                },
             ],
             ..Default::default()
         }
@@ -939,7 +1060,11 @@ mod tests {
         let bad = OrderInput {
             customer_id: CustomerId(1),
             order_date: today(),
-            lines: vec![OrderLineInput { quantity: -1, amount_minor: Some(5), ..Default::default() }],
+            lines: vec![OrderLineInput {
+                quantity: -1,
+                amount_minor: Some(5),
+                ..Default::default()
+            }],
             ..Default::default()
         }
         .validate(&usd)
@@ -974,9 +1099,14 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
-        let codes: Vec<_> = archive_warnings(&c, 2).into_iter().map(|w| w.code).collect();
+        let codes: Vec<_> = archive_warnings(&c, 2)
+            .into_iter()
+            .map(|w| w.code)
+            .collect();
         assert_eq!(codes, vec!["few_key_persons", "missing_phone"]);
-        assert!(archive_warnings(&c, 3).iter().all(|w| w.code != "few_key_persons"));
+        assert!(archive_warnings(&c, 3)
+            .iter()
+            .all(|w| w.code != "few_key_persons"));
     }
 
     #[test]
@@ -988,10 +1118,19 @@ mod tests {
             choices: vec!["S".into(), "M".into()],
         };
         assert_eq!(d.check_value("M").as_deref(), Ok("M"));
-        assert_eq!(d.check_value("XL").expect_err("choice").field, "custom.size");
-        let n = CustomFieldDef { field_type: CustomFieldType::Number, ..d.clone() };
+        assert_eq!(
+            d.check_value("XL").expect_err("choice").field,
+            "custom.size"
+        );
+        let n = CustomFieldDef {
+            field_type: CustomFieldType::Number,
+            ..d.clone()
+        };
         assert_eq!(n.check_value("1,200.5").as_deref(), Ok("1200.5"));
-        let dt = CustomFieldDef { field_type: CustomFieldType::Date, ..d };
+        let dt = CustomFieldDef {
+            field_type: CustomFieldType::Date,
+            ..d
+        };
         assert_eq!(dt.check_value("2024年3月5日").as_deref(), Ok("2024-03-05"));
     }
 }

@@ -19,7 +19,10 @@ impl Currency {
             Err(FieldError::new(
                 field,
                 "invalid_currency",
-                format!("'{}' is not a three-letter ISO 4217 currency code", short(t)),
+                format!(
+                    "'{}' is not a three-letter ISO 4217 currency code",
+                    short(t)
+                ),
             ))
         }
     }
@@ -74,7 +77,12 @@ pub fn parse_amount(field: &str, s: &str, currency: &Currency) -> Result<i64, Fi
     let mut t: String = s
         .trim()
         .chars()
-        .filter(|c| !matches!(c, '$' | '¥' | '￥' | '€' | '£' | '₩' | '元' | '원' | ' ' | '\u{a0}'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '$' | '¥' | '￥' | '€' | '£' | '₩' | '元' | '원' | ' ' | '\u{a0}'
+            )
+        })
         .collect();
     if t.len() > 3 && t.as_bytes()[..3].iter().all(u8::is_ascii_alphabetic) {
         t = t[3..].to_string(); // "USD 12.00": three ASCII bytes, so index 3 is a boundary
@@ -129,7 +137,9 @@ pub fn parse_amount(field: &str, s: &str, currency: &Currency) -> Result<i64, Fi
     if int_digits.is_empty() && frac_part.is_empty() {
         return Err(bad("no digits"));
     }
-    if !int_digits.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+    if !int_digits.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
         return Err(bad("unexpected characters"));
     }
     let digits = currency.minor_digits() as usize;
@@ -144,11 +154,25 @@ pub fn parse_amount(field: &str, s: &str, currency: &Currency) -> Result<i64, Fi
     while frac.len() < digits {
         frac.push('0');
     }
-    let combined = format!("{}{}", if int_digits.is_empty() { "0" } else { &int_digits }, frac);
+    let combined = format!(
+        "{}{}",
+        if int_digits.is_empty() {
+            "0"
+        } else {
+            &int_digits
+        },
+        frac
+    );
     let v: i64 = combined
         .trim_start_matches('0')
         .parse::<i64>()
-        .or_else(|e| if combined.chars().all(|c| c == '0') { Ok(0) } else { Err(e) })
+        .or_else(|e| {
+            if combined.chars().all(|c| c == '0') {
+                Ok(0)
+            } else {
+                Err(e)
+            }
+        })
         .map_err(|_| bad("too large"))?;
     if v > 1_000_000_000_000_000 {
         return Err(bad("too large"));
@@ -166,7 +190,12 @@ pub fn format_minor(amount_minor: i64, currency: &Currency) -> String {
     let p = 10i64.pow(d);
     let sign = if amount_minor < 0 { "-" } else { "" };
     let a = amount_minor.unsigned_abs();
-    format!("{sign}{}.{:0width$}", a / p as u64, a % p as u64, width = d as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        a / p as u64,
+        a % p as u64,
+        width = d as usize
+    )
 }
 
 #[cfg(test)]

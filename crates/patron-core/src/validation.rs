@@ -105,7 +105,9 @@ pub fn clean_text(field: &str, v: Option<&str>, max: usize) -> Result<Option<Str
             format!("is longer than {max} characters"),
         ));
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err(FieldError::new(
             field,
             "invalid_characters",

@@ -15,7 +15,8 @@ pub fn parse_email(field: &str, s: &str) -> Result<String, FieldError> {
     let t = s.trim();
     let ok = t.len() <= 254
         && email_address::EmailAddress::from_str(t).is_ok()
-        && t.rsplit_once('@').is_some_and(|(_, d)| d.contains('.') && !d.starts_with('[') && !d.ends_with('.'));
+        && t.rsplit_once('@')
+            .is_some_and(|(_, d)| d.contains('.') && !d.starts_with('[') && !d.ends_with('.'));
     if ok {
         Ok(t.to_owned())
     } else {
@@ -69,7 +70,13 @@ pub fn phone_key(phone: &str) -> String {
 /// Formats tried, in order, when no explicit date format is given. Only unambiguous ones:
 /// day/month order is never guessed.
 const AUTO_DATE_FORMATS: &[&str] = &[
-    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y년 %m월 %d일", "%Y년%m월%d일",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%Y年%m月%d日",
+    "%Y년 %m월 %d일",
+    "%Y년%m월%d일",
 ];
 
 /// Parses a date with `format` (chrono syntax, e.g. `%Y%m%d`) or, when `None`, with one of the
@@ -77,12 +84,16 @@ const AUTO_DATE_FORMATS: &[&str] = &[
 /// Years outside 1900–2200 are rejected as typos.
 pub fn parse_date(field: &str, s: &str, format: Option<&str>) -> Result<NaiveDate, FieldError> {
     let t = s.trim();
-    let bad = |why: String| FieldError::new(field, "invalid_date", format!("'{}' is not a date: {why}", short(t)));
+    let bad = |why: String| {
+        FieldError::new(
+            field,
+            "invalid_date",
+            format!("'{}' is not a date: {why}", short(t)),
+        )
+    };
     let parsed = match format {
         Some(f) => NaiveDate::parse_from_str(t, f)
-            .or_else(|_| {
-                chrono::NaiveDateTime::parse_from_str(t, f).map(|dt| dt.date())
-            })
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, f).map(|dt| dt.date()))
             .map_err(|e| bad(format!("expected format {f} ({e})")))?,
         None => {
             let head = t.split(['T', ' ']).next().unwrap_or(t);
@@ -123,7 +134,10 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(parse_phone("phone", "+86 138-0013-8000").as_deref(), Ok("+86 138-0013-8000"));
+        assert_eq!(
+            parse_phone("phone", "+86 138-0013-8000").as_deref(),
+            Ok("+86 138-0013-8000")
+        );
         assert_eq!(phone_key("+86 138-0013-8000"), "8613800138000");
         assert!(parse_phone("phone", "010-1234-5678").is_ok());
         for bad in ["12", "call me", "1+2345678", "123456789012345678901"] {

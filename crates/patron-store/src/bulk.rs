@@ -2,7 +2,7 @@
 //! chunk, multi-row statements on SQLite, COPY on PostgreSQL. Records refer to customers by their
 //! index in the chunk, because ids are only known once the chunk is written.
 
-use patron_core::{InteractionInput, KeyPersonInput, ValidCustomer, ValidOrder, CustomerId};
+use patron_core::{CustomerId, InteractionInput, KeyPersonInput, ValidCustomer, ValidOrder};
 
 #[derive(Debug, Default)]
 pub struct BulkChunk {

@@ -45,7 +45,10 @@ impl StoreError {
         Self::Invalid(patron_core::FieldError::new(field, code, message).into())
     }
 
-    pub fn other(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub fn other(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         Self::Other {
             context: context.into(),
             source: Box::new(source),
@@ -53,18 +56,8 @@ impl StoreError {
     }
 }
 
-/// Adds context to sqlx errors and maps the ones with a meaning (no row, unique or foreign-key
-/// violation) to the matching variant.
-pub(crate) trait SqlContext<T> {
-    fn ctx(self, context: &str) -> StoreResult<T>;
-}
-
-impl<T> SqlContext<T> for Result<T, sqlx::Error> {
-    fn ctx(self, context: &str) -> StoreResult<T> {
-        self.map_err(|e| map_sqlx(e, context))
-    }
-}
-
+/// Maps sqlx errors with a meaning (unique or foreign-key violation) to the matching variant and
+/// wraps the rest with context.
 pub(crate) fn map_sqlx(e: sqlx::Error, context: &str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         let msg = db.message().to_owned();
@@ -81,7 +74,9 @@ pub(crate) fn map_sqlx(e: sqlx::Error, context: &str) -> StoreError {
         if db.is_foreign_key_violation() {
             return StoreError::Conflict {
                 field: None,
-                message: "a referenced record does not exist, or other records still refer to this one".into(),
+                message:
+                    "a referenced record does not exist, or other records still refer to this one"
+                        .into(),
             };
         }
         if db.is_check_violation() {

@@ -34,9 +34,17 @@ pub trait Store: Send + Sync + 'static {
     async fn count_customers(&self) -> StoreResult<i64>;
 
     // Key persons.
-    async fn create_key_person(&self, customer: CustomerId, input: KeyPersonInput) -> StoreResult<KeyPerson>;
+    async fn create_key_person(
+        &self,
+        customer: CustomerId,
+        input: KeyPersonInput,
+    ) -> StoreResult<KeyPerson>;
     async fn get_key_person(&self, id: KeyPersonId) -> StoreResult<KeyPerson>;
-    async fn update_key_person(&self, id: KeyPersonId, input: KeyPersonInput) -> StoreResult<KeyPerson>;
+    async fn update_key_person(
+        &self,
+        id: KeyPersonId,
+        input: KeyPersonInput,
+    ) -> StoreResult<KeyPerson>;
     async fn delete_key_person(&self, id: KeyPersonId) -> StoreResult<()>;
     async fn list_key_persons(&self, q: &KeyPersonQuery) -> StoreResult<Page<KeyPerson>>;
 
@@ -57,7 +65,11 @@ pub trait Store: Send + Sync + 'static {
     // Interactions.
     async fn create_interaction(&self, input: InteractionInput) -> StoreResult<Interaction>;
     async fn get_interaction(&self, id: InteractionId) -> StoreResult<Interaction>;
-    async fn update_interaction(&self, id: InteractionId, input: InteractionInput) -> StoreResult<Interaction>;
+    async fn update_interaction(
+        &self,
+        id: InteractionId,
+        input: InteractionInput,
+    ) -> StoreResult<Interaction>;
     async fn delete_interaction(&self, id: InteractionId) -> StoreResult<()>;
     async fn list_interactions(&self, q: &InteractionQuery) -> StoreResult<Page<Interaction>>;
 
@@ -71,11 +83,19 @@ pub trait Store: Send + Sync + 'static {
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With
     /// `dry_run` (or `strict` and any row refused) the transaction is rolled back after counting.
-    async fn apply_import(&self, batch: ImportBatch, opts: ApplyOptions) -> StoreResult<ImportOutcome>;
+    async fn apply_import(
+        &self,
+        batch: ImportBatch,
+        opts: ApplyOptions,
+    ) -> StoreResult<ImportOutcome>;
     /// Inserts generated data in one transaction per chunk (the demo generator's path).
     async fn bulk_insert(&self, chunk: BulkChunk) -> StoreResult<BulkIds>;
 
     // Archive maintenance.
     async fn find_duplicates(&self, limit: usize) -> StoreResult<Vec<DuplicatePair>>;
-    async fn merge_customers(&self, keep: CustomerId, other: CustomerId) -> StoreResult<MergeReport>;
+    async fn merge_customers(
+        &self,
+        keep: CustomerId,
+        other: CustomerId,
+    ) -> StoreResult<MergeReport>;
 }

@@ -28,7 +28,12 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("patron_t_{}_{}_{}", std::process::id(), n, nanos % 1_000_000)
+    format!(
+        "patron_t_{}_{}_{}",
+        std::process::id(),
+        n,
+        nanos % 1_000_000
+    )
 }
 
 fn ci() -> bool {
@@ -65,9 +70,9 @@ impl TestDb {
             }
         };
         let name = unique_name();
-        let mut conn = PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at PATRON_TEST_DATABASE_URL is unreachable: {e}"));
+        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at PATRON_TEST_DATABASE_URL is unreachable: {e}")
+        });
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -99,9 +104,12 @@ impl TestDb {
         }
         if let Some(admin) = &self.admin_url {
             if let Ok(mut conn) = PgConnection::connect(admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn)
+                .await;
                 let _ = conn.close().await;
             }
         }
@@ -134,6 +142,9 @@ mod tests {
             super::replace_db_name("postgres://u@h:5432/test?sslmode=disable", "x"),
             "postgres://u@h:5432/x?sslmode=disable"
         );
-        assert_eq!(super::replace_db_name("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::replace_db_name("postgres://h", "x"),
+            "postgres://h/x"
+        );
     }
 }

@@ -1,16 +1,28 @@
-//! The SQL implementation of [`Store`], shared by SQLite and PostgreSQL.
+//! The SQL implementation of [`Store`] for SQLite and PostgreSQL.
 
 use crate::error::*;
-use crate::import::*;
-use crate::bulk::*;
-use crate::query::*;
 use crate::store::Store;
-use async_trait::async_trait;
-use patron_core::*;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
+pub(crate) mod bulk;
+pub(crate) mod conn;
+pub(crate) mod cursor;
+mod customers;
+mod dedupe;
+mod import_apply;
+mod records;
+mod rows;
 mod store_impl;
 
+use conn::{PoolConn, Tx};
+
+/// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
@@ -19,11 +31,120 @@ pub enum Backend {
 }
 
 #[derive(Debug, Clone)]
-pub struct SqlStore {
-    backend: Backend,
+enum Pool {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
 }
 
+/// The store over either database.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: Pool,
+}
+
+/// Opens (creating if needed) the database at `url` — `sqlite://FILE` (or a bare path) or
+/// `postgres://…` — and brings its schema up to date.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
-    let _ = url;
-    Ok(Arc::new(SqlStore { backend: Backend::Sqlite }))
+    Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+impl SqlStore {
+    pub async fn open(url: &str) -> StoreResult<SqlStore> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::other("parsing the PostgreSQL URL", e))?
+                .application_name("patron");
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::other("connecting to PostgreSQL", e))?;
+            sqlx::migrate!("./migrations/postgres")
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::other("migrating the PostgreSQL schema", e))?;
+            SqlStore {
+                pool: Pool::Pg(pool),
+            }
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a commit the API acknowledged survives a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::other(format!("opening SQLite database {path}"), e))?;
+            sqlx::migrate!("./migrations/sqlite")
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::other("migrating the SQLite schema", e))?;
+            SqlStore {
+                pool: Pool::Sqlite(pool),
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// A connection for reads.
+    pub(crate) async fn acquire(&self) -> StoreResult<PoolConn> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.acquire().await.map(PoolConn::Sqlite),
+            Pool::Pg(p) => p.acquire().await.map(PoolConn::Pg),
+        }
+        .map_err(|e| map_sqlx(e, "acquiring a connection"))
+    }
+
+    /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front,
+    /// so a transaction that reads before writing waits for other writers instead of failing with
+    /// a busy-snapshot error halfway.
+    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+            Pool::Pg(p) => p.begin().await.map(Tx::Pg),
+        }
+        .map_err(|e| map_sqlx(e, "beginning a transaction"))
+    }
+}
+
+/// The current instant at the precision both databases keep (microseconds), so what a write
+/// returns equals what a later read returns.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Clamps a requested page size.
+pub(crate) fn page_limit(limit: Option<u32>) -> i64 {
+    i64::from(
+        limit
+            .unwrap_or(crate::query::DEFAULT_LIMIT)
+            .clamp(1, crate::query::MAX_LIMIT),
+    )
+}
+
+/// `$n` placeholders for an IN list starting at `$start`.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }

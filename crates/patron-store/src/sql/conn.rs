@@ -1,0 +1,225 @@
+//! One connection type over both backends.
+//!
+//! Each store operation is written once against [`Conn`] — the same SQL text (`$1`
+//! placeholders, `RETURNING`, `ON CONFLICT` work in both dialects), the same Rust around it — and
+//! composes inside a transaction. Where the dialects differ (search, bulk loading) the code
+//! matches on the variant explicitly. This keeps the two backends from drifting apart, which a
+//! pair of hand-maintained implementations would invite.
+
+use crate::error::{map_sqlx, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgArguments, PgConnection, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
+use sqlx::{Arguments, FromRow, Postgres, Sqlite, Transaction};
+
+/// A bound parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    I64(Option<i64>),
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Ts(Option<DateTime<Utc>>),
+    Bool(Option<bool>),
+}
+
+macro_rules! arg_from {
+    ($t:ty, $v:ident, $e:expr) => {
+        impl From<$t> for Arg {
+            fn from($v: $t) -> Self {
+                $e
+            }
+        }
+    };
+}
+arg_from!(i64, v, Arg::I64(Some(v)));
+arg_from!(Option<i64>, v, Arg::I64(v));
+arg_from!(bool, v, Arg::Bool(Some(v)));
+arg_from!(String, v, Arg::Text(Some(v)));
+arg_from!(Option<String>, v, Arg::Text(v));
+arg_from!(&str, v, Arg::Text(Some(v.to_owned())));
+arg_from!(&String, v, Arg::Text(Some(v.clone())));
+arg_from!(Option<&str>, v, Arg::Text(v.map(str::to_owned)));
+arg_from!(&Option<String>, v, Arg::Text(v.clone()));
+arg_from!(NaiveDate, v, Arg::Date(Some(v)));
+arg_from!(Option<NaiveDate>, v, Arg::Date(v));
+arg_from!(DateTime<Utc>, v, Arg::Ts(Some(v)));
+arg_from!(Option<DateTime<Utc>>, v, Arg::Ts(v));
+
+/// Builds an argument list: `args![a, b, c]`.
+macro_rules! args {
+    ($($e:expr),* $(,)?) => { vec![$($crate::sql::conn::Arg::from($e)),*] };
+}
+pub(crate) use args;
+
+fn sqlite_args(args: Vec<Arg>) -> StoreResult<SqliteArguments<'static>> {
+    let mut a = SqliteArguments::default();
+    for v in args {
+        let r = match v {
+            Arg::I64(v) => a.add(v),
+            Arg::Text(v) => a.add(v),
+            Arg::Date(v) => a.add(v),
+            Arg::Ts(v) => a.add(v),
+            Arg::Bool(v) => a.add(v),
+        };
+        r.map_err(|e| crate::StoreError::Other {
+            context: "binding a parameter".into(),
+            source: e,
+        })?;
+    }
+    Ok(a)
+}
+
+fn pg_args(args: Vec<Arg>) -> StoreResult<PgArguments> {
+    let mut a = PgArguments::default();
+    for v in args {
+        let r = match v {
+            Arg::I64(v) => a.add(v),
+            Arg::Text(v) => a.add(v),
+            Arg::Date(v) => a.add(v),
+            Arg::Ts(v) => a.add(v),
+            Arg::Bool(v) => a.add(v),
+        };
+        r.map_err(|e| crate::StoreError::Other {
+            context: "binding a parameter".into(),
+            source: e,
+        })?;
+    }
+    Ok(a)
+}
+
+/// A row type readable from both backends (`#[derive(sqlx::FromRow)]` gives both).
+pub(crate) trait Row:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// A borrowed connection of either backend.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    pub(crate) fn is_sqlite(&self) -> bool {
+        matches!(self, Conn::Sqlite(_))
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
+        let r = match self {
+            Conn::Sqlite(c) => sqlx::query_with(sql, sqlite_args(args)?)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()),
+            Conn::Pg(c) => sqlx::query_with(sql, pg_args(args)?)
+                .execute(&mut **c)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        r.map_err(|e| map_sqlx(e, sql_head(sql)))
+    }
+
+    pub(crate) async fn fetch_all<T: Row>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<T>> {
+        let r = match self {
+            Conn::Sqlite(c) => {
+                sqlx::query_as_with::<Sqlite, T, _>(sql, sqlite_args(args)?)
+                    .fetch_all(&mut **c)
+                    .await
+            }
+            Conn::Pg(c) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, pg_args(args)?)
+                    .fetch_all(&mut **c)
+                    .await
+            }
+        };
+        r.map_err(|e| map_sqlx(e, sql_head(sql)))
+    }
+
+    pub(crate) async fn fetch_optional<T: Row>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Option<T>> {
+        let r = match self {
+            Conn::Sqlite(c) => {
+                sqlx::query_as_with::<Sqlite, T, _>(sql, sqlite_args(args)?)
+                    .fetch_optional(&mut **c)
+                    .await
+            }
+            Conn::Pg(c) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, pg_args(args)?)
+                    .fetch_optional(&mut **c)
+                    .await
+            }
+        };
+        r.map_err(|e| map_sqlx(e, sql_head(sql)))
+    }
+
+    /// The single value of a one-row, one-column query (`COUNT(*)`, `RETURNING id`).
+    pub(crate) async fn scalar_i64(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<i64> {
+        let row: Option<(i64,)> = self.fetch_optional(sql, args).await?;
+        row.map(|r| r.0).ok_or_else(|| crate::StoreError::Other {
+            context: format!("{} returned no row", sql_head(sql)),
+            source: "empty result".into(),
+        })
+    }
+}
+
+/// The start of a statement, for error context without dumping whole queries into logs.
+fn sql_head(sql: &str) -> &str {
+    let t = sql.trim_start();
+    let end = t.char_indices().nth(60).map(|(i, _)| i).unwrap_or(t.len());
+    &t[..end]
+}
+
+/// A transaction of either backend. Dropped without [`Tx::commit`], it rolls back.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
+            Tx::Pg(t) => Conn::Pg(&mut **t),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Pg(t) => t.commit().await,
+        }
+        .map_err(|e| map_sqlx(e, "commit"))
+    }
+
+    pub(crate) async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Pg(t) => t.rollback().await,
+        }
+        .map_err(|e| map_sqlx(e, "rollback"))
+    }
+}
+
+/// A pooled connection of either backend (for reads that need several statements).
+pub(crate) enum PoolConn {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Pg(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl PoolConn {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PoolConn::Sqlite(c) => Conn::Sqlite(&mut **c),
+            PoolConn::Pg(c) => Conn::Pg(&mut **c),
+        }
+    }
+}

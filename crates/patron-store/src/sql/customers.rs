@@ -1,0 +1,584 @@
+//! Customer rows and everything hanging off them (tags, custom values, background), written once
+//! for both backends.
+
+use super::conn::{args, Arg, Conn};
+use super::cursor::Cursor;
+use super::rows::*;
+use super::{now, page_limit, placeholders};
+use crate::error::{StoreError, StoreResult};
+use crate::query::{CustomerQuery, CustomerSort};
+use chrono::{DateTime, Months, Utc};
+use patron_core::*;
+use std::collections::HashMap;
+
+/// Checks what validation in the core cannot: the owner exists, the churn reason is on the
+/// list, custom fields are defined and their values fit their type (values are canonicalised).
+pub(crate) async fn check_refs(c: &mut Conn<'_>, v: &mut ValidCustomer) -> StoreResult<()> {
+    let mut errs = ValidationErrors::default();
+    if let Some(owner) = v.input.owner_id {
+        let n = c
+            .scalar_i64("SELECT COUNT(*) FROM users WHERE id = $1", args![owner.0])
+            .await?;
+        if n == 0 {
+            errs.push(FieldError::new(
+                "owner_id",
+                "unknown_user",
+                format!("there is no user {owner}"),
+            ));
+        }
+    }
+    if let Some(reason) = &v.input.churn_reason {
+        let n = c
+            .scalar_i64(
+                "SELECT COUNT(*) FROM churn_reasons WHERE code = $1",
+                args![reason],
+            )
+            .await?;
+        if n == 0 {
+            let codes: Vec<(String,)> = c
+                .fetch_all("SELECT code FROM churn_reasons ORDER BY position", vec![])
+                .await?;
+            let codes: Vec<String> = codes.into_iter().map(|r| r.0).collect();
+            errs.push(FieldError::new(
+                "churn_reason",
+                "unknown_churn_reason",
+                format!("'{reason}' is not one of: {}", codes.join(", ")),
+            ));
+        }
+    }
+    if !v.input.custom.is_empty() {
+        let defs = custom_field_defs(c).await?;
+        let mut canon = std::collections::BTreeMap::new();
+        for (k, raw) in &v.input.custom {
+            match defs.iter().find(|d| &d.key == k) {
+                None => errs.push(FieldError::new(
+                    &format!("custom.{k}"),
+                    "unknown_field",
+                    "no custom field has this key",
+                )),
+                Some(d) => {
+                    if let Some(val) = errs.take(d.check_value(raw)) {
+                        canon.insert(k.clone(), val);
+                    }
+                }
+            }
+        }
+        v.input.custom = canon;
+    }
+    errs.into_result(()).map_err(StoreError::from)
+}
+
+pub(crate) async fn custom_field_defs(c: &mut Conn<'_>) -> StoreResult<Vec<CustomFieldDef>> {
+    let rows: Vec<(String, String, String, String)> = c
+        .fetch_all(
+            "SELECT key, label, field_type, choices FROM custom_fields ORDER BY position, key",
+            vec![],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|(key, label, t, choices)| {
+            Ok(CustomFieldDef {
+                key,
+                label,
+                field_type: CustomFieldType::parse("field_type", &t).map_err(|e| {
+                    StoreError::other("decoding custom field type", ValidationErrors::from(e))
+                })?,
+                choices: serde_json::from_str(&choices).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn row_args(v: &ValidCustomer) -> Vec<Arg> {
+    let i = &v.input;
+    args![
+        i.external_ref.clone(),
+        i.kind.as_str(),
+        i.name.clone(),
+        i.gender.map(|g| g.as_str()),
+        i.birth_date,
+        i.company.clone(),
+        i.address.clone(),
+        i.phone.clone(),
+        v.phone_key.clone(),
+        i.fax.clone(),
+        i.email.clone(),
+        v.email_key.clone(),
+        i.level.clone(),
+        i.source.clone(),
+        v.stage.as_str(),
+        i.churn_reason.clone(),
+        i.owner_id.map(|o| o.0),
+        i.notes.clone(),
+        v.search_text.clone(),
+    ]
+}
+
+/// Inserts a validated (and [`check_refs`]-checked) customer with its children.
+pub(crate) async fn insert(
+    c: &mut Conn<'_>,
+    v: &ValidCustomer,
+    at: DateTime<Utc>,
+) -> StoreResult<CustomerId> {
+    let mut a = row_args(v);
+    a.push(at.into());
+    a.push(at.into());
+    let id = c
+        .scalar_i64(
+            "INSERT INTO customers (external_ref, kind, name, gender, birth_date, company, address, phone, \
+             phone_key, fax, email, email_key, level, source, stage, churn_reason, owner_id, notes, search_text, \
+             created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) \
+             RETURNING id",
+            a,
+        )
+        .await?;
+    write_children(c, CustomerId(id), v, true).await?;
+    Ok(CustomerId(id))
+}
+
+/// Replaces a customer's fields and children.
+pub(crate) async fn update(c: &mut Conn<'_>, id: CustomerId, v: &ValidCustomer) -> StoreResult<()> {
+    let mut a = row_args(v);
+    a.push(now().into());
+    a.push(id.0.into());
+    let n = c
+        .execute(
+            "UPDATE customers SET external_ref=$1, kind=$2, name=$3, gender=$4, birth_date=$5, company=$6, \
+             address=$7, phone=$8, phone_key=$9, fax=$10, email=$11, email_key=$12, level=$13, source=$14, \
+             stage=$15, churn_reason=$16, owner_id=$17, notes=$18, search_text=$19, updated_at=$20 WHERE id=$21",
+            a,
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::not_found("customer", id));
+    }
+    write_children(c, id, v, false).await
+}
+
+async fn write_children(
+    c: &mut Conn<'_>,
+    id: CustomerId,
+    v: &ValidCustomer,
+    fresh: bool,
+) -> StoreResult<()> {
+    if !fresh {
+        c.execute(
+            "DELETE FROM customer_tags WHERE customer_id = $1",
+            args![id.0],
+        )
+        .await?;
+        c.execute(
+            "DELETE FROM customer_custom_values WHERE customer_id = $1",
+            args![id.0],
+        )
+        .await?;
+        c.execute(
+            "DELETE FROM customer_background WHERE customer_id = $1",
+            args![id.0],
+        )
+        .await?;
+    }
+    for t in &v.input.tags {
+        c.execute(
+            "INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)",
+            args![id.0, t],
+        )
+        .await?;
+    }
+    for (k, val) in &v.input.custom {
+        c.execute(
+            "INSERT INTO customer_custom_values (customer_id, field_key, value) VALUES ($1, $2, $3)",
+            args![id.0, k, val],
+        )
+        .await?;
+    }
+    if let Some(b) = &v.input.background {
+        let mut a = args![id.0];
+        a.extend(b.values().into_iter().map(Arg::from));
+        c.execute(
+            &format!(
+                "INSERT INTO customer_background (customer_id, {BACKGROUND_COLS}) VALUES ({})",
+                placeholders(1, 18)
+            ),
+            a,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Loads one customer with tags and custom values (and background when asked).
+pub(crate) async fn load(
+    c: &mut Conn<'_>,
+    id: CustomerId,
+    with_background: bool,
+) -> StoreResult<Option<Customer>> {
+    let row: Option<CustomerRow> = c
+        .fetch_optional(
+            &format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id = $1"),
+            args![id.0],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut cs = vec![row.into_customer()?];
+    attach_children(c, &mut cs).await?;
+    let mut cust = cs.remove(0);
+    if with_background {
+        cust.background = Some(load_background(c, id).await?);
+    }
+    Ok(Some(cust))
+}
+
+pub(crate) async fn must_load(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Customer> {
+    load(c, id, true)
+        .await?
+        .ok_or_else(|| StoreError::not_found("customer", id))
+}
+
+async fn load_background(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Background> {
+    // 17 optional text columns: read them as one row of Options.
+    let sql = format!("SELECT {BACKGROUND_COLS} FROM customer_background WHERE customer_id = $1");
+    let row: Option<BackgroundRow> = c.fetch_optional(&sql, args![id.0]).await?;
+    Ok(row
+        .map(|r| Background::from_values(r.into_values()))
+        .unwrap_or_default())
+}
+
+#[derive(sqlx::FromRow)]
+struct BackgroundRow {
+    family_background: Option<String>,
+    occupation: Option<String>,
+    personality: Option<String>,
+    annual_income: Option<String>,
+    capital: Option<String>,
+    education: Option<String>,
+    network: Option<String>,
+    financial_strength: Option<String>,
+    cost_budget: Option<String>,
+    sales_situation: Option<String>,
+    cost_recovery: Option<String>,
+    owner_interpersonal_skill: Option<String>,
+    owner_management_level: Option<String>,
+    buying_values: Option<String>,
+    purchase_motives: Option<String>,
+    promotion_attitude: Option<String>,
+    suggestions: Option<String>,
+}
+
+impl BackgroundRow {
+    fn into_values(self) -> Vec<Option<String>> {
+        vec![
+            self.family_background,
+            self.occupation,
+            self.personality,
+            self.annual_income,
+            self.capital,
+            self.education,
+            self.network,
+            self.financial_strength,
+            self.cost_budget,
+            self.sales_situation,
+            self.cost_recovery,
+            self.owner_interpersonal_skill,
+            self.owner_management_level,
+            self.buying_values,
+            self.purchase_motives,
+            self.promotion_attitude,
+            self.suggestions,
+        ]
+    }
+}
+
+/// Fills tags and custom values of a page of customers with two queries.
+pub(crate) async fn attach_children(c: &mut Conn<'_>, cs: &mut [Customer]) -> StoreResult<()> {
+    if cs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Arg> = cs.iter().map(|x| Arg::from(x.id.0)).collect();
+    let ph = placeholders(1, ids.len());
+    let tags: Vec<(i64, String)> = c
+        .fetch_all(
+            &format!("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN ({ph}) ORDER BY customer_id, tag"),
+            ids.clone(),
+        )
+        .await?;
+    let vals: Vec<(i64, String, String)> = c
+        .fetch_all(
+            &format!("SELECT customer_id, field_key, value FROM customer_custom_values WHERE customer_id IN ({ph})"),
+            ids,
+        )
+        .await?;
+    let pos: HashMap<i64, usize> = cs.iter().enumerate().map(|(i, x)| (x.id.0, i)).collect();
+    for (id, tag) in tags {
+        if let Some(&i) = pos.get(&id) {
+            cs[i].tags.push(tag);
+        }
+    }
+    for (id, k, v) in vals {
+        if let Some(&i) = pos.get(&id) {
+            cs[i].custom.insert(k, v);
+        }
+    }
+    Ok(())
+}
+
+/// Normalises a search query the way `search_text` was built: lower case; a query that looks
+/// like a phone number becomes its digits.
+pub(crate) fn search_needle(q: &str) -> Option<String> {
+    let t = q.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let phoneish = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    if phoneish && digits >= 3 {
+        return Some(t.chars().filter(|c| c.is_ascii_digit()).collect());
+    }
+    Some(t.to_lowercase())
+}
+
+/// Escapes LIKE wildcards so user text matches literally (escape character `\`).
+pub(crate) fn like_literal(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('%');
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            o.push('\\');
+        }
+        o.push(ch);
+    }
+    o.push('%');
+    o
+}
+
+/// The search condition for the dialect, appended to `wh` with its argument.
+pub(crate) fn push_search(c: &Conn<'_>, needle: &str, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+    let n = a.len() + 1;
+    if c.is_sqlite() {
+        if needle.chars().count() >= 3 {
+            // FTS5 trigram: a quoted phrase matches as a substring, through the index.
+            wh.push(format!(
+                "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ${n})"
+            ));
+            a.push(format!("\"{}\"", needle.replace('"', "\"\"")).into());
+        } else {
+            wh.push(format!("instr(c.search_text, ${n}) > 0"));
+            a.push(needle.into());
+        }
+    } else {
+        wh.push(format!("c.search_text LIKE ${n}"));
+        a.push(like_literal(needle).into());
+    }
+}
+
+pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Page<Customer>> {
+    let limit = page_limit(q.limit);
+    let mut wh: Vec<String> = Vec::new();
+    let mut a: Vec<Arg> = Vec::new();
+    if let Some(s) = q.stage {
+        a.push(s.as_str().into());
+        wh.push(format!("c.stage = ${}", a.len()));
+    }
+    if let Some(o) = q.owner_id {
+        a.push(o.0.into());
+        wh.push(format!("c.owner_id = ${}", a.len()));
+    }
+    if let Some(k) = q.kind {
+        a.push(k.as_str().into());
+        wh.push(format!("c.kind = ${}", a.len()));
+    }
+    if let Some(t) = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        a.push(t.into());
+        wh.push(format!(
+            "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${})",
+            a.len()
+        ));
+    }
+    if let Some(needle) = q.q.as_deref().and_then(search_needle) {
+        if needle.chars().count() > 200 {
+            return Err(StoreError::invalid(
+                "q",
+                "too_long",
+                "search text is longer than 200 characters",
+            ));
+        }
+        push_search(c, &needle, &mut wh, &mut a);
+    }
+    let (sort_tag, col) = match q.sort {
+        CustomerSort::Id => ("id", None),
+        CustomerSort::Name => ("name", Some("c.name")),
+        CustomerSort::Created => ("created", Some("c.created_at")),
+        CustomerSort::Updated => ("updated", Some("c.updated_at")),
+    };
+    let sort_tag = format!("{sort_tag}{}", if q.desc { "-" } else { "+" });
+    let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(cur) = &q.cursor {
+        let cur = Cursor::decode(cur, &sort_tag)?;
+        match col {
+            None => {
+                a.push(cur.i.into());
+                wh.push(format!("c.id {cmp} ${}", a.len()));
+            }
+            Some(col) => {
+                let v = cur.v.clone().unwrap_or_default();
+                let val: Arg = if col == "c.name" {
+                    v.into()
+                } else {
+                    DateTime::parse_from_rfc3339(&v)
+                        .map(|d| d.with_timezone(&Utc))
+                        .map_err(|_| {
+                            StoreError::invalid(
+                                "cursor",
+                                "invalid_cursor",
+                                "is not a cursor this list handed out",
+                            )
+                        })?
+                        .into()
+                };
+                a.push(val);
+                let vn = a.len();
+                a.push(cur.i.into());
+                let idn = a.len();
+                wh.push(format!(
+                    "({col} {cmp} ${vn} OR ({col} = ${vn} AND c.id {cmp} ${idn}))"
+                ));
+            }
+        }
+    }
+    let order = match col {
+        None => format!("c.id {dir}"),
+        Some(col) => format!("{col} {dir}, c.id {dir}"),
+    };
+    a.push((limit + 1).into());
+    let sql = format!(
+        "SELECT {CUSTOMER_COLS} FROM customers c {} ORDER BY {order} LIMIT ${}",
+        if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND "))
+        },
+        a.len()
+    );
+    let rows: Vec<CustomerRow> = c.fetch_all(&sql, a).await?;
+    let mut items = rows
+        .into_iter()
+        .map(CustomerRow::into_customer)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|l| {
+            Cursor {
+                s: sort_tag.clone(),
+                v: match q.sort {
+                    CustomerSort::Id => None,
+                    CustomerSort::Name => Some(l.name.clone()),
+                    CustomerSort::Created => Some(l.created_at.to_rfc3339()),
+                    CustomerSort::Updated => Some(l.updated_at.to_rfc3339()),
+                },
+                i: l.id.0,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    attach_children(c, &mut items).await?;
+    Ok(Page { items, next_cursor })
+}
+
+pub(crate) async fn overview(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<CustomerOverview> {
+    let customer = must_load(c, id).await?;
+    let kps: Vec<KeyPersonRow> = c
+        .fetch_all(
+            &format!(
+                "SELECT {KEY_PERSON_COLS} FROM key_persons WHERE customer_id = $1 ORDER BY id"
+            ),
+            args![id.0],
+        )
+        .await?;
+    let key_persons: Vec<KeyPerson> = kps.into_iter().map(KeyPerson::from).collect();
+    let its: Vec<InteractionRow> = c
+        .fetch_all(
+            &format!(
+                "SELECT {INTERACTION_COLS} FROM interactions WHERE customer_id = $1 \
+                 ORDER BY occurred_at DESC, id DESC LIMIT 10"
+            ),
+            args![id.0],
+        )
+        .await?;
+    let recent_interactions = its
+        .into_iter()
+        .map(InteractionRow::into_interaction)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let orders = order_summary(c, id).await?;
+    let warnings = archive_warnings(&customer, key_persons.len());
+    Ok(CustomerOverview {
+        customer,
+        key_persons,
+        recent_interactions,
+        orders,
+        warnings,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    n: i64,
+    first: Option<chrono::NaiveDate>,
+    last: Option<chrono::NaiveDate>,
+}
+
+async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSummary> {
+    let s: Option<SummaryRow> = c
+        .fetch_optional(
+            "SELECT COUNT(*) AS n, MIN(order_date) AS first, MAX(order_date) AS last FROM orders WHERE customer_id = $1",
+            args![id.0],
+        )
+        .await?;
+    let s = s.unwrap_or(SummaryRow {
+        n: 0,
+        first: None,
+        last: None,
+    });
+    let since = Utc::now()
+        .date_naive()
+        .checked_sub_months(Months::new(12))
+        .unwrap_or_default();
+    let by_currency = |rows: Vec<(String, i64)>| -> StoreResult<Vec<Money>> {
+        let mut v = rows
+            .into_iter()
+            .map(|(cur, amount)| {
+                Ok(Money {
+                    amount_minor: amount,
+                    currency: Currency::parse("currency", &cur).map_err(|e| {
+                        StoreError::other("decoding currency", ValidationErrors::from(e))
+                    })?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        v.sort_by(|a, b| b.amount_minor.cmp(&a.amount_minor));
+        Ok(v)
+    };
+    let r12: Vec<(String, i64)> = c
+        .fetch_all(
+            "SELECT currency, CAST(SUM(total_minor) AS BIGINT) FROM orders WHERE customer_id = $1 AND order_date >= $2 \
+             GROUP BY currency",
+            args![id.0, since],
+        )
+        .await?;
+    let rall: Vec<(String, i64)> = c
+        .fetch_all(
+            "SELECT currency, CAST(SUM(total_minor) AS BIGINT) FROM orders WHERE customer_id = $1 GROUP BY currency",
+            args![id.0],
+        )
+        .await?;
+    Ok(OrderSummary {
+        count: s.n,
+        first_order_date: s.first,
+        last_order_date: s.last,
+        revenue_12m: by_currency(r12)?,
+        revenue_total: by_currency(rall)?,
+    })
+}
