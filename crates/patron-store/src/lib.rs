@@ -17,5 +17,5 @@ pub mod testkit;
 
 pub use error::{StoreError, StoreResult};
 pub use query::*;
-pub use sql::{connect, Backend, SqlStore};
+pub use sql::{connect, sqlite_path, wipe_database, Backend, SqlStore};
 pub use store::Store;

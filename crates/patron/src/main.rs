@@ -1,1 +1,47 @@
-fn main() {}
+//! `patron`: the command line. Every command that reports something takes `--json` and then
+//! prints exactly one JSON document on standard output; progress and logs go to standard error.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod output;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging(&cli);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(cmd::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to standard error: `info` for the server, `warn` otherwise, `RUST_LOG` overrides.
+fn init_logging(cli: &cli::Cli) {
+    let default = match cli.command {
+        cli::Command::Serve(_) | cli::Command::Demo(_) => "info,sqlx=warn",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

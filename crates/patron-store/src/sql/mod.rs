@@ -148,3 +148,53 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
+
+/// The SQLite file a `sqlite://` URL (or bare path) names; `None` for PostgreSQL URLs.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    let p = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Some(std::path::PathBuf::from(p.split('?').next().unwrap_or(p)))
+}
+
+/// Removes every table of the database at `url` so a fresh schema can be created (used by
+/// `patron demo`, which refuses to call it on a database that holds real data).
+pub async fn wipe_database(url: &str) -> StoreResult<()> {
+    match sqlite_path(url) {
+        Some(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(StoreError::other(format!("removing {}", path.display()), e))
+                    }
+                }
+            }
+            Ok(())
+        }
+        None => {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(url)
+                .await
+                .map_err(|e| StoreError::other("connecting to PostgreSQL", e))?;
+            for stmt in [
+                "DROP SCHEMA IF EXISTS public CASCADE",
+                "CREATE SCHEMA public",
+            ] {
+                sqlx::query(stmt)
+                    .execute(&mut c)
+                    .await
+                    .map_err(|e| map_sqlx(e, stmt))?;
+            }
+            let _ = c.close().await;
+            Ok(())
+        }
+    }
+}

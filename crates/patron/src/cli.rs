@@ -1,0 +1,297 @@
+//! The command-line grammar (clap). Flag names are an interface other tools rely on: extend,
+//! never rename.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "patron", version, about = "Patron: customer management that runs the method.", long_about = None)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (default sqlite://patron.db) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "PATRON_DATABASE_URL")]
+    pub db: Option<String>,
+    /// Settings file (default ./patron.toml when it exists).
+    #[arg(long, global = true, env = "PATRON_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the JSON API (and the web UI) on an address.
+    Serve(ServeArgs),
+    /// Build a fresh demo database and serve it.
+    Demo(DemoArgs),
+    /// Import customers, contacts, products or orders from CSV or XLSX.
+    Import(ImportArgs),
+    /// Export customers, contacts or orders to CSV or XLSX (by the file's extension).
+    Export(ExportArgs),
+    /// List, show, add and edit customers.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// List likely duplicate customers (same phone or e-mail, near-identical names).
+    Duplicates(DuplicatesArgs),
+    /// Merge customer OTHER into KEEP, keeping every order, contact and interaction.
+    Merge(MergeArgs),
+    /// Print the effective configuration (secrets masked).
+    Config(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print one JSON document on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PATRON_ADDR")]
+    pub addr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PATRON_ADDR")]
+    pub addr: Option<String>,
+    /// Number of customers to generate.
+    #[arg(long, default_value_t = 300)]
+    pub customers: u64,
+    /// Approximate number of orders over three years (default: 10 per customer).
+    #[arg(long)]
+    pub orders: Option<u64>,
+    /// Random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Generate only; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Replace the database even if it holds data that is not demo data.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportWhat {
+    Customers,
+    Contacts,
+    Products,
+    Orders,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    Gb18030,
+    Big5,
+    #[value(name = "euc-kr", alias = "euckr")]
+    EucKr,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    pub what: ImportWhat,
+    /// A .csv/.txt/.tsv or .xlsx file.
+    pub file: PathBuf,
+    /// Map a header column to a field: --map 'Kunde=name' (repeatable; '-' skips the column).
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub maps: Vec<String>,
+    /// The file has no header row (then --columns is required).
+    #[arg(long)]
+    pub no_header: bool,
+    /// The field of each column in order, '-' to skip: --columns customer_ref,-,date,quantity,amount
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// Column separator: , ; tab whitespace (or one character). Default: detected.
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Text encoding of a CSV file.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub encoding: EncodingArg,
+    /// Date format of date columns in chrono syntax, e.g. %Y%m%d or %d.%m.%Y.
+    #[arg(long)]
+    pub date_format: Option<String>,
+    /// Currency of amounts when the file has no currency column (ISO 4217).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Check and count everything, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Refuse the whole file if any row is bad (default: import good rows, reject bad ones).
+    #[arg(long)]
+    pub strict: bool,
+    /// Where rejected rows are written (default: FILE.rejects.csv).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Sheet of an XLSX workbook (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    Customers,
+    Contacts,
+    Orders,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub what: ExportWhat,
+    /// Output file: .csv or .xlsx.
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    Id,
+    Name,
+    Created,
+    Updated,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// List customers (search, filters, keyset pages).
+    List(ListArgs),
+    /// Show one customer as staff see it before a contact (by id or ref).
+    Show(ShowArgs),
+    /// Add a customer.
+    Add(AddArgs),
+    /// Edit a customer's fields (by id or ref).
+    Edit(EditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Search text: name, company, e-mail, phone or reference substring (CJK included).
+    #[arg(long, short = 'q')]
+    pub query: Option<String>,
+    /// interested | contacted | customer | lost
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Owner's user id, e-mail or name.
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// person | organisation
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long, value_enum, default_value = "id")]
+    pub sort: SortArg,
+    #[arg(long)]
+    pub desc: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// The next_cursor of a previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Customer id, or its reference.
+    pub customer: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Fields settable from the command line (shared by add and edit).
+#[derive(Debug, Args, Default)]
+pub struct CustomerFields {
+    #[arg(long)]
+    pub name: Option<String>,
+    /// person | organisation
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long = "ref")]
+    pub reference: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub company: Option<String>,
+    #[arg(long)]
+    pub fax: Option<String>,
+    /// female | male | other
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    /// interested | contacted | customer | lost
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Churn reason code (required with --stage lost).
+    #[arg(long)]
+    pub churn_reason: Option<String>,
+    /// Owner's user id, e-mail or name.
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub level: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    /// A tag (repeatable). With edit, replaces the tags.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub fields: CustomerFields,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Customer id, or its reference.
+    pub customer: String,
+    #[command(flatten)]
+    pub fields: CustomerFields,
+    /// Clear a field (repeatable): --clear fax --clear notes
+    #[arg(long = "clear", value_name = "FIELD")]
+    pub clear: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The customer that stays (id or ref).
+    pub keep: String,
+    /// The customer merged into KEEP and then removed (id or ref).
+    pub other: String,
+    #[arg(long)]
+    pub json: bool,
+}

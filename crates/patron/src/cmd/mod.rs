@@ -1,0 +1,138 @@
+//! One module per command; `run` dispatches.
+
+mod customers;
+mod dedupe;
+mod demo;
+mod import;
+mod serve;
+
+use crate::cli::{Cli, Command};
+use crate::output;
+use crate::settings::Settings;
+use anyhow::Context;
+use patron_store::Store;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let addr = match &cli.command {
+        Command::Serve(a) => a.addr.clone(),
+        Command::Demo(a) => a.addr.clone(),
+        _ => None,
+    };
+    let settings = Settings::load(cli.config.as_deref(), cli.db.clone(), addr)?;
+    match cli.command {
+        Command::Serve(_) => serve::run(&settings).await,
+        Command::Demo(a) => demo::run(&settings, a).await,
+        Command::Import(a) => import::import(&settings, a).await,
+        Command::Export(a) => import::export(&settings, a).await,
+        Command::Customers(c) => customers::run(&settings, c).await,
+        Command::Duplicates(a) => dedupe::duplicates(&settings, a).await,
+        Command::Merge(a) => dedupe::merge(&settings, a).await,
+        Command::Config(f) => {
+            let m = settings.masked();
+            if f.json {
+                output::json(&m)?;
+            } else {
+                println!("database_url     = {}", m.database_url);
+                println!("addr             = {}", m.addr);
+                println!(
+                    "default_currency = {}",
+                    m.default_currency.as_deref().unwrap_or("(USD)")
+                );
+                println!(
+                    "config_file      = {}",
+                    m.config_file
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "(none)".into())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens the configured database (creating and migrating it when needed).
+pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let store = patron_store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "opening {}",
+                crate::settings::mask_url(&settings.database_url)
+            )
+        })?;
+    if let Some(cur) = &settings.default_currency {
+        store
+            .set_setting("default_currency", &cur.to_ascii_uppercase())
+            .await
+            .context("saving the default currency")?;
+    }
+    Ok(store)
+}
+
+/// Resolves a customer given as an id or an external reference.
+pub async fn resolve_customer(
+    store: &dyn Store,
+    key: &str,
+) -> anyhow::Result<patron_core::CustomerId> {
+    if let Ok(id) = key.trim().parse::<i64>() {
+        if store
+            .get_customer(patron_core::CustomerId(id))
+            .await
+            .is_ok()
+        {
+            return Ok(patron_core::CustomerId(id));
+        }
+    }
+    let page = store
+        .list_customers(&patron_store::CustomerQuery {
+            q: Some(key.to_owned()),
+            limit: Some(500),
+            ..Default::default()
+        })
+        .await?;
+    page.items
+        .into_iter()
+        .find(|c| c.external_ref.as_deref() == Some(key.trim()))
+        .map(|c| c.id)
+        .with_context(|| format!("no customer has the id or reference '{key}'"))
+}
+
+/// Resolves a user given as an id, e-mail or name.
+pub async fn resolve_user(store: &dyn Store, key: &str) -> anyhow::Result<patron_core::UserId> {
+    if let Ok(id) = key.trim().parse::<i64>() {
+        if let Ok(u) = store.get_user(patron_core::UserId(id)).await {
+            return Ok(u.id);
+        }
+    }
+    store
+        .find_user(key)
+        .await?
+        .map(|u| u.id)
+        .with_context(|| format!("no user has the id, e-mail or name '{key}'"))
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

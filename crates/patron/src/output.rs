@@ -1,0 +1,43 @@
+//! Printing results: one JSON document with `--json`, a readable table otherwise.
+
+use serde::Serialize;
+
+/// Prints `v` as one JSON document on standard output.
+pub fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
+    let s = serde_json::to_string_pretty(v)?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Pads or cuts `s` to `w` display columns (CJK characters count two).
+pub fn cell(s: &str, w: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = if is_wide(ch) { 2 } else { 1 };
+        if used + cw > w {
+            break;
+        }
+        out.push(ch);
+        used += cw;
+    }
+    while used < w {
+        out.push(' ');
+        used += 1;
+    }
+    out
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pads_cjk_by_width() {
+        assert_eq!(super::cell("张三", 6), "张三  ");
+        assert_eq!(super::cell("abcdef", 3), "abc");
+        assert_eq!(super::cell("김민준", 5), "김민 ");
+    }
+}
