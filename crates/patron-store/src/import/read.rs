@@ -1,1 +1,766 @@
-//! (being written)
+//! File → table of text cells with physical line numbers.
+//!
+//! Shops export customer lists from whatever they have: Excel, WPS, a Korean ERP, a Taiwanese
+//! POS. So this module accepts UTF-8 (with or without BOM), UTF-16 with BOM, and the legacy
+//! encodings those programs still write (GB18030/GBK, Big5, EUC-KR); commas, semicolons, tabs
+//! and whitespace-aligned columns; and XLSX/XLS/ODS workbooks. Everything comes out as text so
+//! that one parser (`parse.rs`) does all the typing and reports every problem the same way.
+//!
+//! Line numbers are *physical* lines of the file (the header is line 1), also when a quoted
+//! cell spans several lines, because that is what a user sees in an editor when fixing a reject.
+
+use super::run::{Delimiter, EncodingChoice, ImportError, ImportOptions};
+use encoding_rs::{Encoding, BIG5, EUC_KR, GB18030, GBK, UTF_16BE, UTF_16LE};
+use std::borrow::Cow;
+use std::path::Path;
+
+/// Largest cell we accept, in bytes. A bigger cell is almost always a broken quote that swallowed
+/// the rest of the file; its row is rejected rather than loaded into the database.
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
+
+/// How much of an oversized cell is kept (for the rejects file), in characters.
+const OVERSIZED_KEEP_CHARS: usize = 100;
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based physical line (or sheet row) where the row starts; the header is line 1.
+    pub line: u64,
+    pub cells: Vec<String>,
+    /// A cell that exceeded [`MAX_CELL_BYTES`]: its column index and original size in bytes.
+    /// The cell itself is truncated in `cells`; the parser rejects the row.
+    pub oversized: Option<(usize, usize)>,
+}
+
+/// A file as text cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    /// The first non-blank row when the file has a header.
+    pub header: Option<Vec<String>>,
+    /// Data rows in file order, blank lines skipped.
+    pub rows: Vec<Row>,
+}
+
+/// The reading part of [`ImportOptions`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub header: bool,
+    pub delimiter: Option<Delimiter>,
+    pub encoding: EncodingChoice,
+    pub sheet: Option<String>,
+}
+
+impl From<&ImportOptions> for ReadOptions {
+    fn from(o: &ImportOptions) -> Self {
+        Self {
+            header: o.header,
+            delimiter: o.delimiter,
+            encoding: o.encoding,
+            sheet: o.sheet.clone(),
+        }
+    }
+}
+
+/// Workbook extensions handed to calamine; anything else is read as delimited text.
+const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Reads a file: a workbook by extension, else delimited text.
+pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        return read_workbook(path, opts);
+    }
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_text(&bytes, &path.display().to_string(), opts)
+}
+
+/// Reads delimited text from memory (`source` names it in messages: a path or an upload's name).
+pub fn read_text(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Table, ImportError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(ImportError::File(format!(
+            "{source} looks like an XLSX/ZIP file; give it the .xlsx extension to read it as a workbook"
+        )));
+    }
+    let text = decode(bytes, opts.encoding, source)?;
+    let delimiter = match opts.delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&text),
+    };
+    let records = match delimiter {
+        Delimiter::Whitespace => split_whitespace_lines(&text),
+        Delimiter::Comma => read_csv(&text, b',', source)?,
+        Delimiter::Semicolon => read_csv(&text, b';', source)?,
+        Delimiter::Tab => read_csv(&text, b'\t', source)?,
+        Delimiter::Other(b) => {
+            if !b.is_ascii() || matches!(b, b'"' | b'\n' | b'\r') {
+                return Err(ImportError::File(format!(
+                    "the delimiter must be one ASCII character other than a quote or a line break (got byte 0x{b:02x})"
+                )));
+            }
+            read_csv(&text, b, source)?
+        }
+    };
+    into_table(records, opts.header, source)
+}
+
+/// Decodes the file into text according to `choice` (see [`EncodingChoice`]).
+fn decode<'a>(
+    bytes: &'a [u8],
+    choice: EncodingChoice,
+    source: &str,
+) -> Result<Cow<'a, str>, ImportError> {
+    const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+    let not_utf8 = |at: usize| {
+        ImportError::File(format!(
+            "{source} is not valid UTF-8 at byte {at} (try --encoding gb18030|big5|euc-kr)"
+        ))
+    };
+    let strict_utf8 = |b: &'a [u8], offset: usize| -> Result<Cow<'a, str>, ImportError> {
+        std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|e| not_utf8(offset + e.valid_up_to()))
+    };
+    match choice {
+        EncodingChoice::Utf8 => match bytes.strip_prefix(UTF8_BOM) {
+            Some(rest) => strict_utf8(rest, UTF8_BOM.len()),
+            None => strict_utf8(bytes, 0),
+        },
+        EncodingChoice::Gb18030 => decode_strict(GB18030, bytes, source),
+        EncodingChoice::Big5 => decode_strict(BIG5, bytes, source),
+        EncodingChoice::EucKr => decode_strict(EUC_KR, bytes, source),
+        EncodingChoice::Auto => {
+            if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+                return strict_utf8(rest, UTF8_BOM.len());
+            }
+            if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+                return decode_strict(UTF_16LE, rest, source);
+            }
+            if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+                return decode_strict(UTF_16BE, rest, source);
+            }
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return Ok(Cow::Borrowed(s));
+            }
+            let guess = detect_legacy(bytes);
+            let Some(enc) = guess else {
+                return Err(ImportError::File(format!(
+                    "{source} is neither UTF-8 nor recognisably GB18030, Big5 or EUC-KR; \
+                     save it as UTF-8 or name its encoding with --encoding gb18030|big5|euc-kr"
+                )));
+            };
+            decode_strict(enc, bytes, source).map_err(|e| {
+                ImportError::File(format!(
+                    "{source} is not UTF-8 and looks like {}, but {e}; name the encoding with --encoding",
+                    enc.name()
+                ))
+            })
+        }
+    }
+}
+
+/// Guesses among the legacy CJK encodings. GBK is widened to GB18030, its superset, so that the
+/// rarer characters a GBK guess would miss still decode.
+fn detect_legacy(bytes: &[u8]) -> Option<&'static Encoding> {
+    // A prefix is plenty for detection; cut it at a line end so no character is split.
+    const SAMPLE: usize = 1 << 20;
+    let sample = if bytes.len() > SAMPLE {
+        let cut = bytes[..SAMPLE]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(SAMPLE, |i| i + 1);
+        &bytes[..cut]
+    } else {
+        bytes
+    };
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(sample, true);
+    let enc = det.guess(None, chardetng::Utf8Detection::Deny);
+    if enc == GBK || enc == GB18030 {
+        Some(GB18030)
+    } else if enc == BIG5 || enc == EUC_KR {
+        Some(enc)
+    } else {
+        None
+    }
+}
+
+/// Decodes without replacement characters: a malformed sequence is an error naming its byte
+/// offset, because silently turning names into `�` would corrupt the archive.
+fn decode_strict<'a>(
+    enc: &'static Encoding,
+    bytes: &'a [u8],
+    source: &str,
+) -> Result<Cow<'a, str>, ImportError> {
+    if let Some(s) = enc.decode_without_bom_handling_and_without_replacement(bytes) {
+        return Ok(s);
+    }
+    // Find where it went wrong, for the message.
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(4096);
+    let mut pos = 0usize;
+    loop {
+        let (res, read) =
+            decoder.decode_to_string_without_replacement(&bytes[pos..], &mut out, true);
+        pos += read;
+        match res {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => {
+                out.clear();
+                out.reserve(4096);
+            }
+            encoding_rs::DecoderResult::Malformed(bad, after) => {
+                let at = pos.saturating_sub(bad as usize + after as usize);
+                return Err(ImportError::File(format!(
+                    "{source} is not valid {} at byte {at} (try another --encoding)",
+                    enc.name()
+                )));
+            }
+        }
+    }
+    Err(ImportError::File(format!(
+        "{source} is not valid {}",
+        enc.name()
+    )))
+}
+
+/// Picks the delimiter among comma, semicolon and tab: the one that splits the first records
+/// into the same (non-zero) number of cells most consistently. Quoted text is ignored.
+fn sniff_delimiter(text: &str) -> Delimiter {
+    const CANDIDATES: [(char, Delimiter); 3] = [
+        (',', Delimiter::Comma),
+        (';', Delimiter::Semicolon),
+        ('\t', Delimiter::Tab),
+    ];
+    let mut counts: Vec<[usize; 3]> = Vec::new();
+    let mut cur = [0usize; 3];
+    let mut in_quotes = false;
+    let mut nonblank = false;
+    for c in text.chars().take(64 * 1024) {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            '\n' if !in_quotes => {
+                if nonblank {
+                    counts.push(cur);
+                    if counts.len() >= 20 {
+                        break;
+                    }
+                }
+                cur = [0; 3];
+                nonblank = false;
+            }
+            _ if in_quotes => {}
+            _ => {
+                if let Some(i) = CANDIDATES.iter().position(|(d, _)| *d == c) {
+                    cur[i] += 1;
+                }
+                if !c.is_whitespace() {
+                    nonblank = true;
+                }
+            }
+        }
+    }
+    if nonblank && counts.len() < 20 {
+        counts.push(cur);
+    }
+    let mut best = (Delimiter::Comma, 0usize, 0usize);
+    for (i, (_, d)) in CANDIDATES.iter().enumerate() {
+        let Some(first) = counts.first().map(|c| c[i]) else {
+            break;
+        };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|c| c[i] == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (*d, consistent, first);
+        }
+    }
+    best.0
+}
+
+/// One record as read, before header handling.
+type RawRecord = (u64, Vec<String>);
+
+fn read_csv(text: &str, delimiter: u8, source: &str) -> Result<Vec<RawRecord>, ImportError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {
+                out.push((
+                    record_line(text, &rec),
+                    rec.iter().map(str::to_owned).collect(),
+                ));
+            }
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(rdr.position().line(), |p| p.line());
+                return Err(ImportError::File(format!("{source}: line {line}: {e}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The physical line a record starts on. csv reports where it *started reading*, which can be
+/// the end of the previous line (a CRLF's `\n`) or blank lines before the record; skip those.
+fn record_line(text: &str, rec: &csv::StringRecord) -> u64 {
+    let Some(pos) = rec.position() else { return 0 };
+    let mut line = pos.line();
+    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
+    for b in text.as_bytes().iter().skip(start) {
+        match b {
+            b'\n' => line += 1,
+            b'\r' => {}
+            _ => break,
+        }
+    }
+    line
+}
+
+/// Whitespace-aligned columns (fixed-width logs like CDNOW's): cells are runs of non-blank
+/// characters; there is no quoting.
+fn split_whitespace_lines(text: &str) -> Vec<RawRecord> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            let cells = l
+                .split([' ', '\t', '\r'])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            (i as u64 + 1, cells)
+        })
+        .collect()
+}
+
+/// Skips blank records, splits off the header, guards the cell size.
+fn into_table(records: Vec<RawRecord>, header: bool, source: &str) -> Result<Table, ImportError> {
+    let mut table = Table::default();
+    let mut want_header = header;
+    for (line, cells) in records {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if want_header {
+            // Header names end up in messages; a runaway one is cut to a readable length.
+            table.header = Some(
+                cells
+                    .iter()
+                    .map(|c| c.trim().chars().take(200).collect())
+                    .collect(),
+            );
+            want_header = false;
+            continue;
+        }
+        table.rows.push(guard_row(line, cells));
+    }
+    if table.rows.is_empty() {
+        return Err(ImportError::File(if table.header.is_some() {
+            format!("{source} is empty (it has a header line but no data rows)")
+        } else {
+            format!("{source} is empty")
+        }));
+    }
+    Ok(table)
+}
+
+/// Truncates the first oversized cell of a row and notes it for the parser to reject.
+fn guard_row(line: u64, mut cells: Vec<String>) -> Row {
+    let mut oversized = None;
+    for (i, c) in cells.iter_mut().enumerate() {
+        if c.len() > MAX_CELL_BYTES {
+            if oversized.is_none() {
+                oversized = Some((i, c.len()));
+            }
+            let mut kept: String = c.chars().take(OVERSIZED_KEEP_CHARS).collect();
+            kept.push('…');
+            *c = kept;
+        }
+    }
+    Row {
+        line,
+        cells,
+        oversized,
+    }
+}
+
+/// Reads the first (or the named) sheet of a workbook. Row numbers are the sheet's row numbers,
+/// which is what the user sees in Excel.
+fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> {
+    use calamine::Reader;
+    let source = path.display().to_string();
+    if let Err(source_err) = std::fs::metadata(path) {
+        return Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source: source_err,
+        });
+    }
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| ImportError::File(format!("cannot open {source} as a workbook: {e}")))?;
+    let names = wb.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                return Err(ImportError::File(format!(
+                    "{source} has no sheet named '{s}' (sheets: {})",
+                    names.join(", ")
+                )));
+            }
+            s.clone()
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| ImportError::File(format!("{source} is empty (no sheets)")))?,
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| ImportError::File(format!("cannot read sheet '{sheet}' of {source}: {e}")))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as u64);
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let records = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Cells left of the used range are empty; keep column positions as in the sheet.
+            let mut v = vec![String::new(); first_col];
+            // The range is rectangular, so every row has all columns (trailing ones empty);
+            // the parser ignores empty cells beyond the mapped columns.
+            v.extend(cells.iter().map(cell_text));
+            (first_row + i as u64 + 1, v)
+        })
+        .collect();
+    into_table(records, opts.header, &source)
+}
+
+/// A workbook cell as the text a user would have typed: whole numbers without ".0", dates as
+/// `YYYY-MM-DD` (with the time when it is not midnight).
+fn cell_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+            if (h, mi, s) == (0, 0, 0) {
+                format!("{y:04}-{mo:02}-{d:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+            }
+        }
+        Data::DateTime(dt) => float_text(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+fn float_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(header: bool, delimiter: Option<Delimiter>) -> ReadOptions {
+        ReadOptions {
+            header,
+            delimiter,
+            ..Default::default()
+        }
+    }
+
+    fn read(bytes: &[u8], o: &ReadOptions) -> Table {
+        read_text(bytes, "test.csv", o).expect("readable")
+    }
+
+    fn cells(t: &Table) -> Vec<(u64, Vec<&str>)> {
+        t.rows
+            .iter()
+            .map(|r| (r.line, r.cells.iter().map(String::as_str).collect()))
+            .collect()
+    }
+
+    const CJK: &str = "姓名,电话\n张三,138-0013-8000\n";
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        for bytes in [
+            CJK.as_bytes().to_vec(),
+            [b"\xEF\xBB\xBF".as_slice(), CJK.as_bytes()].concat(),
+        ] {
+            let t = read(&bytes, &opts(true, None));
+            assert_eq!(t.header, Some(vec!["姓名".to_string(), "电话".to_string()]));
+            assert_eq!(cells(&t), vec![(2, vec!["张三", "138-0013-8000"])]);
+        }
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in CJK.encode_utf16() {
+            le.extend(u.to_le_bytes());
+            be.extend(u.to_be_bytes());
+        }
+        for bytes in [le, be] {
+            let t = read(&bytes, &opts(true, None));
+            assert_eq!(cells(&t), vec![(2, vec!["张三", "138-0013-8000"])]);
+        }
+    }
+
+    fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
+        let (b, _, unmappable) = enc.encode(s);
+        assert!(!unmappable, "{} cannot encode the sample", enc.name());
+        b.into_owned()
+    }
+
+    /// Longer samples so the detector has something to go on, as a real export would.
+    const ZH_CN: &str = "客户编号,姓名,地址,备注\n001,张伟,北京市朝阳区建国路88号,老客户，喜欢红色包装的产品\n002,王芳,上海市浦东新区世纪大道100号,通过朋友介绍来的新客户\n003,李娜,广州市天河区体育西路,经常在周末来店里购买\n";
+    const ZH_TW: &str = "客戶編號,姓名,地址,備註\n001,陳美玲,臺北市信義區松仁路100號,老客戶，喜歡紅色包裝的產品\n002,林志明,高雄市前鎮區中山二路,透過朋友介紹來的新客戶\n003,黃淑芬,臺中市西屯區臺灣大道,經常在週末來店裡購買\n";
+    const KO: &str = "고객번호,이름,주소,메모\n001,김민준,서울특별시 강남구 테헤란로 123,오래된 고객이며 빨간색 포장을 좋아함\n002,이서연,부산광역시 해운대구 센텀로 45,친구 소개로 온 신규 고객\n003,박지훈,대구광역시 중구 동성로 12,주말에 자주 매장을 방문함\n";
+
+    #[test]
+    fn legacy_encodings_detected_and_explicit() {
+        for (enc, text, choice) in [
+            (GB18030, ZH_CN, EncodingChoice::Gb18030),
+            (GBK, ZH_CN, EncodingChoice::Gb18030),
+            (BIG5, ZH_TW, EncodingChoice::Big5),
+            (EUC_KR, KO, EncodingChoice::EucKr),
+        ] {
+            let bytes = encode(enc, text);
+            assert!(std::str::from_utf8(&bytes).is_err());
+            let auto = read(&bytes, &opts(true, None));
+            let want: Vec<Vec<String>> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').map(str::to_owned).collect())
+                .collect();
+            let got: Vec<Vec<String>> = auto.rows.iter().map(|r| r.cells.clone()).collect();
+            assert_eq!(got, want, "auto-detected {}", enc.name());
+            let explicit = read(
+                &bytes,
+                &ReadOptions {
+                    encoding: choice,
+                    ..opts(true, None)
+                },
+            );
+            assert_eq!(explicit, auto, "explicit {}", enc.name());
+        }
+    }
+
+    #[test]
+    fn wrong_explicit_encoding_is_an_error() {
+        let e = read_text(
+            &encode(GB18030, ZH_CN),
+            "f.csv",
+            &ReadOptions {
+                encoding: EncodingChoice::Utf8,
+                ..opts(true, None)
+            },
+        )
+        .expect_err("not utf-8");
+        let msg = e.to_string();
+        assert!(msg.contains("not valid UTF-8 at byte 0"), "{msg}");
+        assert!(msg.contains("--encoding gb18030|big5|euc-kr"), "{msg}");
+        // 0x80 is not a lead byte in Big5.
+        let e = read_text(
+            b"a,b\n\x80\x80,c\n",
+            "f.csv",
+            &ReadOptions {
+                encoding: EncodingChoice::Big5,
+                ..opts(true, None)
+            },
+        )
+        .expect_err("malformed big5");
+        assert!(e.to_string().contains("not valid Big5 at byte 4"), "{e}");
+    }
+
+    #[test]
+    fn undecodable_bytes_under_auto_is_a_clear_error() {
+        let mut junk = b"name,phone\n".to_vec();
+        junk.extend((0..200u8).map(|i| i.wrapping_mul(37) | 0x80));
+        junk.extend(b"\x00\x01\xff\xfe\n");
+        let e = read_text(&junk, "junk.csv", &opts(true, None)).expect_err("junk");
+        assert!(e.to_string().contains("junk.csv"), "{e}");
+        let e = read_text(b"PK\x03\x04rest", "book.csv", &opts(true, None)).expect_err("zip");
+        assert!(e.to_string().contains(".xlsx"), "{e}");
+    }
+
+    #[test]
+    fn delimiters_explicit_and_sniffed() {
+        let semi = "a;b;c\n1;\"x;y\";3\n4;5;6\n";
+        let tab = "a\tb\tc\n1\t2,5\t3\n";
+        let comma = "a,b,c\n1,\"2;3\",3\n";
+        for (text, want) in [
+            (semi, Delimiter::Semicolon),
+            (tab, Delimiter::Tab),
+            (comma, Delimiter::Comma),
+        ] {
+            assert_eq!(sniff_delimiter(text), want, "{text:?}");
+            let t = read(text.as_bytes(), &opts(true, None));
+            assert_eq!(t.header.as_ref().map(Vec::len), Some(3));
+            assert!(t.rows.iter().all(|r| r.cells.len() == 3), "{t:?}");
+        }
+        let t = read(b"a|b\n1|2\n", &opts(true, Some(Delimiter::Other(b'|'))));
+        assert_eq!(cells(&t), vec![(2, vec!["1", "2"])]);
+        assert!(read_text(b"a\n", "f", &opts(false, Some(Delimiter::Other(b'"')))).is_err());
+    }
+
+    #[test]
+    fn whitespace_delimiter_cdnow_line() {
+        let t = read(
+            b" 00004 0001 19970101  2   29.33\r\n\r\n 00004 0001 19970118\t2   29.73\r\n",
+            &opts(false, Some(Delimiter::Whitespace)),
+        );
+        assert_eq!(t.header, None);
+        assert_eq!(
+            cells(&t),
+            vec![
+                (1, vec!["00004", "0001", "19970101", "2", "29.33"]),
+                (3, vec!["00004", "0001", "19970118", "2", "29.73"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_multiline_cells_keep_physical_line_numbers() {
+        let text = "name,notes\r\n\"A\",\"line one\r\nline two\r\nline three\"\r\n\r\nB,\"say \"\"hi\"\"\"\r\n,\r\nC,plain\r\n";
+        let t = read(text.as_bytes(), &opts(true, None));
+        assert_eq!(
+            cells(&t),
+            vec![
+                (2, vec!["A", "line one\r\nline two\r\nline three"]),
+                (6, vec!["B", "say \"hi\""]),
+                (8, vec!["C", "plain"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_files() {
+        for (bytes, header) in [
+            (&b""[..], true),
+            (b"\n\n  \n", true),
+            (b"\xEF\xBB\xBF", false),
+            (b"name,phone\n\n", true),
+        ] {
+            let e = read_text(bytes, "e.csv", &opts(header, None)).expect_err("empty");
+            assert!(
+                matches!(&e, ImportError::File(m) if m.contains("e.csv is empty")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn huge_cell_is_truncated_and_flagged() {
+        let big = "x".repeat(10 * 1024 * 1024);
+        let text = format!("name,notes\nA,ok\nB,\"{big}\"\nC,ok\n");
+        let t = read(text.as_bytes(), &opts(true, None));
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[1].line, 3);
+        assert_eq!(t.rows[1].oversized, Some((1, big.len())));
+        assert!(t.rows[1].cells[1].len() < 1000);
+        assert_eq!(t.rows[2].oversized, None);
+    }
+
+    #[test]
+    fn xlsx_first_and_named_sheet() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("book.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let date_fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        {
+            let ws = wb.add_worksheet();
+            ws.set_name("客户").expect("name");
+            for (c, h) in ["ref", "name", "birth_date", "qty", "price"]
+                .iter()
+                .enumerate()
+            {
+                ws.write_string(0, c as u16, *h).expect("write");
+            }
+            ws.write_string(1, 0, "C1").expect("write");
+            ws.write_string(1, 1, "张三").expect("write");
+            let d = rust_xlsxwriter::ExcelDateTime::from_ymd(1985, 3, 7).expect("date");
+            ws.write_datetime_with_format(1, 2, &d, &date_fmt)
+                .expect("write");
+            ws.write_number(1, 3, 2.0).expect("write");
+            ws.write_number(1, 4, 29.33).expect("write");
+            // Row 3 blank, row 4 data.
+            ws.write_string(3, 0, "C2").expect("write");
+            ws.write_number(3, 3, 12345678901.0).expect("write");
+        }
+        {
+            let ws = wb.add_worksheet();
+            ws.set_name("Other").expect("name");
+            ws.write_string(0, 0, "x").expect("write");
+            ws.write_string(1, 0, "y").expect("write");
+        }
+        wb.save(&path).expect("save");
+
+        let t = read_path(&path, &opts(true, None)).expect("xlsx");
+        assert_eq!(
+            t.header,
+            Some(
+                ["ref", "name", "birth_date", "qty", "price"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            cells(&t),
+            vec![
+                (2, vec!["C1", "张三", "1985-03-07", "2", "29.33"]),
+                (4, vec!["C2", "", "", "12345678901", ""]),
+            ]
+        );
+        let other = read_path(
+            &path,
+            &ReadOptions {
+                sheet: Some("Other".into()),
+                ..opts(true, None)
+            },
+        )
+        .expect("other sheet");
+        assert_eq!(cells(&other), vec![(2, vec!["y"])]);
+        let e = read_path(
+            &path,
+            &ReadOptions {
+                sheet: Some("Nope".into()),
+                ..opts(true, None)
+            },
+        )
+        .expect_err("missing sheet");
+        assert!(e.to_string().contains("客户, Other"), "{e}");
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let e = read_path(Path::new("/nonexistent/x.csv"), &opts(true, None)).expect_err("missing");
+        assert!(matches!(e, ImportError::Io { .. }));
+        let e =
+            read_path(Path::new("/nonexistent/x.xlsx"), &opts(true, None)).expect_err("missing");
+        assert!(matches!(e, ImportError::Io { .. }));
+    }
+}

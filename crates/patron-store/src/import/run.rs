@@ -1,7 +1,10 @@
 //! One import, end to end: read → map → parse → apply (one transaction) → write rejects.
-//! (Implementation owned by the import work; the types are the CLI's contract.)
+//! The types are the CLI's contract.
 
+use super::parse::ParseOptions;
+use super::read::ReadOptions;
 use super::records::*;
+use super::{mapping, parse, read, rejects};
 use crate::store::Store;
 use patron_core::Currency;
 use std::path::{Path, PathBuf};
@@ -88,12 +91,94 @@ pub enum ImportError {
     Store(#[from] crate::StoreError),
 }
 
+/// Runs one import: read → map → parse → apply (the store's one transaction) → write rejects.
+///
+/// A bad row never aborts the import; it is reported in the rejects file (`<FILE>.rejects.csv`
+/// unless `opts.rejects_path`) and in [`ImportReport::rejects`]. With `--strict` any bad row
+/// refuses the whole import: nothing is applied and the report says `refused`. Errors are kept
+/// for what stops the import as a whole: an unreadable or empty file, unmappable columns, a
+/// failing database.
 pub async fn run_import(
     store: &dyn Store,
     path: &Path,
     opts: &ImportOptions,
     progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
 ) -> Result<ImportReport, ImportError> {
-    let _ = (store, path, opts, progress);
-    Err(ImportError::File("import pipeline is being written".into()))
+    let read_opts = ReadOptions::from(opts);
+    let rejects_out = opts
+        .rejects_path
+        .clone()
+        .unwrap_or_else(|| rejects::default_path(path));
+    if same_file(&rejects_out, path) {
+        return Err(ImportError::File(format!(
+            "the rejects file {} would overwrite the input; choose another rejects path",
+            rejects_out.display()
+        )));
+    }
+    let table = read::read_path(path, &read_opts)?;
+    let mapping = mapping::map_columns(
+        opts.entity,
+        table.header.as_deref(),
+        opts.columns.as_deref(),
+        &opts.maps,
+    )?;
+    let mut report = ImportReport {
+        rows: table.rows.len() as u64,
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let parse_opts = ParseOptions {
+        date_format: opts.date_format.clone(),
+        default_currency: opts.default_currency.clone(),
+    };
+    let (batch, mut rejected) = parse::parse_table(table, &mapping, &parse_opts);
+
+    if opts.strict && !rejected.is_empty() {
+        // Nothing reaches the database: a strict import is all or nothing.
+        drop(batch);
+        report.refused = true;
+    } else if !batch.is_empty() {
+        let outcome = store
+            .apply_import(
+                batch,
+                ApplyOptions {
+                    dry_run: opts.dry_run,
+                    strict: opts.strict,
+                    progress,
+                },
+            )
+            .await?;
+        if opts.strict && !outcome.rejected.is_empty() {
+            // The store rolled back; its counts describe what would have happened.
+            report.refused = true;
+        } else {
+            report.created = outcome.created;
+            report.updated = outcome.updated;
+            report.unchanged = outcome.unchanged;
+        }
+        rejected.extend(outcome.rejected);
+    }
+
+    rejected.sort_by_key(|r| r.line);
+    report.rejected = rejected.len() as u64;
+    if !rejected.is_empty() {
+        // The parsed table was consumed to keep memory down; read the file again for the
+        // original cells of the rejected rows (only imports with rejects pay for this).
+        let table = read::read_path(path, &read_opts)?;
+        report.rejects_file = Some(rejects::write_rejects(&rejects_out, &table, &rejected)?);
+    }
+    rejected.truncate(100);
+    report.rejects = rejected;
+    Ok(report)
+}
+
+/// True when both paths name the same existing file (or are spelled the same).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }

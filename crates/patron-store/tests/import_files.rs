@@ -1,0 +1,561 @@
+//! End-to-end imports and exports through a real database (SQLite always, PostgreSQL when
+//! `PATRON_TEST_DATABASE_URL` is set): file → `run_import` → store → `export` → file.
+
+use patron_core::{Currency, Customer, Gender, StaffLevel, UserInput};
+use patron_store::export::{export, ExportError, ExportKind};
+use patron_store::import::mapping::CUSTOMER_FIELDS;
+use patron_store::import::{
+    run_import, Delimiter, EncodingChoice, Entity, ImportOptions, ImportReport,
+};
+use patron_store::testkit::TestDb;
+use patron_store::{connect, CustomerQuery, Store};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+fn opts(entity: Entity) -> ImportOptions {
+    ImportOptions {
+        entity,
+        header: true,
+        columns: None,
+        maps: Vec::new(),
+        delimiter: None,
+        encoding: EncodingChoice::Auto,
+        date_format: None,
+        default_currency: Currency::default(),
+        strict: false,
+        dry_run: false,
+        rejects_path: None,
+        sheet: None,
+    }
+}
+
+fn cdnow_opts() -> ImportOptions {
+    ImportOptions {
+        header: false,
+        columns: Some(
+            ["customer_ref", "-", "date", "quantity", "amount"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        delimiter: Some(Delimiter::Whitespace),
+        date_format: Some("%Y%m%d".into()),
+        ..opts(Entity::Orders)
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write fixture");
+    p
+}
+
+async fn import(store: &dyn Store, path: &Path, o: &ImportOptions) -> ImportReport {
+    run_import(store, path, o, None)
+        .await
+        .unwrap_or_else(|e| panic!("import of {} failed: {e}", path.display()))
+}
+
+async fn all_customers(store: &dyn Store) -> Vec<Customer> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_customers(&CustomerQuery {
+                limit: Some(500),
+                cursor,
+                ..Default::default()
+            })
+            .await
+            .expect("list customers");
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn by_ref<'a>(cs: &'a [Customer], r: &str) -> &'a Customer {
+    cs.iter()
+        .find(|c| c.external_ref.as_deref() == Some(r))
+        .unwrap_or_else(|| panic!("no customer with ref {r}"))
+}
+
+/// Reads a CSV we wrote (UTF-8 with BOM) into records.
+fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).expect("read csv");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "{} has a BOM",
+        path.display()
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn cdnow_import_twice_creates_once() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/CDNOW_sample.txt");
+        let path = write(
+            dir.path(),
+            "CDNOW_sample.txt",
+            &std::fs::read(src).expect("fixture"),
+        );
+
+        // A dry run counts but leaves nothing behind.
+        let dry = import(
+            &*store,
+            &path,
+            &ImportOptions {
+                dry_run: true,
+                ..cdnow_opts()
+            },
+        )
+        .await;
+        assert!(dry.dry_run);
+        assert_eq!(dry.created, 6919, "{:?}", db.backend);
+        assert_eq!(store.count_customers().await.expect("count"), 0);
+
+        let seen = Arc::new(AtomicU64::new(0));
+        let s2 = seen.clone();
+        let progress: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |n| {
+            s2.fetch_max(n, Ordering::Relaxed);
+        });
+        let first = run_import(&*store, &path, &cdnow_opts(), Some(progress))
+            .await
+            .expect("import");
+        assert_eq!(
+            (
+                first.rows,
+                first.created,
+                first.updated,
+                first.unchanged,
+                first.rejected
+            ),
+            (6919, 6919, 0, 0, 0),
+            "{:?}: {first:?}",
+            db.backend
+        );
+        assert!(first.rejects_file.is_none());
+        assert!(!first.refused);
+        assert!(seen.load(Ordering::Relaxed) > 0, "progress was reported");
+        assert_eq!(store.count_customers().await.expect("count"), 2357);
+
+        let second = import(&*store, &path, &cdnow_opts()).await;
+        assert_eq!(
+            (
+                second.created,
+                second.updated,
+                second.unchanged,
+                second.rejected
+            ),
+            (0, 0, 6919, 0),
+            "{:?}: {second:?}",
+            db.backend
+        );
+        db.cleanup().await;
+    }
+}
+
+/// The same customer list as a Chinese shop's WPS export: GB18030, Chinese header.
+const ZH_CUSTOMERS: &str = "客户编号,姓名,性别,生日,电话,邮箱,地址,标签,备注\r\n\
+C001,张伟,男,1980-05-06,138-0013-8000,zhang.wei@example.com,北京市朝阳区建国路88号,\"VIP、老客户\",喜欢红色包装\r\n\
+C002,王芳,女,1985年3月7日,+86 139 0000 1111,wang.fang@example.cn,上海市浦东新区,新客户,\r\n\
+C003,李娜,,,,,,,\r\n";
+
+#[tokio::test]
+async fn customers_with_chinese_header_in_gb18030() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (bytes, _, bad) = encoding_rs::GB18030.encode(ZH_CUSTOMERS);
+        assert!(!bad);
+        let path = write(dir.path(), "客户.csv", &bytes);
+        let r = import(&*store, &path, &opts(Entity::Customers)).await;
+        assert_eq!(
+            (r.rows, r.created, r.rejected),
+            (3, 3, 0),
+            "{:?}: {r:?}",
+            db.backend
+        );
+
+        let cs = all_customers(&*store).await;
+        let a = by_ref(&cs, "C001");
+        assert_eq!(a.name, "张伟");
+        assert_eq!(a.gender, Some(Gender::Male));
+        assert_eq!(a.birth_date, chrono::NaiveDate::from_ymd_opt(1980, 5, 6));
+        assert_eq!(a.phone.as_deref(), Some("138-0013-8000"));
+        assert_eq!(a.email.as_deref(), Some("zhang.wei@example.com"));
+        assert_eq!(a.address.as_deref(), Some("北京市朝阳区建国路88号"));
+        assert_eq!(a.tags, vec!["VIP".to_string(), "老客户".to_string()]);
+        let b = by_ref(&cs, "C002");
+        assert_eq!(b.birth_date, chrono::NaiveDate::from_ymd_opt(1985, 3, 7));
+        assert_eq!(b.gender, Some(Gender::Female));
+
+        // Importing it again changes nothing.
+        let again = import(&*store, &path, &opts(Entity::Customers)).await;
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 3),
+            "{again:?}"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn customers_from_korean_xlsx() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("고객.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in ["고객번호", "이름", "성별", "생년월일", "연락처", "이메일"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, c as u16, *h).expect("write");
+        }
+        ws.write_string(1, 0, "K1").expect("write");
+        ws.write_string(1, 1, "김민준").expect("write");
+        ws.write_string(1, 2, "남").expect("write");
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(1990, 12, 31).expect("date");
+        ws.write_datetime_with_format(1, 3, &d, &date)
+            .expect("write");
+        ws.write_string(1, 4, "010-1234-5678").expect("write");
+        ws.write_string(1, 5, "minjun@example.co.kr")
+            .expect("write");
+        ws.write_number(2, 0, 2.0).expect("write");
+        ws.write_string(2, 1, "이서연").expect("write");
+        ws.write_string(2, 5, "not an email").expect("write");
+        wb.save(&path).expect("save");
+
+        let r = import(&*store, &path, &opts(Entity::Customers)).await;
+        assert_eq!((r.created, r.rejected), (1, 1), "{:?}: {r:?}", db.backend);
+        assert_eq!(r.rejects[0].line, 3);
+        assert_eq!(r.rejects[0].field.as_deref(), Some("email"));
+        let cs = all_customers(&*store).await;
+        let k = by_ref(&cs, "K1");
+        assert_eq!(k.birth_date, chrono::NaiveDate::from_ymd_opt(1990, 12, 31));
+        assert_eq!(k.gender, Some(Gender::Male));
+        db.cleanup().await;
+    }
+}
+
+const WITH_BAD_ROWS: &str = "ref,name,email,phone\n\
+R1,Alice,alice@example.com,\n\
+R2,Bob,not-an-email,\n\
+R3,Carol,,12\n\
+R4,Dave,dave@example.com,010-1234-5678\n";
+
+#[tokio::test]
+async fn bad_rows_go_to_the_rejects_file_and_good_rows_are_in() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(dir.path(), "people.csv", WITH_BAD_ROWS.as_bytes());
+        let r = import(&*store, &path, &opts(Entity::Customers)).await;
+        assert_eq!(
+            (r.rows, r.created, r.rejected),
+            (4, 2, 2),
+            "{:?}: {r:?}",
+            db.backend
+        );
+        assert!(!r.refused);
+        let rejects_file = r.rejects_file.clone().expect("rejects file");
+        assert_eq!(rejects_file, dir.path().join("people.csv.rejects.csv"));
+        let recs = read_csv(&rejects_file);
+        assert_eq!(
+            recs[0],
+            ["line", "field", "reason", "ref", "name", "email", "phone"]
+        );
+        assert_eq!(recs[1][..2], ["3", "email"]);
+        assert!(recs[1][2].contains("not-an-email"), "{:?}", recs[1]);
+        assert_eq!(recs[1][3..], ["R2", "Bob", "not-an-email", ""]);
+        assert_eq!(recs[2][..2], ["4", "phone"]);
+        assert_eq!(recs.len(), 3);
+        assert_eq!(
+            r.rejects.iter().map(|x| x.line).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+
+        let cs = all_customers(&*store).await;
+        let mut refs: Vec<_> = cs.iter().filter_map(|c| c.external_ref.clone()).collect();
+        refs.sort();
+        assert_eq!(refs, ["R1", "R4"]);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn strict_with_a_bad_row_imports_nothing() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(dir.path(), "people.csv", WITH_BAD_ROWS.as_bytes());
+        let out = dir.path().join("elsewhere.csv");
+        let o = ImportOptions {
+            strict: true,
+            rejects_path: Some(out.clone()),
+            ..opts(Entity::Customers)
+        };
+        let r = import(&*store, &path, &o).await;
+        assert!(r.refused, "{r:?}");
+        assert_eq!(
+            (r.created, r.updated, r.unchanged, r.rejected),
+            (0, 0, 0, 2)
+        );
+        assert_eq!(r.rejects_file.as_deref(), Some(out.as_path()));
+        assert_eq!(read_csv(&out).len(), 3);
+        assert_eq!(store.count_customers().await.expect("count"), 0);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn store_rejects_are_merged_with_parser_rejects_in_line_order() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let orgs = write(
+            dir.path(),
+            "orgs.csv",
+            "ref,name,kind\nORG1,ACME,company\n".as_bytes(),
+        );
+        assert_eq!(
+            import(&*store, &orgs, &opts(Entity::Customers))
+                .await
+                .created,
+            1
+        );
+        let contacts = write(
+            dir.path(),
+            "contacts.csv",
+            "客户编号,联系人,邮箱\nNOPE,王经理,wang@example.com\nORG1,李总,bad-email\nORG1,张主任,zhang@example.com\n"
+                .as_bytes(),
+        );
+        let r = import(&*store, &contacts, &opts(Entity::Contacts)).await;
+        assert_eq!((r.created, r.rejected), (1, 2), "{:?}: {r:?}", db.backend);
+        let lines: Vec<_> = r
+            .rejects
+            .iter()
+            .map(|x| (x.line, x.field.clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (2, Some("customer_ref".to_string())),
+                (3, Some("email".to_string()))
+            ]
+        );
+        let recs = read_csv(r.rejects_file.as_deref().expect("file"));
+        assert_eq!(recs[1][3..], ["NOPE", "王经理", "wang@example.com"]);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn export_customers_to_csv_and_xlsx_then_reimport_creates_nothing() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        store
+            .create_user(UserInput {
+                email: "li@example.com".into(),
+                name: "Li".into(),
+                staff_level: StaffLevel::SalesRepresentative,
+                manager_id: None,
+            })
+            .await
+            .expect("user");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = write(
+            dir.path(),
+            "in.csv",
+            "ref,kind,name,gender,birth_date,phone,email,owner,tags,company,level,source,notes\n\
+             E1,person,张伟,male,1980-05-06,138-0013-8000,zw@example.com,li@example.com,\"vip, 北京\",ACME,A,fair,\"two\nlines\"\n\
+             E2,company,Hanbit 상사,,,02-555-0100,,,,,,,\n\
+             E3,,Plain,,,,,,,,,,\n"
+                .as_bytes(),
+        );
+        let r = import(&*store, &src, &opts(Entity::Customers)).await;
+        assert_eq!((r.created, r.rejected), (3, 0), "{:?}: {r:?}", db.backend);
+
+        let csv_out = dir.path().join("customers.csv");
+        assert_eq!(
+            export(&*store, ExportKind::Customers, &csv_out)
+                .await
+                .expect("csv"),
+            3
+        );
+        let recs = read_csv(&csv_out);
+        assert_eq!(recs[0], CUSTOMER_FIELDS);
+        let e1 = recs.iter().find(|r| r[0] == "E1").expect("E1 row");
+        assert_eq!(e1[8], "li@example.com", "owner as e-mail");
+        assert_eq!(e1[10], "vip, 北京");
+        assert_eq!(e1[15], "two\nlines");
+
+        let xlsx_out = dir.path().join("customers.xlsx");
+        assert_eq!(
+            export(&*store, ExportKind::Customers, &xlsx_out)
+                .await
+                .expect("xlsx"),
+            3
+        );
+
+        for path in [&csv_out, &xlsx_out] {
+            let again = import(&*store, path, &opts(Entity::Customers)).await;
+            assert_eq!(
+                (
+                    again.created,
+                    again.updated,
+                    again.unchanged,
+                    again.rejected
+                ),
+                (0, 0, 3, 0),
+                "{:?} re-import of {}: {again:?}",
+                db.backend,
+                path.display()
+            );
+        }
+
+        let bad = export(
+            &*store,
+            ExportKind::Customers,
+            &dir.path().join("customers.txt"),
+        )
+        .await;
+        assert!(matches!(bad, Err(ExportError::Format(_))), "{bad:?}");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn export_contacts_and_orders() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let orgs = write(
+            dir.path(),
+            "orgs.csv",
+            "ref,name,kind\nORG1,ACME,company\n".as_bytes(),
+        );
+        import(&*store, &orgs, &opts(Entity::Customers)).await;
+        let contacts = write(
+            dir.path(),
+            "contacts.csv",
+            "customer_ref,name,title,mobile,birthday\nORG1,王经理,经理,13800138000,1970-02-03\nORG1,李总,总经理,,\n"
+                .as_bytes(),
+        );
+        assert_eq!(
+            import(&*store, &contacts, &opts(Entity::Contacts))
+                .await
+                .created,
+            2
+        );
+        let orders = write(
+            dir.path(),
+            "orders.csv",
+            "customer_ref,order_ref,date,product_ref,quantity,unit_price,currency\n\
+             ORG1,SO-1,2024-03-05,P1,2,1.50,USD\n\
+             ORG1,SO-1,2024-03-05,P2,1,10,USD\n\
+             ORG1,SO-2,2024-04-01,P1,3,1.50,USD\n"
+                .as_bytes(),
+        );
+        let r = import(&*store, &orders, &opts(Entity::Orders)).await;
+        assert_eq!((r.created, r.rejected), (2, 0), "{:?}: {r:?}", db.backend);
+
+        let c_out = dir.path().join("contacts.csv");
+        assert_eq!(
+            export(&*store, ExportKind::Contacts, &c_out)
+                .await
+                .expect("contacts"),
+            2
+        );
+        let recs = read_csv(&c_out);
+        assert_eq!(recs[0][0], "customer_ref");
+        assert!(recs[1..].iter().all(|r| r[0] == "ORG1"));
+        let again = import(&*store, &c_out, &opts(Entity::Contacts)).await;
+        assert_eq!((again.created, again.unchanged), (0, 2), "{again:?}");
+
+        let o_out = dir.path().join("orders.csv");
+        assert_eq!(
+            export(&*store, ExportKind::Orders, &o_out)
+                .await
+                .expect("orders"),
+            3
+        );
+        let recs = read_csv(&o_out);
+        let line = recs
+            .iter()
+            .find(|r| r[1] == "SO-1" && r[3] == "P1")
+            .expect("SO-1 P1");
+        assert_eq!(
+            line[..],
+            [
+                "ORG1",
+                "SO-1",
+                "2024-03-05",
+                "P1",
+                "",
+                "2",
+                "1.50",
+                "3.00",
+                "USD",
+                "no"
+            ]
+        );
+        let again = import(&*store, &o_out, &opts(Entity::Orders)).await;
+        assert_eq!(
+            (again.created, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{again:?}"
+        );
+
+        let x_out = dir.path().join("orders.xlsx");
+        assert_eq!(
+            export(&*store, ExportKind::Orders, &x_out)
+                .await
+                .expect("orders xlsx"),
+            3
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn file_errors_stop_before_the_database() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = write(dir.path(), "empty.csv", b"name,phone\n");
+        let e = run_import(&*store, &empty, &opts(Entity::Customers), None)
+            .await
+            .expect_err("empty");
+        assert!(e.to_string().contains("is empty"), "{e}");
+        let unknown = write(dir.path(), "unknown.csv", "姓名,微信\n张三,zs\n".as_bytes());
+        let e = run_import(&*store, &unknown, &opts(Entity::Customers), None)
+            .await
+            .expect_err("unknown");
+        assert!(e.to_string().contains("--map '微信=-'"), "{e}");
+        let same = ImportOptions {
+            rejects_path: Some(unknown.clone()),
+            ..opts(Entity::Customers)
+        };
+        let e = run_import(&*store, &unknown, &same, None)
+            .await
+            .expect_err("overwrite");
+        assert!(e.to_string().contains("overwrite the input"), "{e}");
+        db.cleanup().await;
+    }
+}
