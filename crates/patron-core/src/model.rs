@@ -207,6 +207,8 @@ pub struct CustomerInput {
     pub background: Option<Background>,
 }
 
+// The enum is declared by the vocabulary macro, where `#[default]` cannot be placed.
+#[allow(clippy::derivable_impls)]
 impl Default for CustomerKind {
     fn default() -> Self {
         CustomerKind::Person

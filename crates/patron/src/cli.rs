@@ -205,7 +205,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Customer id, or its reference.
+    /// Customer reference, or id (#ID forces an id).
     pub customer: String,
     #[arg(long)]
     pub json: bool,
@@ -267,7 +267,7 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
-    /// Customer id, or its reference.
+    /// Customer reference, or id (#ID forces an id).
     pub customer: String,
     #[command(flatten)]
     pub fields: CustomerFields,

@@ -503,6 +503,7 @@ fn hex16(h: &blake3::Hash) -> String {
     h.to_hex().as_str()[..32].to_owned()
 }
 
+/// The content of one order row as it enters the re-import key.
 fn line_canon(r: &OrderRecord) -> String {
     format!(
         "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
@@ -511,9 +512,10 @@ fn line_canon(r: &OrderRecord) -> String {
         r.product_ref.as_deref().unwrap_or(""),
         r.product_line.as_deref().unwrap_or(""),
         r.quantity,
+        // The completed unit price, not the file's: an export writes the derived price, and
+        // re-importing that export must give the same key.
         r.unit_price_minor
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
+            .unwrap_or(r.amount_minor / r.quantity.max(1)),
         r.amount_minor,
         r.currency,
         r.asked_by_name

@@ -72,19 +72,20 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// Resolves a customer given as an id or an external reference.
+/// Resolves a customer given as its external reference, `#ID`, or a bare id. A reference wins
+/// over an id ("00004" is the CDNOW customer with that reference, not customer 4); `#4` is always
+/// the id.
 pub async fn resolve_customer(
     store: &dyn Store,
     key: &str,
 ) -> anyhow::Result<patron_core::CustomerId> {
-    if let Ok(id) = key.trim().parse::<i64>() {
-        if store
+    let key = key.trim();
+    if let Some(id) = key.strip_prefix('#').and_then(|k| k.parse::<i64>().ok()) {
+        store
             .get_customer(patron_core::CustomerId(id))
             .await
-            .is_ok()
-        {
-            return Ok(patron_core::CustomerId(id));
-        }
+            .with_context(|| format!("customer #{id}"))?;
+        return Ok(patron_core::CustomerId(id));
     }
     let page = store
         .list_customers(&patron_store::CustomerQuery {
@@ -93,11 +94,23 @@ pub async fn resolve_customer(
             ..Default::default()
         })
         .await?;
-    page.items
+    if let Some(c) = page
+        .items
         .into_iter()
-        .find(|c| c.external_ref.as_deref() == Some(key.trim()))
-        .map(|c| c.id)
-        .with_context(|| format!("no customer has the id or reference '{key}'"))
+        .find(|c| c.external_ref.as_deref() == Some(key))
+    {
+        return Ok(c.id);
+    }
+    if let Ok(id) = key.parse::<i64>() {
+        if store
+            .get_customer(patron_core::CustomerId(id))
+            .await
+            .is_ok()
+        {
+            return Ok(patron_core::CustomerId(id));
+        }
+    }
+    anyhow::bail!("no customer has the reference or id '{key}'")
 }
 
 /// Resolves a user given as an id, e-mail or name.

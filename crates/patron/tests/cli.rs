@@ -1,0 +1,355 @@
+//! The real `patron` binary, on SQLite and PostgreSQL: the CLI contracts other tools rely on.
+
+use assert_cmd::Command;
+use patron_store::testkit::TestDb;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn cdnow() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../patron-store/tests/data/CDNOW_sample.txt")
+}
+
+fn patron(db: &TestDb) -> Command {
+    let mut c = Command::cargo_bin("patron").expect("binary");
+    c.env_remove("PATRON_DATABASE_URL")
+        .env_remove("PATRON_CONFIG")
+        .arg("--db")
+        .arg(&db.url);
+    c
+}
+
+/// Runs and parses the one JSON document printed on stdout.
+fn json(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "failed: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn import_cdnow(db: &TestDb) -> Value {
+    json(patron(db).args(["import", "orders"]).arg(cdnow()).args([
+        "--no-header",
+        "--delimiter",
+        "whitespace",
+        "--columns",
+        "customer_ref,-,date,quantity,amount",
+        "--date-format",
+        "%Y%m%d",
+        "--json",
+    ]))
+}
+
+async fn each(f: impl Fn(&TestDb, &Path)) {
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        eprintln!("-- backend {:?}", db.backend);
+        f(&db, dir.path());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn cdnow_imports_as_it_is_and_reimports_to_nothing() {
+    each(|db, _| {
+        let first = import_cdnow(db);
+        assert_eq!(first["created"], 6919);
+        assert_eq!(first["updated"], 0);
+        assert_eq!(first["unchanged"], 0);
+        assert_eq!(first["rejected"], 0);
+        assert_eq!(first["rejects_file"], Value::Null);
+        let second = import_cdnow(db);
+        assert_eq!(second["created"], 0);
+        assert_eq!(second["unchanged"], 6919);
+        // 2,357 customers, each with its orders; the list pages through all of them.
+        let mut n = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut cmd = patron(db);
+            cmd.args(["customers", "list", "--limit", "500", "--json"]);
+            if let Some(c) = &cursor {
+                cmd.args(["--cursor", c]);
+            }
+            let page = json(&mut cmd);
+            n += page["items"].as_array().map(Vec::len).unwrap_or(0);
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(n, 2357);
+        let show = json(patron(db).args(["customers", "show", "00004", "--json"]));
+        assert_eq!(show["orders"]["count"], 4);
+        assert_eq!(show["orders"]["first_order_date"], "1997-01-01");
+        assert_eq!(
+            show["orders"]["revenue_total"][0]["amount_minor"],
+            2933 + 2973 + 1496 + 2648
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn customers_add_edit_show_list_search() {
+    each(|db, _| {
+        let c = json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "张三丰",
+            "--phone",
+            "+86 138-0013-8000",
+            "--tag",
+            "vip",
+            "--json",
+        ]));
+        let id = c["id"].as_i64().expect("id");
+        assert_eq!(c["kind"], "person");
+        json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "김민준",
+            "--kind",
+            "organisation",
+            "--ref",
+            "K-1",
+            "--json",
+        ]));
+        let page = json(patron(db).args(["customers", "list", "--query", "张三", "--json"]));
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["name"], "张三丰");
+        assert!(page.get("next_cursor").is_some());
+        let page = json(patron(db).args(["customers", "list", "-q", "김민", "--json"]));
+        assert_eq!(page["items"][0]["ref"], "K-1");
+        let edited = json(patron(db).args([
+            "customers",
+            "edit",
+            &id.to_string(),
+            "--email",
+            "zsf@example.cn",
+            "--clear",
+            "tags",
+            "--json",
+        ]));
+        assert_eq!(edited["email"], "zsf@example.cn");
+        assert_eq!(edited["tags"], serde_json::json!([]));
+        let ov = json(patron(db).args(["customers", "show", "K-1", "--json"]));
+        let codes: Vec<&str> = ov["warnings"]
+            .as_array()
+            .expect("w")
+            .iter()
+            .filter_map(|w| w["code"].as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            vec!["few_key_persons", "missing_phone", "missing_email"]
+        );
+        // Invalid input: a clear error naming the field, non-zero exit, nothing written.
+        let out = patron(db)
+            .args(["customers", "add", "--name", "X", "--email", "nope"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("email"));
+        let out = patron(db)
+            .args(["customers", "add", "--name", "X", "--stage", "lost"])
+            .output()
+            .expect("run");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("churn_reason"));
+        let page = json(patron(db).args(["customers", "list", "--json"]));
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn export_reimports_cleanly_in_csv_and_xlsx() {
+    each(|db, dir| {
+        let customers = dir.join("c.csv");
+        std::fs::write(
+            &customers,
+            "客户编号,姓名,电话,邮箱,地址,标签\nC1,张三丰,13800138000,zsf@example.cn,北京市,vip\nC2,李四,13900139000,,上海市,\n",
+        )
+        .expect("write");
+        let r = json(patron(db).args(["import", "customers"]).arg(&customers).arg("--json"));
+        assert_eq!(r["created"], 2);
+        import_cdnow(db);
+        for ext in ["csv", "xlsx"] {
+            let out = dir.join(format!("customers.{ext}"));
+            let e = json(patron(db).args(["export", "customers"]).arg(&out).arg("--json"));
+            assert_eq!(e["rows"], 2359);
+            let again = json(patron(db).args(["import", "customers"]).arg(&out).arg("--json"));
+            assert_eq!(again["created"], 0, "{ext}: {again}");
+            assert_eq!(again["updated"], 0, "{ext}: {again}");
+            assert_eq!(again["unchanged"], 2359, "{ext}: {again}");
+        }
+        let orders = dir.join("orders.csv");
+        let e = json(patron(db).args(["export", "orders"]).arg(&orders).arg("--json"));
+        assert_eq!(e["rows"], 6919);
+        // Orders without numbers (CDNOW) re-import from their own export without doubling.
+        let again = json(patron(db).args(["import", "orders"]).arg(&orders).arg("--json"));
+        assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(6919)), "{again}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_files_are_reported_with_line_and_reason() {
+    each(|db, dir| {
+        let empty = dir.join("empty.csv");
+        std::fs::write(&empty, "").expect("write");
+        let out = patron(db).args(["import", "customers"]).arg(&empty).output().expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
+
+        let unknown = dir.join("unknown.csv");
+        std::fs::write(&unknown, "name,shoe size\nA,42\n").expect("write");
+        let out = patron(db).args(["import", "customers"]).arg(&unknown).output().expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("shoe size"));
+
+        let orders = dir.join("orders.csv");
+        std::fs::write(
+            &orders,
+            "customer_ref,date,quantity,amount\nA,2024-01-02,1,10.00\nB,2024-01-03,-2,5.00\nC,2024-13-01,1,5.00\nD,2024-01-04,1,12.50\n",
+        )
+        .expect("write");
+        let r = json(patron(db).args(["import", "orders"]).arg(&orders).arg("--json"));
+        assert_eq!((r["created"].as_u64(), r["rejected"].as_u64()), (Some(2), Some(2)));
+        let rejects = PathBuf::from(r["rejects_file"].as_str().expect("rejects file"));
+        let text = std::fs::read_to_string(&rejects).expect("rejects");
+        assert!(text.contains("quantity") && text.contains("date"), "{text}");
+        assert!(text.contains("\n3,") || text.contains("\"3\""), "line numbers in {text}");
+
+        // --strict: the same file imports nothing and exits non-zero.
+        let strict_db_orders = dir.join("strict.csv");
+        std::fs::write(&strict_db_orders, "customer_ref,date,quantity,amount\nS1,2024-01-02,1,10.00\nS2,2024-01-03,0,5.00\n").expect("write");
+        let out = patron(db).args(["import", "orders"]).arg(&strict_db_orders).args(["--strict", "--json"]).output().expect("run");
+        assert!(!out.status.success());
+        let page = json(patron(db).args(["customers", "list", "-q", "S1", "--json"]));
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(0));
+        // --dry-run counts and changes nothing.
+        let dry = dir.join("dry.csv");
+        std::fs::write(&dry, "customer_ref,date,amount\nZ9,2024-01-02,1.00\n").expect("write");
+        let r = json(patron(db).args(["import", "orders"]).arg(&dry).args(["--dry-run", "--json"]));
+        assert_eq!(r["created"], 1);
+        let page = json(patron(db).args(["customers", "list", "-q", "Z9", "--json"]));
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn duplicates_and_merge() {
+    each(|db, _| {
+        let a = json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "Acme Trading Ltd",
+            "--phone",
+            "555-0100",
+            "--json",
+        ]));
+        let b = json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "ACME Trading Ltd.",
+            "--email",
+            "acme@example.com",
+            "--json",
+        ]));
+        let d = json(patron(db).args(["duplicates", "--json"]));
+        let items = d["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["reason"], "similar_name");
+        let m = json(patron(db).args([
+            "merge",
+            &a["id"].to_string(),
+            &b["id"].to_string(),
+            "--json",
+        ]));
+        assert_eq!(m["kept"], a["id"]);
+        assert!(m["fields_filled"]
+            .as_array()
+            .expect("filled")
+            .iter()
+            .any(|f| f == "email"));
+        let d = json(patron(db).args(["duplicates", "--json"]));
+        assert_eq!(d["items"].as_array().map(Vec::len), Some(0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_generates_deterministically_and_protects_real_data() {
+    each(|db, _| {
+        let r = json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));
+        assert_eq!(r["report"]["customers"], 60);
+        assert!(r["report"]["orders"].as_u64().unwrap_or(0) > 100);
+        let first = json(patron(db).args(["customers", "list", "--limit", "60", "--json"]));
+        // Rebuilding a demo database is allowed and gives the same customers.
+        json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));
+        let second = json(patron(db).args(["customers", "list", "--limit", "60", "--json"]));
+        let names = |v: &Value| {
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| c["name"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&first), names(&second));
+    })
+    .await;
+    // A database with real customers is not replaced without --force.
+    let db = TestDb::sqlite();
+    json(patron(&db).args(["customers", "add", "--name", "Real", "--json"]));
+    let out = patron(&db)
+        .args(["demo", "--customers", "10", "--no-serve"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    db.cleanup().await;
+}
+
+#[test]
+fn config_masks_secrets_and_help_works_everywhere() {
+    let out = Command::cargo_bin("patron")
+        .expect("bin")
+        .args([
+            "--db",
+            "postgres://u:hunter2@localhost/x",
+            "config",
+            "--json",
+        ])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["database_url"], "postgres://u:***@localhost/x");
+    for sub in [
+        vec!["--help"],
+        vec!["import", "--help"],
+        vec!["customers", "list", "--help"],
+        vec!["demo", "--help"],
+        vec!["merge", "--help"],
+    ] {
+        Command::cargo_bin("patron")
+            .expect("bin")
+            .args(&sub)
+            .assert()
+            .success();
+    }
+}
