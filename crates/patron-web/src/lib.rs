@@ -1,1 +1,58 @@
+//! Patron's HTTP server: the JSON API under `/api/v1`, described by an OpenAPI document
+//! generated from the handlers (the HTML UI comes later).
+//!
+//! The web layer is thin: it parses requests at the boundary ([`extract`]), calls the
+//! [`Store`], and maps every failure through one [`error::ApiError`]. It holds no global state;
+//! everything a handler needs is in [`AppState`], passed explicitly.
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod router;
+
+use patron_store::Store;
+use std::future::Future;
+use std::sync::Arc;
+
+pub use router::router;
+
+/// Largest accepted request body. Generous for one record (an order with thousands of lines);
+/// small enough that a runaway client cannot make the server buffer gigabytes.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// What every handler can reach. Cloned per request (it is a handful of `Arc`s).
+///
+/// Authentication will add fields here (a session store, the signing key) and a middleware layer
+/// in [`router`] that resolves the caller; handlers that need the caller then take an extractor
+/// for it, so nothing in the existing handlers has to change shape.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+/// Serves the application on an already bound listener until `shutdown` resolves, then lets
+/// in-flight requests finish.
+///
+/// Taking a listener rather than an address lets tests bind port 0 and learn the real port
+/// before the server starts, and lets the binary report bind errors itself.
+pub async fn launch(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "patron web listening");
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

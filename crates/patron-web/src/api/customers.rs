@@ -1,0 +1,194 @@
+//! `/api/v1/customers`: the customer archive (list and search, card, overview).
+
+use super::{check_date, check_limit, created, listed, must_exist, SortOrder};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use patron_core::{
+    Customer, CustomerId, CustomerInput, CustomerKind, CustomerOverview, LifecycleStage, Page,
+    UserId,
+};
+use patron_store::{CustomerQuery, CustomerSort, Store};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Query parameters of the customer list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerListParams {
+    /// Substring search over name, company, e-mail, phone digits and reference (CJK-aware).
+    pub q: Option<String>,
+    pub stage: Option<LifecycleStage>,
+    /// Only customers kept by this user.
+    #[param(value_type = Option<i64>)]
+    pub owner: Option<UserId>,
+    /// Only customers with this tag.
+    pub tag: Option<String>,
+    pub kind: Option<CustomerKind>,
+    pub sort: Option<CustomerSort>,
+    pub order: Option<SortOrder>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+impl CustomerListParams {
+    fn into_query(self) -> Result<CustomerQuery, ApiError> {
+        Ok(CustomerQuery {
+            q: self.q,
+            stage: self.stage,
+            owner_id: self.owner,
+            tag: self.tag,
+            kind: self.kind,
+            sort: self.sort.unwrap_or_default(),
+            desc: self.order == Some(SortOrder::Desc),
+            cursor: self.cursor,
+            limit: check_limit(self.limit)?,
+        })
+    }
+}
+
+pub(crate) fn location(id: CustomerId) -> String {
+    format!("/api/v1/customers/{id}")
+}
+
+/// Checks what the domain validation leaves open: the birth date's range, and that the owner
+/// exists (a 422 naming `owner_id` rather than a foreign-key conflict).
+async fn check_input(
+    store: &dyn Store,
+    input: &CustomerInput,
+    owner_changed: bool,
+) -> Result<(), ApiError> {
+    check_date("birth_date", input.birth_date)?;
+    if let Some(owner) = input.owner_id.filter(|_| owner_changed) {
+        must_exist(store.get_user(owner).await, "owner_id", "user")?;
+    }
+    Ok(())
+}
+
+/// List and search customers, a page at a time.
+#[utoipa::path(
+    get,
+    operation_id = "list_customers",
+    path = "/api/v1/customers",
+    tag = "customers",
+    params(CustomerListParams),
+    responses((status = 200, description = "A page of customers", body = Page<Customer>))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<CustomerListParams>,
+) -> Result<Json<Page<Customer>>, ApiError> {
+    let q = params.into_query()?;
+    Ok(Json(listed(state.store.list_customers(&q).await)?))
+}
+
+/// Create a customer.
+#[utoipa::path(
+    post,
+    operation_id = "create_customer",
+    path = "/api/v1/customers",
+    tag = "customers",
+    request_body = CustomerInput,
+    responses((
+        status = 201,
+        description = "The created customer",
+        body = Customer,
+        headers(("Location" = String, description = "URL of the new customer"))
+    ))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<CustomerInput>,
+) -> Result<Response, ApiError> {
+    check_input(state.store.as_ref(), &input, true).await?;
+    let c = state.store.create_customer(input).await?;
+    Ok(created(location(c.id), c))
+}
+
+/// One customer's card, with background.
+#[utoipa::path(
+    get,
+    operation_id = "get_customer",
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, description = "The customer", body = Customer))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<Customer>, ApiError> {
+    Ok(Json(state.store.get_customer(CustomerId(id)).await?))
+}
+
+/// Change some fields of a customer (JSON merge patch, RFC 7396: `null` clears a field).
+#[utoipa::path(
+    patch,
+    operation_id = "patch_customer",
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    request_body(
+        content = Object,
+        content_type = "application/merge-patch+json",
+        description = "Members of CustomerInput to change; null clears"
+    ),
+    responses((status = 200, description = "The updated customer", body = Customer))
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    patch: MergePatch,
+) -> Result<Json<Customer>, ApiError> {
+    let id = CustomerId(id);
+    let current = CustomerInput::from(state.store.get_customer(id).await?);
+    let input = patch.apply(&current)?;
+    check_input(
+        state.store.as_ref(),
+        &input,
+        input.owner_id != current.owner_id,
+    )
+    .await?;
+    Ok(Json(state.store.update_customer(id, input).await?))
+}
+
+/// Delete a customer and everything that belongs to it.
+#[utoipa::path(
+    delete,
+    operation_id = "delete_customer",
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_customer(CustomerId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything to look at before a contact: card, key persons, last 10 interactions, order
+/// summary and archive warnings.
+#[utoipa::path(
+    get,
+    operation_id = "get_customer_overview",
+    path = "/api/v1/customers/{id}/overview",
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, description = "The overview", body = CustomerOverview))
+)]
+pub async fn overview(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<CustomerOverview>, ApiError> {
+    Ok(Json(state.store.customer_overview(CustomerId(id)).await?))
+}

@@ -1,0 +1,61 @@
+//! Read-only lists that forms and clients need (staff, churn reasons, custom fields), and the
+//! health check.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use patron_core::{ChurnReason, CustomFieldDef, User};
+
+/// The members of staff (owners of customers, authors of interactions).
+#[utoipa::path(
+    get,
+    operation_id = "list_users",
+    path = "/api/v1/users",
+    tag = "meta",
+    responses((status = 200, description = "All users", body = Vec<User>))
+)]
+pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(state.store.list_users().await?))
+}
+
+/// The churn reasons a lost customer can be given.
+#[utoipa::path(
+    get,
+    operation_id = "list_churn_reasons",
+    path = "/api/v1/churn-reasons",
+    tag = "meta",
+    responses((status = 200, description = "All churn reasons", body = Vec<ChurnReason>))
+)]
+pub async fn churn_reasons(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ChurnReason>>, ApiError> {
+    Ok(Json(state.store.list_churn_reasons().await?))
+}
+
+/// The custom fields defined on customers.
+#[utoipa::path(
+    get,
+    operation_id = "list_custom_fields",
+    path = "/api/v1/custom-fields",
+    tag = "meta",
+    responses((status = 200, description = "All custom field definitions", body = Vec<CustomFieldDef>))
+)]
+pub async fn custom_fields(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<CustomFieldDef>>, ApiError> {
+    Ok(Json(state.store.list_custom_fields().await?))
+}
+
+/// Liveness for load balancers: answers without touching the database, so a slow database does
+/// not get every server taken out of rotation at once.
+#[utoipa::path(
+    get,
+    operation_id = "healthz",
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is up", body = String, content_type = "text/plain"))
+)]
+pub async fn healthz() -> &'static str {
+    "ok"
+}

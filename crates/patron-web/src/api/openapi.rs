@@ -1,0 +1,249 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` attributes.
+//!
+//! The document is what external tools fuzz and generate clients from, so it must describe every
+//! response a request can get. The success responses sit on each handler; the error responses
+//! are the same everywhere (they come from the shared extractors and [`crate::error`]), so
+//! [`ProblemResponses`] adds them to every operation in one place instead of repeating them in
+//! thirty attributes that could drift apart.
+
+use super::{customers, interactions, key_persons, meta, orders, products};
+use crate::error::{Problem, PROBLEM_JSON};
+use axum::Json;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Patron API",
+        description = "Customer archive, orders and service record of Patron. Errors are \
+                       application/problem+json (RFC 9457) with a stable `code` and the \
+                       offending `field`. Lists page by keyset: pass `next_cursor` back as \
+                       `cursor`. PATCH takes a JSON merge patch (RFC 7396)."
+    ),
+    paths(
+        customers::list,
+        customers::create,
+        customers::get,
+        customers::patch,
+        customers::delete,
+        customers::overview,
+        key_persons::list_for_customer,
+        key_persons::create,
+        key_persons::list,
+        key_persons::get,
+        key_persons::patch,
+        key_persons::delete,
+        products::list,
+        products::create,
+        products::get,
+        products::patch,
+        products::delete,
+        orders::list,
+        orders::create,
+        orders::get,
+        orders::patch,
+        orders::delete,
+        interactions::list,
+        interactions::create,
+        interactions::get,
+        interactions::patch,
+        interactions::delete,
+        meta::users,
+        meta::churn_reasons,
+        meta::custom_fields,
+        serve,
+        meta::healthz,
+    ),
+    // Types used only in query parameters are not collected automatically.
+    components(schemas(
+        Problem,
+        super::SortOrder,
+        patron_store::CustomerSort,
+        patron_core::LifecycleStage,
+        patron_core::CustomerKind,
+        patron_core::InteractionKind,
+    )),
+    modifiers(&ProblemResponses),
+    tags(
+        (name = "customers", description = "The customer archive"),
+        (name = "key-persons", description = "Contacts of organisations"),
+        (name = "products", description = "Products and product lines"),
+        (name = "orders", description = "Orders and their lines"),
+        (name = "interactions", description = "Visits, calls and other contacts"),
+        (name = "meta", description = "Read-only lists, the API document and health"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// This document (OpenAPI 3.1, JSON).
+#[utoipa::path(
+    get,
+    operation_id = "get_openapi_document",
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    // Built per request: it takes well under a millisecond and needs no shared state.
+    Json(document())
+}
+
+/// Adds the problem responses every operation can produce, derived from what it accepts:
+/// parameters can be malformed (400), a path id can be unknown (404), a body can be of the wrong
+/// type, too large or invalid (415, 413, 422, 409), and anything can fail inside (500).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if api {
+                    add_problems(op);
+                }
+            }
+        }
+    }
+}
+
+fn add_problems(op: &mut Operation) {
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let has_path = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+    let has_query = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let has_body = op.request_body.is_some();
+    let mut add = |status: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem_response(description).into());
+    };
+    if has_path || has_query || has_body {
+        add(
+            "400",
+            "Malformed parameter or JSON, or a cursor this list did not hand out; `field` names it",
+        );
+    }
+    if has_path {
+        add("404", "No record with this id");
+    }
+    if has_body {
+        add(
+            "409",
+            "Conflicts with another record (e.g. a duplicate reference)",
+        );
+        add("413", "The body is larger than 2 MiB");
+        add("415", "The body is not JSON");
+    }
+    if has_body || has_query {
+        add(
+            "422",
+            "The record is invalid; `field` and `errors` name the fields",
+        );
+    }
+    if has_path && !has_body {
+        // Deleting a record that others refer to is refused.
+        add("409", "Other records still refer to this one");
+    }
+    add("500", "Internal error (the cause is logged, not returned)");
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::router::API_ROUTES;
+
+    #[test]
+    fn document_lists_every_route() {
+        let v = serde_json::to_value(document()).expect("serialises");
+        assert!(v["openapi"].as_str().is_some_and(|s| s.starts_with("3.1")));
+        for (method, path) in API_ROUTES {
+            assert!(
+                v["paths"][path][method].is_object(),
+                "{method} {path} missing from the document"
+            );
+        }
+        let ops: usize = v["paths"]
+            .as_object()
+            .map(|p| {
+                p.values()
+                    .map(|i| i.as_object().map_or(0, |o| o.len()))
+                    .sum()
+            })
+            .unwrap_or(0);
+        assert_eq!(
+            ops,
+            API_ROUTES.len(),
+            "the document has routes the router lacks"
+        );
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let v = serde_json::to_value(document()).expect("serialises");
+        let mut seen = std::collections::BTreeSet::new();
+        for item in v["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+                assert!(!id.is_empty(), "an operation lacks an id");
+                assert!(seen.insert(id.clone()), "operationId {id} used twice");
+            }
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let v = serde_json::to_value(document()).expect("serialises");
+        let text = v.to_string();
+        let schemas = &v["components"]["schemas"];
+        for part in text.split("\"#/components/schemas/").skip(1) {
+            let name = part.split('"').next().unwrap_or_default();
+            assert!(schemas[name].is_object(), "dangling reference to {name}");
+        }
+    }
+
+    #[test]
+    fn errors_are_documented_as_problems() {
+        let v = serde_json::to_value(document()).expect("serialises");
+        let post = &v["paths"]["/api/v1/customers"]["post"]["responses"];
+        for s in ["400", "409", "413", "415", "422", "500"] {
+            assert!(
+                post[s]["content"][PROBLEM_JSON].is_object(),
+                "POST customers lacks {s}"
+            );
+        }
+        let get = &v["paths"]["/api/v1/customers/{id}"]["get"]["responses"];
+        assert!(get["404"].is_object());
+    }
+}

@@ -1,0 +1,156 @@
+//! `/api/v1/orders`: purchases, each of one customer, with lines.
+
+use super::{
+    check_currency, check_date, check_date_param, check_limit, created, listed, must_exist,
+};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use chrono::NaiveDate;
+use patron_core::{CustomerId, Order, OrderId, OrderInput, Page};
+use patron_store::{OrderQuery, Store};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Query parameters of the order list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderListParams {
+    /// Only the orders of this customer.
+    #[param(value_type = Option<i64>)]
+    pub customer_id: Option<CustomerId>,
+    /// First order date included (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Last order date included (YYYY-MM-DD).
+    pub to: Option<NaiveDate>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+fn location(id: OrderId) -> String {
+    format!("/api/v1/orders/{id}")
+}
+
+/// Checks what the domain validation leaves open: the currency code, the date's range, and that
+/// the customer exists (a 422 naming `customer_id`).
+async fn checked(store: &dyn Store, mut input: OrderInput) -> Result<OrderInput, ApiError> {
+    input.currency = check_currency("currency", &input.currency)?;
+    check_date("order_date", Some(input.order_date))?;
+    must_exist(
+        store.get_customer(input.customer_id).await,
+        "customer_id",
+        "customer",
+    )?;
+    Ok(input)
+}
+
+/// List orders, newest or by date range, optionally of one customer.
+#[utoipa::path(
+    get,
+    operation_id = "list_orders",
+    path = "/api/v1/orders",
+    tag = "orders",
+    params(OrderListParams),
+    responses((status = 200, description = "A page of orders", body = Page<Order>))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<OrderListParams>,
+) -> Result<Json<Page<Order>>, ApiError> {
+    let q = OrderQuery {
+        customer_id: p.customer_id,
+        from: check_date_param("from", p.from)?,
+        to: check_date_param("to", p.to)?,
+        cursor: p.cursor,
+        limit: check_limit(p.limit)?,
+    };
+    Ok(Json(listed(state.store.list_orders(&q).await)?))
+}
+
+/// Record an order.
+#[utoipa::path(
+    post,
+    operation_id = "create_order",
+    path = "/api/v1/orders",
+    tag = "orders",
+    request_body = OrderInput,
+    responses((
+        status = 201,
+        description = "The created order",
+        body = Order,
+        headers(("Location" = String, description = "URL of the new order"))
+    ))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<OrderInput>,
+) -> Result<Response, ApiError> {
+    let input = checked(state.store.as_ref(), input).await?;
+    let o = state.store.create_order(input).await?;
+    Ok(created(location(o.id), o))
+}
+
+/// One order with its lines.
+#[utoipa::path(
+    get,
+    operation_id = "get_order",
+    path = "/api/v1/orders/{id}",
+    tag = "orders",
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "The order", body = Order))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<Order>, ApiError> {
+    Ok(Json(state.store.get_order(OrderId(id)).await?))
+}
+
+/// Change an order (JSON merge patch, RFC 7396; `lines` is replaced as a whole).
+#[utoipa::path(
+    patch,
+    operation_id = "patch_order",
+    path = "/api/v1/orders/{id}",
+    tag = "orders",
+    params(("id" = i64, Path, description = "Order id")),
+    request_body(
+        content = Object,
+        content_type = "application/merge-patch+json",
+        description = "Members of OrderInput to change; null clears"
+    ),
+    responses((status = 200, description = "The updated order", body = Order))
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+    patch: MergePatch,
+) -> Result<Json<Order>, ApiError> {
+    let id = OrderId(id);
+    let current = OrderInput::from(state.store.get_order(id).await?);
+    let input = checked(state.store.as_ref(), patch.apply(&current)?).await?;
+    Ok(Json(state.store.update_order(id, input).await?))
+}
+
+/// Delete an order.
+#[utoipa::path(
+    delete,
+    operation_id = "delete_order",
+    path = "/api/v1/orders/{id}",
+    tag = "orders",
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_order(OrderId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,142 @@
+//! The whole route table, in one place, with the middleware around it.
+//!
+//! Paths are written out in full (no `nest`) so this table reads exactly like the `paths` of the
+//! OpenAPI document; a test checks the two agree.
+
+use crate::api::{customers, interactions, key_persons, meta, openapi, orders, products};
+use crate::error::{panic_response, ApiError};
+use crate::{AppState, BODY_LIMIT};
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Every route of the application. The table is also the list `API_ROUTES` below, which the
+/// tests compare with the OpenAPI document.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/api/v1/customers",
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            "/api/v1/customers/{id}",
+            get(customers::get)
+                .patch(customers::patch)
+                .delete(customers::delete),
+        )
+        .route("/api/v1/customers/{id}/overview", get(customers::overview))
+        .route(
+            "/api/v1/customers/{id}/key-persons",
+            get(key_persons::list_for_customer).post(key_persons::create),
+        )
+        .route("/api/v1/key-persons", get(key_persons::list))
+        .route(
+            "/api/v1/key-persons/{id}",
+            get(key_persons::get)
+                .patch(key_persons::patch)
+                .delete(key_persons::delete),
+        )
+        .route(
+            "/api/v1/products",
+            get(products::list).post(products::create),
+        )
+        .route(
+            "/api/v1/products/{id}",
+            get(products::get)
+                .patch(products::patch)
+                .delete(products::delete),
+        )
+        .route("/api/v1/orders", get(orders::list).post(orders::create))
+        .route(
+            "/api/v1/orders/{id}",
+            get(orders::get).patch(orders::patch).delete(orders::delete),
+        )
+        .route(
+            "/api/v1/interactions",
+            get(interactions::list).post(interactions::create),
+        )
+        .route(
+            "/api/v1/interactions/{id}",
+            get(interactions::get)
+                .patch(interactions::patch)
+                .delete(interactions::delete),
+        )
+        .route("/api/v1/users", get(meta::users))
+        .route("/api/v1/churn-reasons", get(meta::churn_reasons))
+        .route("/api/v1/custom-fields", get(meta::custom_fields))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/healthz", get(meta::healthz))
+        .route("/", get(index));
+
+    // An authentication layer will go here, with `route_layer` on the API routes only, so that
+    // /healthz and the document stay public.
+    api.fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Method and path of every route, as the OpenAPI document must list them (the document is
+/// fuzzed, so a route missing from it would go untested).
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/customers"),
+    ("post", "/api/v1/customers"),
+    ("get", "/api/v1/customers/{id}"),
+    ("patch", "/api/v1/customers/{id}"),
+    ("delete", "/api/v1/customers/{id}"),
+    ("get", "/api/v1/customers/{id}/overview"),
+    ("get", "/api/v1/customers/{id}/key-persons"),
+    ("post", "/api/v1/customers/{id}/key-persons"),
+    ("get", "/api/v1/key-persons"),
+    ("get", "/api/v1/key-persons/{id}"),
+    ("patch", "/api/v1/key-persons/{id}"),
+    ("delete", "/api/v1/key-persons/{id}"),
+    ("get", "/api/v1/products"),
+    ("post", "/api/v1/products"),
+    ("get", "/api/v1/products/{id}"),
+    ("patch", "/api/v1/products/{id}"),
+    ("delete", "/api/v1/products/{id}"),
+    ("get", "/api/v1/orders"),
+    ("post", "/api/v1/orders"),
+    ("get", "/api/v1/orders/{id}"),
+    ("patch", "/api/v1/orders/{id}"),
+    ("delete", "/api/v1/orders/{id}"),
+    ("get", "/api/v1/interactions"),
+    ("post", "/api/v1/interactions"),
+    ("get", "/api/v1/interactions/{id}"),
+    ("patch", "/api/v1/interactions/{id}"),
+    ("delete", "/api/v1/interactions/{id}"),
+    ("get", "/api/v1/users"),
+    ("get", "/api/v1/churn-reasons"),
+    ("get", "/api/v1/custom-fields"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/healthz"),
+];
+
+/// The HTML UI is not there yet; the root tells a person where the API is described.
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Patron\n\nThe JSON API lives under /api/v1 and is described by the OpenAPI document at \
+         /api/v1/openapi.json.\n",
+    )
+}
+
+async fn route_not_found() -> ApiError {
+    ApiError::RouteNotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
