@@ -285,8 +285,9 @@ pub fn parse_query<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T,
     })
 }
 
-/// One query value: text that becomes whatever type the field asks for. An empty value means
-/// the parameter is absent (`?stage=` from a form with nothing chosen).
+/// One query value: text that becomes whatever type the field asks for. A parameter that is
+/// present is `Some`, even when empty: `?stage=` is not a stage, and quietly ignoring it would
+/// return a different list than the client asked for.
 #[derive(Debug, Clone, Copy)]
 struct ParamValue<'a>(&'a str);
 
@@ -316,11 +317,7 @@ impl<'de> serde::Deserializer<'de> for ParamValue<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        if self.0.is_empty() {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
+        visitor.visit_some(self)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -517,8 +514,10 @@ mod tests {
         assert_eq!(q.customer_id, Some(CustomerId(9)));
         assert_eq!(q.flag, Some(true));
         assert_eq!(q.q.as_deref(), Some("张三"));
-        let empty: Q = parse_query(&pairs(&[("stage", "")])).expect("empty is absent");
-        assert_eq!(empty.stage, None);
+        let empty: Q = parse_query(&pairs(&[("q", "")])).expect("empty text is text");
+        assert_eq!(empty.q.as_deref(), Some(""));
+        let absent: Q = parse_query(&[]).expect("nothing given");
+        assert_eq!(absent.stage, None);
     }
 
     #[test]
@@ -526,6 +525,8 @@ mod tests {
         for (input, param, code) in [
             (vec![("limit", "ten")], "limit", "invalid_parameter"),
             (vec![("limit", "-1")], "limit", "invalid_parameter"),
+            (vec![("stage", "")], "stage", "invalid_parameter"),
+            (vec![("from", "")], "from", "invalid_parameter"),
             (vec![("stage", "sleeping")], "stage", "invalid_parameter"),
             (vec![("from", "yesterday")], "from", "invalid_parameter"),
             (vec![("owner", "1.5")], "owner", "invalid_parameter"),

@@ -489,6 +489,9 @@ async fn customer_list_pages_by_keyset_without_gaps_or_duplicates() {
         app.list_customers("owner=me")
             .await
             .problem(400, Some("owner"));
+        app.list_customers("stage=")
+            .await
+            .problem(400, Some("stage"));
         app.list_customers("frobnicate=1")
             .await
             .problem(400, Some("frobnicate"));

@@ -136,9 +136,9 @@ pub async fn get(
     tag = "customers",
     params(("id" = i64, Path, description = "Customer id")),
     request_body(
-        content = Object,
+        content = super::openapi::CustomerPatch,
         content_type = "application/merge-patch+json",
-        description = "Members of CustomerInput to change; null clears"
+        description = "The members to change (JSON merge patch); null clears"
     ),
     responses((status = 200, description = "The updated customer", body = Customer))
 )]

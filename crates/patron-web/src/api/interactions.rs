@@ -136,9 +136,9 @@ pub async fn get(
     tag = "interactions",
     params(("id" = i64, Path, description = "Interaction id")),
     request_body(
-        content = Object,
+        content = super::openapi::InteractionPatch,
         content_type = "application/merge-patch+json",
-        description = "Members of InteractionInput to change; null clears"
+        description = "The members to change (JSON merge patch); null clears"
     ),
     responses((status = 200, description = "The updated interaction", body = Interaction))
 )]

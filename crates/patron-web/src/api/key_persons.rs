@@ -147,9 +147,9 @@ pub async fn get(
     tag = "key-persons",
     params(("id" = i64, Path, description = "Key person id")),
     request_body(
-        content = Object,
+        content = super::openapi::KeyPersonPatch,
         content_type = "application/merge-patch+json",
-        description = "Members of KeyPersonInput to change; null clears"
+        description = "The members to change (JSON merge patch); null clears"
     ),
     responses((status = 200, description = "The updated key person", body = KeyPerson))
 )]

@@ -9,9 +9,12 @@
 use super::{customers, interactions, key_persons, meta, orders, products};
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
+use patron_core::{CustomerInput, InteractionInput, KeyPersonInput, OrderInput, ProductInput};
+use std::borrow::Cow;
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::schema::{AnyOfBuilder, Object, Schema, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -179,6 +182,117 @@ fn problem_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
+/// The schema of a JSON merge patch of an input type, derived from the input's own schema so the
+/// two cannot drift: every member optional; members the input may omit also accept `null`
+/// (which clears them); members it requires do not (clearing them is refused). Unknown members
+/// stay forbidden. Fuzzers and client generators then produce patches the server can apply.
+fn merge_patch_schema(input: RefOr<Schema>, of: &str) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut obj)) = input else {
+        return input;
+    };
+    let required = std::mem::take(&mut obj.required);
+    for (name, prop) in obj.properties.iter_mut() {
+        if !required.contains(name) {
+            let original = std::mem::replace(prop, RefOr::T(Schema::default()));
+            *prop = AnyOfBuilder::new()
+                .item(Object::with_type(Type::Null))
+                .item(original)
+                .into();
+        }
+    }
+    obj.description = Some(format!(
+        "A JSON merge patch (RFC 7396) of {of}: the members to change; null clears an optional member."
+    ));
+    RefOr::T(Schema::Object(obj))
+}
+
+/// Registers an input schema and what it refers to, for a patch schema that points into it.
+fn patch_schemas<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
+    out.push((T::name().into_owned(), T::schema()));
+    T::schemas(out);
+}
+
+/// Merge patch of [`CustomerInput`] (the PATCH body of a customer).
+pub struct CustomerPatch;
+/// Merge patch of [`KeyPersonInput`].
+pub struct KeyPersonPatch;
+/// Merge patch of [`ProductInput`].
+pub struct ProductPatch;
+/// Merge patch of [`OrderInput`].
+pub struct OrderPatch;
+/// Merge patch of [`InteractionInput`].
+pub struct InteractionPatch;
+
+impl PartialSchema for CustomerPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(CustomerInput::schema(), "CustomerInput")
+    }
+}
+impl ToSchema for CustomerPatch {
+    fn name() -> Cow<'static, str> {
+        "CustomerPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<CustomerInput>(out);
+    }
+}
+
+impl PartialSchema for KeyPersonPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(KeyPersonInput::schema(), "KeyPersonInput")
+    }
+}
+impl ToSchema for KeyPersonPatch {
+    fn name() -> Cow<'static, str> {
+        "KeyPersonPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<KeyPersonInput>(out);
+    }
+}
+
+impl PartialSchema for ProductPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(ProductInput::schema(), "ProductInput")
+    }
+}
+impl ToSchema for ProductPatch {
+    fn name() -> Cow<'static, str> {
+        "ProductPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<ProductInput>(out);
+    }
+}
+
+impl PartialSchema for OrderPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(OrderInput::schema(), "OrderInput")
+    }
+}
+impl ToSchema for OrderPatch {
+    fn name() -> Cow<'static, str> {
+        "OrderPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<OrderInput>(out);
+    }
+}
+
+impl PartialSchema for InteractionPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(InteractionInput::schema(), "InteractionInput")
+    }
+}
+impl ToSchema for InteractionPatch {
+    fn name() -> Cow<'static, str> {
+        "InteractionPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<InteractionInput>(out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +333,36 @@ mod tests {
                 assert!(!id.is_empty(), "an operation lacks an id");
                 assert!(seen.insert(id.clone()), "operationId {id} used twice");
             }
+        }
+    }
+
+    #[test]
+    fn patch_schemas_follow_the_inputs() {
+        let v = serde_json::to_value(document()).expect("serialises");
+        let schemas = &v["components"]["schemas"];
+        let p = &schemas["CustomerPatch"];
+        assert!(p["required"].is_null(), "nothing is required in a patch");
+        assert_eq!(p["additionalProperties"], false);
+        assert!(
+            p["properties"]["email"]["anyOf"].is_array(),
+            "optional members may be null"
+        );
+        assert!(
+            p["properties"]["name"]["anyOf"].is_null(),
+            "required members may not be null"
+        );
+        let body = &v["paths"]["/api/v1/customers/{id}"]["patch"]["requestBody"]["content"];
+        assert_eq!(
+            body["application/merge-patch+json"]["schema"]["$ref"],
+            "#/components/schemas/CustomerPatch"
+        );
+        for name in [
+            "KeyPersonPatch",
+            "ProductPatch",
+            "OrderPatch",
+            "InteractionPatch",
+        ] {
+            assert!(schemas[name]["properties"].is_object(), "{name}");
         }
     }
 

@@ -121,9 +121,9 @@ pub async fn get(
     tag = "orders",
     params(("id" = i64, Path, description = "Order id")),
     request_body(
-        content = Object,
+        content = super::openapi::OrderPatch,
         content_type = "application/merge-patch+json",
-        description = "Members of OrderInput to change; null clears"
+        description = "The members to change (JSON merge patch); null clears"
     ),
     responses((status = 200, description = "The updated order", body = Order))
 )]

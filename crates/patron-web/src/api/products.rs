@@ -104,9 +104,9 @@ pub async fn get(
     tag = "products",
     params(("id" = i64, Path, description = "Product id")),
     request_body(
-        content = Object,
+        content = super::openapi::ProductPatch,
         content_type = "application/merge-patch+json",
-        description = "Members of ProductInput to change; null clears"
+        description = "The members to change (JSON merge patch); null clears"
     ),
     responses((status = 200, description = "The updated product", body = Product))
 )]
