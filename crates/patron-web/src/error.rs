@@ -219,8 +219,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        let text = c.to_string();
+        // Wrappers often repeat their source in their own message; say it once.
+        if !s.ends_with(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         cur = c.source();
     }
     s
@@ -345,6 +349,27 @@ mod tests {
         );
         let c = ApiError::Store(StoreError::conflict(Some("email"), "taken")).problem();
         assert_eq!((c.status, c.field.as_deref()), (409, Some("email")));
+    }
+
+    #[test]
+    fn a_panic_is_a_generic_500_problem() {
+        let res = panic_response(Box::new("index out of bounds: secret detail"));
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            res.headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(PROBLEM_JSON)
+        );
+    }
+
+    #[test]
+    fn chain_says_each_cause_once() {
+        let e = ApiError::Store(StoreError::other(
+            "loading",
+            std::io::Error::other("disk gone"),
+        ));
+        assert_eq!(error_chain(&e), "storage error: loading: disk gone");
     }
 
     #[test]

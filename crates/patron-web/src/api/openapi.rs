@@ -206,7 +206,8 @@ fn merge_patch_schema(input: RefOr<Schema>, of: &str) -> RefOr<Schema> {
     RefOr::T(Schema::Object(obj))
 }
 
-/// Registers an input schema and what it refers to, for a patch schema that points into it.
+/// Registers the schemas a patch schema refers to (those of its input type), since the patch
+/// reuses the input's `$ref`s to nested types.
 fn patch_schemas<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
     out.push((T::name().into_owned(), T::schema()));
     T::schemas(out);
