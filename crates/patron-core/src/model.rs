@@ -254,6 +254,20 @@ pub struct ValidCustomer {
     pub search_text: String,
 }
 
+/// Dates the archive accepts: a year from 1900 to 2200. Anything else is a typo, and outside
+/// PostgreSQL's and SQLite's common range the two databases would disagree.
+pub fn check_date(field: &str, d: Option<NaiveDate>) -> Result<(), FieldError> {
+    use chrono::Datelike;
+    match d {
+        Some(d) if !(1900..=2200).contains(&d.year()) => Err(FieldError::new(
+            field,
+            "out_of_range",
+            format!("year {} is outside 1900–2200", d.year()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Normalises a tag list: trimmed, non-empty, unique, at most 50 tags of 60 characters.
 pub fn clean_tags(field: &str, tags: &[String]) -> Result<Vec<String>, FieldError> {
     let mut out: Vec<String> = Vec::new();
@@ -322,6 +336,7 @@ impl CustomerInput {
                 errs.push(e);
             }
         }
+        errs.take(check_date("birth_date", self.birth_date));
         if let Some(b) = self.birth_date {
             if b > today {
                 errs.push(FieldError::new(
@@ -471,6 +486,8 @@ impl KeyPersonInput {
         if let Some(m) = &self.email {
             errs.take(parse_email("email", m));
         }
+        errs.take(check_date("birthday", self.birthday));
+        errs.take(check_date("wedding_anniversary", self.wedding_anniversary));
         if self.birthday.is_some_and(|b| b > today) {
             errs.push(FieldError::new("birthday", "in_future", "is in the future"));
         }
@@ -710,6 +727,7 @@ pub fn complete_line(prefix: &str, l: &OrderLineInput) -> Result<OrderLine, Fiel
 impl OrderInput {
     pub fn validate(self, default_currency: &Currency) -> Result<ValidOrder, ValidationErrors> {
         let mut errs = ValidationErrors::default();
+        errs.take(check_date("order_date", Some(self.order_date)));
         if self.lines.is_empty() {
             errs.push(FieldError::new(
                 "lines",
@@ -807,17 +825,7 @@ impl InteractionInput {
             self.notes = v;
         }
         let at = self.occurred_at.unwrap_or(now);
-        if at
-            .date_naive()
-            .years_since(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default())
-            .is_none()
-        {
-            errs.push(FieldError::new(
-                "occurred_at",
-                "out_of_range",
-                "is before 1900",
-            ));
-        }
+        errs.take(check_date("occurred_at", Some(at.date_naive())));
         self.occurred_at = Some(at);
         errs.into_result(self)
     }
@@ -1072,6 +1080,31 @@ mod tests {
         .validate(&usd)
         .expect_err("negative");
         assert_eq!(bad.0[0].field, "lines[0].quantity");
+    }
+
+    #[test]
+    fn dates_outside_1900_2200_are_refused() {
+        let c = CustomerInput {
+            name: "A".into(),
+            birth_date: NaiveDate::from_ymd_opt(1066, 10, 14),
+            ..Default::default()
+        };
+        let e = c.validate(today()).expect_err("old");
+        assert_eq!(e.0[0].field, "birth_date");
+        let o = OrderInput {
+            customer_id: CustomerId(1),
+            order_date: NaiveDate::from_ymd_opt(9999, 1, 1).expect("d"),
+            lines: vec![OrderLineInput {
+                quantity: 1,
+                amount_minor: Some(1),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            o.validate(&Currency::default()).expect_err("future").0[0].field,
+            "order_date"
+        );
     }
 
     #[test]

@@ -24,12 +24,12 @@ pub enum Command {
     /// Build a fresh demo database and serve it.
     Demo(DemoArgs),
     /// Import customers, contacts, products or orders from CSV or XLSX.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// Export customers, contacts or orders to CSV or XLSX (by the file's extension).
     Export(ExportArgs),
     /// List, show, add and edit customers.
     #[command(subcommand)]
-    Customers(CustomersCommand),
+    Customers(Box<CustomersCommand>),
     /// List likely duplicate customers (same phone or e-mail, near-identical names).
     Duplicates(DuplicatesArgs),
     /// Merge customer OTHER into KEEP, keeping every order, contact and interaction.

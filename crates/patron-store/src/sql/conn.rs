@@ -187,8 +187,8 @@ pub(crate) enum Tx {
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
-            Tx::Pg(t) => Conn::Pg(&mut **t),
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Pg(t) => Conn::Pg(t),
         }
     }
 
@@ -218,8 +218,8 @@ pub(crate) enum PoolConn {
 impl PoolConn {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            PoolConn::Sqlite(c) => Conn::Sqlite(&mut **c),
-            PoolConn::Pg(c) => Conn::Pg(&mut **c),
+            PoolConn::Sqlite(c) => Conn::Sqlite(c),
+            PoolConn::Pg(c) => Conn::Pg(c),
         }
     }
 }

@@ -558,7 +558,7 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        v.sort_by(|a, b| b.amount_minor.cmp(&a.amount_minor));
+        v.sort_by_key(|m| std::cmp::Reverse(m.amount_minor));
         Ok(v)
     };
     let r12: Vec<(String, i64)> = c

@@ -128,9 +128,9 @@ impl Store for SqlStore {
     ) -> StoreResult<KeyPerson> {
         let k = input.validate(today())?;
         let mut tx = self.begin().await?;
-        if !customers::load(&mut tx.conn(), customer, false)
+        if customers::load(&mut tx.conn(), customer, false)
             .await?
-            .is_some()
+            .is_none()
         {
             return Err(StoreError::not_found("customer", customer));
         }

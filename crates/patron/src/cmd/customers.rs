@@ -170,13 +170,12 @@ async fn list(store: &dyn Store, a: ListArgs) -> anyhow::Result<()> {
         return output::json(&page);
     }
     println!(
-        "{}  {}  {}  {}  {}  {}",
+        "{}  {}  {}  {}  {}  E-MAIL",
         cell("ID", 8),
         cell("REF", 10),
         cell("NAME", 24),
         cell("STAGE", 10),
         cell("PHONE", 18),
-        "E-MAIL"
     );
     for c in &page.items {
         println!(

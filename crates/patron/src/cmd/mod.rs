@@ -24,9 +24,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(_) => serve::run(&settings).await,
         Command::Demo(a) => demo::run(&settings, a).await,
-        Command::Import(a) => import::import(&settings, a).await,
+        Command::Import(a) => import::import(&settings, *a).await,
         Command::Export(a) => import::export(&settings, a).await,
-        Command::Customers(c) => customers::run(&settings, c).await,
+        Command::Customers(c) => customers::run(&settings, *c).await,
         Command::Duplicates(a) => dedupe::duplicates(&settings, a).await,
         Command::Merge(a) => dedupe::merge(&settings, a).await,
         Command::Config(f) => {
