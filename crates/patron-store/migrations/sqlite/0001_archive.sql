@@ -34,7 +34,7 @@ INSERT INTO churn_reasons (code, label, reference_percent, position) VALUES
 
 CREATE TABLE customers (
     id           INTEGER PRIMARY KEY,
-    external_ref TEXT UNIQUE,
+    external_ref TEXT,
     kind         TEXT NOT NULL CHECK (kind IN ('person','organisation')),
     name         TEXT NOT NULL,
     gender       TEXT CHECK (gender IN ('female','male','other')),
@@ -57,6 +57,8 @@ CREATE TABLE customers (
     updated_at   TEXT NOT NULL,
     CHECK ((stage = 'lost') = (churn_reason IS NOT NULL))
 );
+-- Partial unique indexes: rows without a reference (most imported orders) cost no index entry.
+CREATE UNIQUE INDEX customers_external_ref_key ON customers(external_ref) WHERE external_ref IS NOT NULL;
 CREATE INDEX customers_phone_key ON customers(phone_key) WHERE phone_key IS NOT NULL;
 CREATE INDEX customers_email_key ON customers(email_key) WHERE email_key IS NOT NULL;
 CREATE INDEX customers_owner ON customers(owner_id, id);
@@ -144,7 +146,7 @@ CREATE INDEX key_persons_customer ON key_persons(customer_id, id);
 
 CREATE TABLE products (
     id               INTEGER PRIMARY KEY,
-    external_ref     TEXT UNIQUE,
+    external_ref     TEXT,
     name             TEXT NOT NULL,
     product_line     TEXT,
     unit_price_minor INTEGER,
@@ -153,6 +155,7 @@ CREATE TABLE products (
     search_text      TEXT NOT NULL,
     created_at       TEXT NOT NULL
 );
+CREATE UNIQUE INDEX products_external_ref_key ON products(external_ref) WHERE external_ref IS NOT NULL;
 CREATE INDEX products_line ON products(product_line, id);
 
 -- import_key identifies an imported order so re-importing a file never doubles it, even for
@@ -161,7 +164,7 @@ CREATE INDEX products_line ON products(product_line, id);
 CREATE TABLE orders (
     id            INTEGER PRIMARY KEY,
     customer_id   INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
-    order_ref     TEXT UNIQUE,
+    order_ref     TEXT,
     import_key    TEXT,
     import_hash   TEXT,
     order_date    TEXT NOT NULL,
@@ -172,7 +175,7 @@ CREATE TABLE orders (
     created_at    TEXT NOT NULL
 );
 CREATE INDEX orders_customer_date ON orders(customer_id, order_date);
-CREATE INDEX orders_date ON orders(order_date);
+CREATE UNIQUE INDEX orders_order_ref_key ON orders(order_ref) WHERE order_ref IS NOT NULL;
 
 CREATE TABLE order_lines (
     order_id         INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
