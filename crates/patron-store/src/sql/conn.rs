@@ -51,8 +51,17 @@ macro_rules! args {
 }
 pub(crate) use args;
 
-fn sqlite_args(args: Vec<Arg>) -> StoreResult<SqliteArguments<'static>> {
-    let mut a = SqliteArguments::default();
+/// Binds the values in order into either backend's argument buffer.
+fn build_args<'q, DB: sqlx::Database>(args: Vec<Arg>) -> StoreResult<DB::Arguments<'q>>
+where
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut a = DB::Arguments::<'q>::default();
+    a.reserve(args.len(), 0);
     for v in args {
         let r = match v {
             Arg::I64(v) => a.add(v),
@@ -69,22 +78,12 @@ fn sqlite_args(args: Vec<Arg>) -> StoreResult<SqliteArguments<'static>> {
     Ok(a)
 }
 
+fn sqlite_args(args: Vec<Arg>) -> StoreResult<SqliteArguments<'static>> {
+    build_args::<Sqlite>(args)
+}
+
 fn pg_args(args: Vec<Arg>) -> StoreResult<PgArguments> {
-    let mut a = PgArguments::default();
-    for v in args {
-        let r = match v {
-            Arg::I64(v) => a.add(v),
-            Arg::Text(v) => a.add(v),
-            Arg::Date(v) => a.add(v),
-            Arg::Ts(v) => a.add(v),
-            Arg::Bool(v) => a.add(v),
-        };
-        r.map_err(|e| crate::StoreError::Other {
-            context: "binding a parameter".into(),
-            source: e,
-        })?;
-    }
-    Ok(a)
+    build_args::<Postgres>(args)
 }
 
 /// A row type readable from both backends (`#[derive(sqlx::FromRow)]` gives both).

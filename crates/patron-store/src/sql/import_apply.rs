@@ -102,27 +102,22 @@ async fn match_customer(c: &mut Conn<'_>, rec: &CustomerRecord) -> StoreResult<O
     if let Some(reference) = &rec.external_ref {
         return find_customer_by_ref(c, reference).await;
     }
-    if let Some(p) = rec
-        .phone
-        .as_deref()
-        .map(phone_key)
-        .filter(|k| !k.is_empty())
-    {
+    let keys = [
+        (
+            "phone_key",
+            rec.phone
+                .as_deref()
+                .map(phone_key)
+                .filter(|k| !k.is_empty()),
+        ),
+        ("email_key", rec.email.as_deref().map(email_key)),
+    ];
+    for (col, key) in keys {
+        let Some(key) = key else { continue };
         let r: Option<(i64,)> = c
             .fetch_optional(
-                "SELECT id FROM customers WHERE phone_key = $1 ORDER BY id LIMIT 1",
-                args![p],
-            )
-            .await?;
-        if let Some(r) = r {
-            return Ok(Some(CustomerId(r.0)));
-        }
-    }
-    if let Some(e) = rec.email.as_deref().map(email_key) {
-        let r: Option<(i64,)> = c
-            .fetch_optional(
-                "SELECT id FROM customers WHERE email_key = $1 ORDER BY id LIMIT 1",
-                args![e],
+                &format!("SELECT id FROM customers WHERE {col} = $1 ORDER BY id LIMIT 1"),
+                args![key],
             )
             .await?;
         if let Some(r) = r {

@@ -176,19 +176,60 @@ fn next_id_cursor<T>(
     tag: &str,
     id: impl Fn(&T) -> i64,
 ) -> Option<String> {
+    next_cursor(items, limit, tag, |x| (None, id(x)))
+}
+
+/// Cuts the look-ahead row off a page and, when there was one, encodes the cursor of the
+/// page's last row from its (sort value, id).
+fn next_cursor<T>(
+    items: &mut Vec<T>,
+    limit: i64,
+    tag: &str,
+    key: impl Fn(&T) -> (Option<String>, i64),
+) -> Option<String> {
     if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|l| {
+            let (v, i) = key(l);
             Cursor {
                 s: tag.into(),
-                v: None,
-                i: id(l),
+                v,
+                i,
             }
             .encode()
         })
     } else {
         None
     }
+}
+
+/// Adds the condition of a newest-first `(col, id)` keyset cursor; `parse` turns the cursor's
+/// text value back into a bound value.
+fn push_desc_cursor(
+    cursor: &Option<String>,
+    tag: &str,
+    col: &str,
+    parse: impl Fn(&str) -> Option<Arg>,
+    wh: &mut Vec<String>,
+    a: &mut Vec<Arg>,
+) -> StoreResult<()> {
+    let Some(cur) = cursor else { return Ok(()) };
+    let cur = Cursor::decode(cur, tag)?;
+    let v = cur.v.as_deref().and_then(parse).ok_or_else(|| {
+        StoreError::invalid(
+            "cursor",
+            "invalid_cursor",
+            "is not a cursor this list handed out",
+        )
+    })?;
+    a.push(v);
+    let vn = a.len();
+    a.push(cur.i.into());
+    wh.push(format!(
+        "({col} < ${vn} OR ({col} = ${vn} AND id < ${}))",
+        a.len()
+    ));
+    Ok(())
 }
 
 pub(crate) async fn list_key_persons(
@@ -486,27 +527,14 @@ pub(crate) async fn list_orders(c: &mut Conn<'_>, q: &OrderQuery) -> StoreResult
         a.push(t.into());
         wh.push(format!("order_date <= ${}", a.len()));
     }
-    if let Some(cur) = &q.cursor {
-        let cur = Cursor::decode(cur, "order")?;
-        let d: NaiveDate = cur
-            .v
-            .as_deref()
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| {
-                StoreError::invalid(
-                    "cursor",
-                    "invalid_cursor",
-                    "is not a cursor this list handed out",
-                )
-            })?;
-        a.push(d.into());
-        let dn = a.len();
-        a.push(cur.i.into());
-        wh.push(format!(
-            "(order_date < ${dn} OR (order_date = ${dn} AND id < ${}))",
-            a.len()
-        ));
-    }
+    push_desc_cursor(
+        &q.cursor,
+        "order",
+        "order_date",
+        |v| v.parse::<NaiveDate>().ok().map(Arg::from),
+        &mut wh,
+        &mut a,
+    )?;
     a.push((limit + 1).into());
     let sql = format!(
         "SELECT {ORDER_COLS} FROM orders {} ORDER BY order_date DESC, id DESC LIMIT ${}",
@@ -514,19 +542,9 @@ pub(crate) async fn list_orders(c: &mut Conn<'_>, q: &OrderQuery) -> StoreResult
         a.len()
     );
     let mut rows: Vec<OrderRow> = c.fetch_all(&sql, a).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|l| {
-            Cursor {
-                s: "order".into(),
-                v: Some(l.order_date.to_string()),
-                i: l.id,
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_cursor(&mut rows, limit, "order", |l| {
+        (Some(l.order_date.to_string()), l.id)
+    });
     let items = orders_with_lines(c, rows).await?;
     Ok(Page { items, next_cursor })
 }
@@ -646,28 +664,18 @@ pub(crate) async fn list_interactions(
         a.push(s.0.into());
         wh.push(format!("staff_id = ${}", a.len()));
     }
-    if let Some(cur) = &q.cursor {
-        let cur = Cursor::decode(cur, "interaction")?;
-        let t: DateTime<Utc> = cur
-            .v
-            .as_deref()
-            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-            .map(|d| d.with_timezone(&Utc))
-            .ok_or_else(|| {
-                StoreError::invalid(
-                    "cursor",
-                    "invalid_cursor",
-                    "is not a cursor this list handed out",
-                )
-            })?;
-        a.push(t.into());
-        let tn = a.len();
-        a.push(cur.i.into());
-        wh.push(format!(
-            "(occurred_at < ${tn} OR (occurred_at = ${tn} AND id < ${}))",
-            a.len()
-        ));
-    }
+    push_desc_cursor(
+        &q.cursor,
+        "interaction",
+        "occurred_at",
+        |v| {
+            DateTime::parse_from_rfc3339(v)
+                .ok()
+                .map(|d| Arg::from(d.with_timezone(&Utc)))
+        },
+        &mut wh,
+        &mut a,
+    )?;
     a.push((limit + 1).into());
     let sql = format!(
         "SELECT {INTERACTION_COLS} FROM interactions {} ORDER BY occurred_at DESC, id DESC LIMIT ${}",
@@ -675,19 +683,9 @@ pub(crate) async fn list_interactions(
         a.len()
     );
     let mut rows: Vec<InteractionRow> = c.fetch_all(&sql, a).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|l| {
-            Cursor {
-                s: "interaction".into(),
-                v: Some(l.occurred_at.to_rfc3339()),
-                i: l.id,
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_cursor(&mut rows, limit, "interaction", |l| {
+        (Some(l.occurred_at.to_rfc3339()), l.id)
+    });
     let items = rows
         .into_iter()
         .map(InteractionRow::into_interaction)
