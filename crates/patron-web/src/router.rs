@@ -68,7 +68,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/users", get(meta::users))
         .route("/api/v1/churn-reasons", get(meta::churn_reasons))
-        .route("/api/v1/custom-fields", get(meta::custom_fields))
+        .route(
+            "/api/v1/custom-fields",
+            get(meta::custom_fields).post(meta::define_custom_field),
+        )
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/healthz", get(meta::healthz))
         .route("/", get(index));
@@ -120,6 +123,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/users"),
     ("get", "/api/v1/churn-reasons"),
     ("get", "/api/v1/custom-fields"),
+    ("post", "/api/v1/custom-fields"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];

@@ -633,6 +633,33 @@ async fn filters_by_stage_owner_tag_and_kind() {
         let users = app.get("/api/v1/users").await;
         assert_eq!(users.ok(200).as_array().map(Vec::len), Some(2));
         assert!(app.get("/api/v1/custom-fields").await.ok(200).is_array());
+
+        // Typed custom fields: defined over the API, values checked and canonicalised.
+        let def = json!({"key": "shop_size", "label": "Shop size (m²)", "field_type": "number", "choices": []});
+        app.post("/api/v1/custom-fields", &def).await.ok(200);
+        app.post(
+            "/api/v1/custom-fields",
+            &json!({"key": "Bad Key", "label": "x", "field_type": "text", "choices": []}),
+        )
+        .await
+        .problem(422, Some("key"));
+        app.post(
+            "/api/v1/custom-fields",
+            &json!({"key": "tier", "label": "Tier", "field_type": "choice", "choices": []}),
+        )
+        .await
+        .problem(422, Some("choices"));
+        let c = app
+            .post_customer(&json!({"kind": "organisation", "name": "Big Shop", "custom": {"shop_size": "1,250"}}))
+            .await;
+        assert_eq!(c.ok(201)["custom"]["shop_size"], "1250", "{b}");
+        app.post_customer(
+            &json!({"kind": "organisation", "name": "Odd Shop", "custom": {"shop_size": "large"}}),
+        )
+        .await
+        .problem(422, Some("custom.shop_size"));
+        let defs = app.get("/api/v1/custom-fields").await;
+        assert_eq!(defs.ok(200)[0]["key"], "shop_size");
     });
 }
 

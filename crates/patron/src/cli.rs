@@ -34,6 +34,9 @@ pub enum Command {
     Duplicates(DuplicatesArgs),
     /// Merge customer OTHER into KEEP, keeping every order, contact and interaction.
     Merge(MergeArgs),
+    /// List or define typed custom fields on customers.
+    #[command(subcommand, name = "custom-fields")]
+    CustomFields(CustomFieldsCommand),
     /// Print the effective configuration (secrets masked).
     Config(JsonFlag),
 }
@@ -292,6 +295,32 @@ pub struct MergeArgs {
     pub keep: String,
     /// The customer merged into KEEP and then removed (id or ref).
     pub other: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomFieldsCommand {
+    /// List the custom fields.
+    List(JsonFlag),
+    /// Define a custom field, or redefine the one with the same key.
+    Add(CustomFieldArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CustomFieldArgs {
+    /// Key used in the API and imports: a-z, 0-9 and _.
+    #[arg(long)]
+    pub key: String,
+    /// Label shown to users.
+    #[arg(long)]
+    pub label: String,
+    /// text | number | date | choice
+    #[arg(long = "type")]
+    pub field_type: String,
+    /// An allowed value of a choice field (repeatable).
+    #[arg(long = "choice")]
+    pub choices: Vec<String>,
     #[arg(long)]
     pub json: bool,
 }

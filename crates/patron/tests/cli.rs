@@ -325,6 +325,49 @@ async fn demo_generates_deterministically_and_protects_real_data() {
     db.cleanup().await;
 }
 
+#[tokio::test]
+async fn custom_fields_are_defined_and_enforced() {
+    each(|db, _| {
+        let d = json(patron(db).args([
+            "custom-fields",
+            "add",
+            "--key",
+            "tier",
+            "--label",
+            "Tier",
+            "--type",
+            "choice",
+            "--choice",
+            "gold",
+            "--choice",
+            "silver",
+            "--json",
+        ]));
+        assert_eq!(d["field_type"], "choice");
+        let l = json(patron(db).args(["custom-fields", "list", "--json"]));
+        assert_eq!(
+            l["items"][0]["choices"],
+            serde_json::json!(["gold", "silver"])
+        );
+        let out = patron(db)
+            .args([
+                "custom-fields",
+                "add",
+                "--key",
+                "x",
+                "--label",
+                "X",
+                "--type",
+                "colour",
+            ])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--type"));
+    })
+    .await;
+}
+
 #[test]
 fn config_masks_secrets_and_help_works_everywhere() {
     let out = Command::cargo_bin("patron")

@@ -2,6 +2,7 @@
 //! health check.
 
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -45,6 +46,24 @@ pub async fn custom_fields(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<CustomFieldDef>>, ApiError> {
     Ok(Json(state.store.list_custom_fields().await?))
+}
+
+/// Defines a custom field on customers, or redefines the field with the same key (its label,
+/// type and choices). Values already stored are kept; they are checked against the new type the
+/// next time the customer is saved.
+#[utoipa::path(
+    post,
+    operation_id = "define_custom_field",
+    path = "/api/v1/custom-fields",
+    tag = "meta",
+    request_body = CustomFieldDef,
+    responses((status = 200, description = "The field as defined", body = CustomFieldDef))
+)]
+pub async fn define_custom_field(
+    State(state): State<AppState>,
+    ApiJson(def): ApiJson<CustomFieldDef>,
+) -> Result<Json<CustomFieldDef>, ApiError> {
+    Ok(Json(state.store.define_custom_field(def).await?))
 }
 
 /// Liveness for load balancers: answers without touching the database, so a slow database does

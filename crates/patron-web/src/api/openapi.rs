@@ -56,6 +56,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         meta::users,
         meta::churn_reasons,
         meta::custom_fields,
+        meta::define_custom_field,
         serve,
         meta::healthz,
     ),

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Customers(c) => customers::run(&settings, *c).await,
         Command::Duplicates(a) => dedupe::duplicates(&settings, a).await,
         Command::Merge(a) => dedupe::merge(&settings, a).await,
+        Command::CustomFields(c) => custom_fields(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {
@@ -148,4 +149,52 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn custom_fields(
+    settings: &Settings,
+    c: crate::cli::CustomFieldsCommand,
+) -> anyhow::Result<ExitCode> {
+    use crate::cli::CustomFieldsCommand;
+    let store = open(settings).await?;
+    match c {
+        CustomFieldsCommand::List(f) => {
+            let defs = store.list_custom_fields().await?;
+            if f.json {
+                output::json(&serde_json::json!({ "items": defs }))?;
+            } else {
+                for d in &defs {
+                    println!(
+                        "{:<20} {:<8} {}  {}",
+                        d.key,
+                        d.field_type.as_str(),
+                        d.label,
+                        d.choices.join(" | ")
+                    );
+                }
+            }
+        }
+        CustomFieldsCommand::Add(a) => {
+            let field_type = patron_core::CustomFieldType::parse("type", &a.field_type)
+                .map_err(|e| anyhow::anyhow!("--type: {}", e.message))?;
+            let def = patron_core::CustomFieldDef {
+                key: a.key,
+                label: a.label,
+                field_type,
+                choices: a.choices,
+            };
+            let def = store.define_custom_field(def).await.map_err(|e| match e {
+                patron_store::StoreError::Invalid(v) => {
+                    anyhow::anyhow!("invalid custom field: {v}")
+                }
+                e => e.into(),
+            })?;
+            if a.json {
+                output::json(&def)?;
+            } else {
+                eprintln!("custom field {} defined", def.key);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
