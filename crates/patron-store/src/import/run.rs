@@ -115,7 +115,15 @@ pub async fn run_import(
             rejects_out.display()
         )));
     }
+    // Phase timings go to the debug log (RUST_LOG=patron_store=debug): where an import spends
+    // its time is the first question when one is slow.
+    let started = std::time::Instant::now();
     let table = read::read_path(path, &read_opts)?;
+    tracing::debug!(
+        rows = table.rows.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "import: file read"
+    );
     let mapping = mapping::map_columns(
         opts.entity,
         table.header.as_deref(),
@@ -132,6 +140,10 @@ pub async fn run_import(
         default_currency: opts.default_currency.clone(),
     };
     let (batch, mut rejected) = parse::parse_table(table, &mapping, &parse_opts);
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "import: rows parsed"
+    );
 
     if opts.strict && !rejected.is_empty() {
         // Nothing reaches the database: a strict import is all or nothing.
@@ -148,6 +160,7 @@ pub async fn run_import(
                 },
             )
             .await?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "import: applied");
         if opts.strict && !outcome.rejected.is_empty() {
             // The store rolled back; its counts describe what would have happened.
             report.refused = true;

@@ -198,7 +198,7 @@ async fn write_children(
         c.execute(
             &format!(
                 "INSERT INTO customer_background (customer_id, {BACKGROUND_COLS}) VALUES ({})",
-                placeholders(1, 18)
+                placeholders(c, 18)
             ),
             a,
         )
@@ -295,7 +295,7 @@ pub(crate) async fn attach_children(c: &mut Conn<'_>, cs: &mut [Customer]) -> St
         return Ok(());
     }
     let ids: Vec<Arg> = cs.iter().map(|x| Arg::from(x.id.0)).collect();
-    let ph = placeholders(1, ids.len());
+    let ph = placeholders(c, ids.len());
     let tags: Vec<(i64, String)> = c
         .fetch_all(
             &format!("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN ({ph}) ORDER BY customer_id, tag"),

@@ -477,7 +477,7 @@ async fn lookup_ids(
     for chunk in keys.chunks(LOOKUP_BATCH) {
         let sql = format!(
             "SELECT {col}, id FROM {table} WHERE {col} IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(c, chunk.len())
         );
         let rows: Vec<(String, i64)> = c
             .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
@@ -500,23 +500,32 @@ fn hex16(h: &blake3::Hash) -> String {
     h.to_hex().as_str()[..32].to_owned()
 }
 
-/// The content of one order row as it enters the re-import key.
-fn line_canon(r: &OrderRecord) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        r.customer_ref,
-        r.date,
+/// The hash of one order row's content, as it enters the re-import key. Fields are fed to the
+/// hasher directly (no string is built per row), each text followed by a separator byte that
+/// cannot occur in it, numbers as fixed-width bytes.
+fn row_hash(r: &OrderRecord) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    for text in [
+        r.customer_ref.as_str(),
         r.product_ref.as_deref().unwrap_or(""),
         r.product_line.as_deref().unwrap_or(""),
-        r.quantity,
-        // The completed unit price, not the file's: an export writes the derived price, and
-        // re-importing that export must give the same key.
-        r.unit_price_minor
-            .unwrap_or(r.amount_minor / r.quantity.max(1)),
-        r.amount_minor,
-        r.currency,
-        r.asked_by_name
-    )
+        r.currency.as_str(),
+    ] {
+        h.update(text.as_bytes());
+        h.update(&[0x1f]);
+    }
+    h.update(&i64::from(chrono::Datelike::num_days_from_ce(&r.date)).to_le_bytes());
+    h.update(&r.quantity.to_le_bytes());
+    // The completed unit price, not the file's: an export writes the derived price, and
+    // re-importing that export must give the same key.
+    h.update(
+        &r.unit_price_minor
+            .unwrap_or(r.amount_minor / r.quantity.max(1))
+            .to_le_bytes(),
+    );
+    h.update(&r.amount_minor.to_le_bytes());
+    h.update(&[u8::from(r.asked_by_name)]);
+    h.finalize()
 }
 
 async fn apply_orders(
@@ -537,6 +546,7 @@ async fn apply_orders(
     let mut cust = lookup_ids(c, "customers", "external_ref", &refs).await?;
     let existed: HashSet<i64> = cust.values().copied().collect();
     let missing: Vec<&String> = refs.iter().filter(|r| !cust.contains_key(*r)).collect();
+    let missing_count = missing.len();
     if !missing.is_empty() {
         let today = Utc::now().date_naive();
         let mut new = Vec::with_capacity(missing.len());
@@ -557,6 +567,11 @@ async fn apply_orders(
             cust.insert((*m).clone(), id);
         }
     }
+    tracing::debug!(
+        customers = cust.len(),
+        created = missing_count,
+        "import: customers resolved"
+    );
     // 2. Products by reference; create the missing ones.
     let mut prefs: Vec<String> = rs
         .iter()
@@ -592,11 +607,12 @@ async fn apply_orders(
         let id = r::insert_product(c, &p, &default_currency).await?;
         prods.insert(pref.clone(), id.0);
     }
+    tracing::debug!(products = prods.len(), "import: products resolved");
     // 3. Group rows into orders and key them.
     let mut pending: Vec<PendingOrder> = Vec::new();
     let mut by_ref: HashMap<String, usize> = HashMap::new();
     let mut seen: HashMap<blake3::Hash, u32> = HashMap::new();
-    let mut ref_lines: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut ref_lines: HashMap<usize, blake3::Hasher> = HashMap::new();
     for rec in rs {
         let Some(&cid) = cust.get(&rec.customer_ref) else {
             reject(
@@ -637,11 +653,13 @@ async fn apply_orders(
                     p.order.asked_by_name |= rec.asked_by_name;
                     p.order.lines.push(line);
                     if let Some(v) = ref_lines.get_mut(&i) {
-                        v.push(line_canon(&rec));
+                        v.update(row_hash(&rec).as_bytes());
                     }
                 } else {
                     by_ref.insert(oref.clone(), pending.len());
-                    ref_lines.insert(pending.len(), vec![line_canon(&rec)]);
+                    let mut lines_hash = blake3::Hasher::new();
+                    lines_hash.update(row_hash(&rec).as_bytes());
+                    ref_lines.insert(pending.len(), lines_hash);
                     pending.push(PendingOrder {
                         customer_ref: rec.customer_ref.clone(),
                         key: format!("ref:{oref}"),
@@ -660,7 +678,7 @@ async fn apply_orders(
                 }
             }
             None => {
-                let h = blake3::hash(line_canon(&rec).as_bytes());
+                let h = row_hash(&rec);
                 let n = seen.entry(h).or_insert(0);
                 *n += 1;
                 pending.push(PendingOrder {
@@ -682,9 +700,10 @@ async fn apply_orders(
             }
         }
     }
-    for (i, canon) in ref_lines {
-        pending[i].hash = hex16(&blake3::hash(canon.join("\u{1e}").as_bytes()));
+    for (i, lines_hash) in ref_lines {
+        pending[i].hash = hex16(&lines_hash.finalize());
     }
+    tracing::debug!(orders = pending.len(), "import: rows grouped and keyed");
     // 4. What exists already: numbered orders by number; unnumbered ones by key, looked up only
     //    for customers that existed before this import (new customers have no orders yet).
     let orefs: Vec<String> = by_ref.keys().cloned().collect();
@@ -692,7 +711,7 @@ async fn apply_orders(
     for chunk in orefs.chunks(LOOKUP_BATCH) {
         let sql = format!(
             "SELECT order_ref, id, import_hash, customer_id FROM orders WHERE order_ref IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(c, chunk.len())
         );
         let rows: Vec<(String, i64, Option<String>, i64)> = c
             .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
@@ -714,7 +733,7 @@ async fn apply_orders(
     for chunk in old_customers.chunks(LOOKUP_BATCH) {
         let sql = format!(
             "SELECT import_key FROM orders WHERE customer_id IN ({}) AND import_key IS NOT NULL",
-            placeholders(1, chunk.len())
+            placeholders(c, chunk.len())
         );
         let rows: Vec<(String,)> = c
             .fetch_all(&sql, chunk.iter().map(|&i| Arg::from(i)).collect())
@@ -760,6 +779,7 @@ async fn apply_orders(
             }
         }
     }
+    tracing::debug!(new = new_orders.len(), "import: orders keyed and matched");
     // In (customer, date) order: the orders index then grows at its end instead of taking
     // random inserts all over the tree.
     new_orders.sort_by_key(|o| (o.customer_id, o.order.order_date));

@@ -141,12 +141,18 @@ pub(crate) fn page_limit(limit: Option<u32>) -> i64 {
     )
 }
 
-/// `$n` placeholders for an IN list starting at `$start`.
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
+/// Placeholders for a statement whose only parameters are `n` values (an `IN (…)` list, a row).
+/// SQLite gets anonymous `?`: for numbered ones sqlx asks SQLite each parameter's name, which
+/// SQLite finds by walking a list — quadratic in the statement's parameter count.
+pub(crate) fn placeholders(c: &conn::Conn<'_>, n: usize) -> String {
+    if c.is_sqlite() {
+        vec!["?"; n].join(",")
+    } else {
+        (1..=n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// The SQLite file a `sqlite://` URL (or bare path) names; `None` for PostgreSQL URLs.

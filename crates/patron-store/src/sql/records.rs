@@ -484,7 +484,7 @@ async fn orders_with_lines(c: &mut Conn<'_>, rows: Vec<OrderRow>) -> StoreResult
     let sql = format!(
         "SELECT order_id, product_id, product_line, quantity, unit_price_minor, amount_minor FROM order_lines \
          WHERE order_id IN ({}) ORDER BY order_id, line_no",
-        placeholders(1, ids.len())
+        placeholders(c, ids.len())
     );
     let lines: Vec<LineRow> = c.fetch_all(&sql, ids).await?;
     let mut by: HashMap<i64, Vec<OrderLine>> = HashMap::new();
