@@ -3,7 +3,7 @@
 
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::StoreResult;
-use crate::import::{ApplyOptions, ImportBatch, ImportOutcome};
+use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
 use crate::query::*;
 use crate::sql::Backend;
 use async_trait::async_trait;
@@ -86,6 +86,13 @@ pub trait Store: Send + Sync + 'static {
     async fn apply_import(
         &self,
         batch: ImportBatch,
+        opts: ApplyOptions,
+    ) -> StoreResult<ImportOutcome>;
+    /// Applies an orders file arriving in parsed chunks (file order), in one transaction: the
+    /// reader parses the next chunk while this one is written. Ends when the sender is dropped.
+    async fn apply_order_stream(
+        &self,
+        chunks: tokio::sync::mpsc::Receiver<OrderChunk>,
         opts: ApplyOptions,
     ) -> StoreResult<ImportOutcome>;
     /// Inserts generated data in one transaction per chunk (the demo generator's path).

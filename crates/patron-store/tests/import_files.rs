@@ -559,3 +559,93 @@ async fn file_errors_stop_before_the_database() {
         db.cleanup().await;
     }
 }
+
+/// 60,000 order rows: more than two of the streamed import's chunks (25,000 rows), with
+/// identical rows on both sides of each chunk boundary (separate purchases, keyed `…:1`, `…:2`).
+fn many_orders(rows: usize, bad_line_at: Option<usize>) -> String {
+    let mut s = String::from("customer_ref,date,product_ref,product_line,quantity,amount\n");
+    for i in 0..rows {
+        // Every row repeats the one 25,000 rows before it (same content, so a 2nd/3rd
+        // occurrence), crossing the chunk boundaries.
+        let k = i % 25_000;
+        if Some(i) == bad_line_at {
+            s.push_str(&format!("C{:05},2024-02-30,P001,Tea,1,9.99\n", k % 3000));
+            continue;
+        }
+        s.push_str(&format!(
+            "C{:05},2024-{:02}-{:02},P{:03},{},{},{}.{:02}\n",
+            k % 3000,
+            k % 12 + 1,
+            k % 28 + 1,
+            k % 40,
+            ["Tea", "Gifts", "茶具"][k % 3],
+            k % 4 + 1,
+            k % 500 + 1,
+            k % 100
+        ));
+    }
+    s
+}
+
+#[tokio::test]
+async fn streamed_orders_import_spans_chunks_and_reimports_unchanged() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(
+            dir.path(),
+            "orders.csv",
+            many_orders(60_000, None).as_bytes(),
+        );
+
+        let first = import(&*store, &path, &opts(Entity::Orders)).await;
+        assert_eq!(
+            (first.rows, first.created, first.unchanged, first.rejected),
+            (60_000, 60_000, 0, 0),
+            "{:?}: {first:?}",
+            db.backend
+        );
+        assert_eq!(store.count_customers().await.expect("count"), 3000);
+
+        let again = import(&*store, &path, &opts(Entity::Orders)).await;
+        assert_eq!(
+            (
+                again.created,
+                again.updated,
+                again.unchanged,
+                again.rejected
+            ),
+            (0, 0, 60_000, 0),
+            "{:?}: {again:?}",
+            db.backend
+        );
+
+        // With --strict, one bad row in the last chunk refuses everything written before it.
+        let bad = write(
+            dir.path(),
+            "bad.csv",
+            many_orders(55_000, Some(54_321))
+                .replace("C0", "D0")
+                .as_bytes(),
+        );
+        let strict = import(
+            &*store,
+            &bad,
+            &ImportOptions {
+                strict: true,
+                ..opts(Entity::Orders)
+            },
+        )
+        .await;
+        assert!(strict.refused, "{strict:?}");
+        assert_eq!((strict.created, strict.rejected), (0, 1));
+        assert_eq!(strict.rejects[0].line, 54_321 + 2);
+        assert_eq!(store.count_customers().await.expect("count"), 3000);
+
+        // Without it, the good rows are in and the bad one is reported by line.
+        let lenient = import(&*store, &bad, &opts(Entity::Orders)).await;
+        assert_eq!((lenient.created, lenient.rejected), (54_999, 1));
+        assert_eq!(store.count_customers().await.expect("count"), 6000);
+        db.cleanup().await;
+    }
+}

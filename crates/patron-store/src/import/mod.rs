@@ -6,6 +6,7 @@
 //! each row into a typed record or a reject with line and reason; the store applies all records
 //! in one transaction ([`crate::Store::apply_import`]); [`rejects`] writes the rejected rows.
 
+pub mod keys;
 pub mod mapping;
 pub mod parse;
 pub mod read;

@@ -64,14 +64,18 @@ impl From<&ImportOptions> for ReadOptions {
 /// Workbook extensions handed to calamine; anything else is read as delimited text.
 const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
-/// Reads a file: a workbook by extension, else delimited text.
-pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> {
+fn is_workbook(path: &Path) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+    WORKBOOK_EXTENSIONS.contains(&ext.as_str())
+}
+
+/// Reads a file: a workbook by extension, else delimited text.
+pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> {
+    if is_workbook(path) {
         return read_workbook(path, opts);
     }
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
@@ -83,31 +87,143 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
 
 /// Reads delimited text from memory (`source` names it in messages: a path or an upload's name).
 pub fn read_text(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Table, ImportError> {
+    let text = decode_checked(bytes, source, opts)?;
+    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let mut sink = RowSink::new(opts.header);
+    let mut rows = Vec::new();
+    each_record(&text, delimiter, source, |r| {
+        if let Some(row) = sink.push(r) {
+            rows.push(row);
+        }
+        true
+    })?;
+    if rows.is_empty() {
+        return Err(sink.empty_error(source));
+    }
+    Ok(Table {
+        header: sink.header,
+        rows,
+    })
+}
+
+/// What [`stream_path`] hands over, in this order: the header (once, before any row), then the
+/// data rows in chunks.
+pub enum StreamEvent<'a> {
+    Header(Option<&'a [String]>),
+    Rows(Vec<Row>),
+}
+
+/// Reads a file like [`read_path`], but hands its data rows over in chunks of up to `chunk`
+/// rows as they are read, so a large file never sits in memory as cells all at once. `f`
+/// returns `Ok(false)` to stop reading; its error stops the read and is returned.
+pub fn stream_path(
+    path: &Path,
+    opts: &ReadOptions,
+    chunk: usize,
+    mut f: impl FnMut(StreamEvent<'_>) -> Result<bool, ImportError>,
+) -> Result<(), ImportError> {
+    let chunk = chunk.max(1);
+    if is_workbook(path) {
+        // calamine holds the sheet in memory anyway; hand it over in chunks all the same.
+        let table = read_workbook(path, opts)?;
+        if !f(StreamEvent::Header(table.header.as_deref()))? {
+            return Ok(());
+        }
+        let mut rows = table.rows.into_iter();
+        loop {
+            let part: Vec<Row> = rows.by_ref().take(chunk).collect();
+            if part.is_empty() || !f(StreamEvent::Rows(part))? {
+                return Ok(());
+            }
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let source = path.display().to_string();
+    let text = decode_checked(&bytes, &source, opts)?;
+    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let mut sink = RowSink::new(opts.header);
+    let mut buf = Vec::with_capacity(chunk);
+    let mut started = false;
+    let mut stopped = false;
+    let mut failed = None;
+    each_record(&text, delimiter, &source, |r| {
+        let Some(row) = sink.push(r) else {
+            return true;
+        };
+        let mut step = |ev: StreamEvent<'_>| match f(ev) {
+            Ok(go) => go,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        };
+        if !started {
+            started = true;
+            if !step(StreamEvent::Header(sink.header.as_deref())) {
+                stopped = true;
+                return false;
+            }
+        }
+        buf.push(row);
+        if buf.len() == chunk && !step(StreamEvent::Rows(std::mem::take(&mut buf))) {
+            stopped = true;
+            return false;
+        }
+        true
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !started {
+        return Err(sink.empty_error(&source));
+    }
+    if !stopped && !buf.is_empty() {
+        f(StreamEvent::Rows(buf))?;
+    }
+    Ok(())
+}
+
+/// Refuses a ZIP container read as text, then decodes.
+fn decode_checked<'a>(
+    bytes: &'a [u8],
+    source: &str,
+    opts: &ReadOptions,
+) -> Result<Cow<'a, str>, ImportError> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(ImportError::File(format!(
             "{source} looks like an XLSX/ZIP file; give it the .xlsx extension to read it as a workbook"
         )));
     }
-    let text = decode(bytes, opts.encoding, source)?;
-    let delimiter = match opts.delimiter {
-        Some(d) => d,
-        None => sniff_delimiter(&text),
-    };
-    let records = match delimiter {
-        Delimiter::Whitespace => split_whitespace_lines(&text),
-        Delimiter::Comma => read_csv(&text, b',', source)?,
-        Delimiter::Semicolon => read_csv(&text, b';', source)?,
-        Delimiter::Tab => read_csv(&text, b'\t', source)?,
+    decode(bytes, opts.encoding, source)
+}
+
+/// Calls `f` with each record of delimited text, in order, until it returns false.
+fn each_record(
+    text: &str,
+    delimiter: Delimiter,
+    source: &str,
+    f: impl FnMut(RawRecord) -> bool,
+) -> Result<(), ImportError> {
+    match delimiter {
+        Delimiter::Whitespace => {
+            each_whitespace_line(text, f);
+            Ok(())
+        }
+        Delimiter::Comma => each_csv_record(text, b',', source, f),
+        Delimiter::Semicolon => each_csv_record(text, b';', source, f),
+        Delimiter::Tab => each_csv_record(text, b'\t', source, f),
         Delimiter::Other(b) => {
             if !b.is_ascii() || matches!(b, b'"' | b'\n' | b'\r') {
                 return Err(ImportError::File(format!(
                     "the delimiter must be one ASCII character other than a quote or a line break (got byte 0x{b:02x})"
                 )));
             }
-            read_csv(&text, b, source)?
+            each_csv_record(text, b, source, f)
         }
-    };
-    into_table(records, opts.header, source)
+    }
 }
 
 /// Decodes the file into text according to `choice` (see [`EncodingChoice`]).
@@ -288,30 +404,33 @@ fn sniff_delimiter(text: &str) -> Delimiter {
 /// One record as read, before header handling.
 type RawRecord = (u64, Vec<String>);
 
-fn read_csv(text: &str, delimiter: u8, source: &str) -> Result<Vec<RawRecord>, ImportError> {
+fn each_csv_record(
+    text: &str,
+    delimiter: u8,
+    source: &str,
+    mut f: impl FnMut(RawRecord) -> bool,
+) -> Result<(), ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                out.push((
-                    record_line(text, &rec),
-                    rec.iter().map(str::to_owned).collect(),
-                ));
+                let cells = rec.iter().map(str::to_owned).collect();
+                if !f((record_line(text, &rec), cells)) {
+                    return Ok(());
+                }
             }
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Err(e) => {
                 let line = e.position().map_or(rdr.position().line(), |p| p.line());
                 return Err(ImportError::File(format!("{source}: line {line}: {e}")));
             }
         }
     }
-    Ok(out)
 }
 
 /// The physical line a record starts on. csv reports where it *started reading*, which can be
@@ -332,49 +451,73 @@ fn record_line(text: &str, rec: &csv::StringRecord) -> u64 {
 
 /// Whitespace-aligned columns (fixed-width logs like CDNOW's): cells are runs of non-blank
 /// characters; there is no quoting.
-fn split_whitespace_lines(text: &str) -> Vec<RawRecord> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| {
-            let cells = l
-                .split([' ', '\t', '\r'])
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
-            (i as u64 + 1, cells)
-        })
-        .collect()
+fn each_whitespace_line(text: &str, mut f: impl FnMut(RawRecord) -> bool) {
+    for (i, l) in text.split('\n').enumerate() {
+        let cells = l
+            .split([' ', '\t', '\r'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !f((i as u64 + 1, cells)) {
+            return;
+        }
+    }
 }
 
-/// Skips blank records, splits off the header, guards the cell size.
-fn into_table(records: Vec<RawRecord>, header: bool, source: &str) -> Result<Table, ImportError> {
-    let mut table = Table::default();
-    let mut want_header = header;
-    for (line, cells) in records {
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+/// Skips blank records, splits off the header, guards the cell size — one record at a time.
+struct RowSink {
+    want_header: bool,
+    header: Option<Vec<String>>,
+}
+
+impl RowSink {
+    fn new(header: bool) -> Self {
+        RowSink {
+            want_header: header,
+            header: None,
         }
-        if want_header {
+    }
+
+    /// The data row this record is, if it is one.
+    fn push(&mut self, (line, cells): RawRecord) -> Option<Row> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return None;
+        }
+        if self.want_header {
             // Header names end up in messages; a runaway one is cut to a readable length.
-            table.header = Some(
+            self.header = Some(
                 cells
                     .iter()
                     .map(|c| c.trim().chars().take(200).collect())
                     .collect(),
             );
-            want_header = false;
-            continue;
+            self.want_header = false;
+            return None;
         }
-        table.rows.push(guard_row(line, cells));
+        Some(guard_row(line, cells))
     }
-    if table.rows.is_empty() {
-        return Err(ImportError::File(if table.header.is_some() {
+
+    /// The error for a file without data rows.
+    fn empty_error(&self, source: &str) -> ImportError {
+        ImportError::File(if self.header.is_some() {
             format!("{source} is empty (it has a header line but no data rows)")
         } else {
             format!("{source} is empty")
-        }));
+        })
     }
-    Ok(table)
+}
+
+/// Builds a table from records (the workbook reader's path).
+fn into_table(records: Vec<RawRecord>, header: bool, source: &str) -> Result<Table, ImportError> {
+    let mut sink = RowSink::new(header);
+    let rows: Vec<Row> = records.into_iter().filter_map(|r| sink.push(r)).collect();
+    if rows.is_empty() {
+        return Err(sink.empty_error(source));
+    }
+    Ok(Table {
+        header: sink.header,
+        rows,
+    })
 }
 
 /// Truncates the first oversized cell of a row and notes it for the parser to reject.

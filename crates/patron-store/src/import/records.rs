@@ -96,6 +96,38 @@ pub struct OrderRecord {
 }
 
 /// All records of one file.
+/// A slice of an orders file, parsed, in file order: the streamed import's unit of work.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderChunk {
+    pub records: Vec<OrderRecord>,
+    /// Each record's re-import key (`None` for rows with an order number), computed on the
+    /// reader's thread (see [`super::keys`]).
+    pub keys: Vec<Option<String>>,
+    /// Rows of this slice the parser rejected (their reasons are reported by the reader's
+    /// side); with `--strict` one is enough to roll the whole import back.
+    pub rejected: usize,
+    /// The file's end: the store commits only after it has seen this chunk, so a reader that
+    /// fails midway leaves the database as it was.
+    pub last: bool,
+}
+
+impl OrderChunk {
+    /// Rows in file order, keyed by `keyer` (which must see every chunk of the file, in order).
+    pub fn keyed(
+        records: Vec<OrderRecord>,
+        rejected: usize,
+        keyer: &mut super::keys::OrderKeyer,
+    ) -> Self {
+        let keys = records.iter().map(|r| keyer.key(r)).collect();
+        OrderChunk {
+            records,
+            keys,
+            rejected,
+            last: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportBatch {
     Customers(Vec<CustomerRecord>),

@@ -118,51 +118,28 @@ pub async fn run_import(
     // Phase timings go to the debug log (RUST_LOG=patron_store=debug): where an import spends
     // its time is the first question when one is slow.
     let started = std::time::Instant::now();
-    let table = read::read_path(path, &read_opts)?;
-    tracing::debug!(
-        rows = table.rows.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "import: file read"
-    );
-    let mapping = mapping::map_columns(
-        opts.entity,
-        table.header.as_deref(),
-        opts.columns.as_deref(),
-        &opts.maps,
-    )?;
-    let mut report = ImportReport {
-        rows: table.rows.len() as u64,
-        dry_run: opts.dry_run,
-        ..Default::default()
-    };
     let parse_opts = ParseOptions {
         date_format: opts.date_format.clone(),
         default_currency: opts.default_currency.clone(),
     };
-    let (batch, mut rejected) = parse::parse_table(table, &mapping, &parse_opts);
-    tracing::debug!(
-        ms = started.elapsed().as_millis() as u64,
-        "import: rows parsed"
-    );
-
-    if opts.strict && !rejected.is_empty() {
-        // Nothing reaches the database: a strict import is all or nothing.
-        drop(batch);
-        report.refused = true;
-    } else if !batch.is_empty() {
-        let outcome = store
-            .apply_import(
-                batch,
-                ApplyOptions {
-                    dry_run: opts.dry_run,
-                    strict: opts.strict,
-                    progress,
-                },
-            )
-            .await?;
+    let apply_opts = ApplyOptions {
+        dry_run: opts.dry_run,
+        strict: opts.strict,
+        progress,
+    };
+    let mut report = ImportReport {
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let mut rejected = if opts.entity == Entity::Orders {
+        // Streamed: a blocking thread reads and parses chunk k+1 while the store writes chunk k.
+        let streamed = stream_orders(store, path, opts, parse_opts, apply_opts).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "import: applied");
-        if opts.strict && !outcome.rejected.is_empty() {
-            // The store rolled back; its counts describe what would have happened.
+        report.rows = streamed.rows;
+        let outcome = streamed.outcome;
+        let mut rejected = streamed.parse_rejects;
+        if opts.strict && (!rejected.is_empty() || !outcome.rejected.is_empty()) {
+            // The store rolled back; nothing was imported.
             report.refused = true;
         } else {
             report.created = outcome.created;
@@ -170,7 +147,45 @@ pub async fn run_import(
             report.unchanged = outcome.unchanged;
         }
         rejected.extend(outcome.rejected);
-    }
+        rejected
+    } else {
+        let table = read::read_path(path, &read_opts)?;
+        tracing::debug!(
+            rows = table.rows.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "import: file read"
+        );
+        let mapping = mapping::map_columns(
+            opts.entity,
+            table.header.as_deref(),
+            opts.columns.as_deref(),
+            &opts.maps,
+        )?;
+        report.rows = table.rows.len() as u64;
+        let (batch, mut rejected) = parse::parse_table(table, &mapping, &parse_opts);
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "import: rows parsed"
+        );
+        if opts.strict && !rejected.is_empty() {
+            // Nothing reaches the database: a strict import is all or nothing.
+            drop(batch);
+            report.refused = true;
+        } else if !batch.is_empty() {
+            let outcome = store.apply_import(batch, apply_opts).await?;
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "import: applied");
+            if opts.strict && !outcome.rejected.is_empty() {
+                // The store rolled back; its counts describe what would have happened.
+                report.refused = true;
+            } else {
+                report.created = outcome.created;
+                report.updated = outcome.updated;
+                report.unchanged = outcome.unchanged;
+            }
+            rejected.extend(outcome.rejected);
+        }
+        rejected
+    };
 
     rejected.sort_by_key(|r| r.line);
     report.rejected = rejected.len() as u64;
@@ -183,6 +198,104 @@ pub async fn run_import(
     rejected.truncate(100);
     report.rejects = rejected;
     Ok(report)
+}
+
+/// Rows per chunk of a streamed orders import: large enough that each chunk's lookups and
+/// statements are amortised, small enough that parsing and writing overlap well and memory stays
+/// bounded.
+const ORDER_CHUNK_ROWS: usize = 25_000;
+
+/// What a streamed orders import came to.
+struct Streamed {
+    rows: u64,
+    parse_rejects: Vec<RowReject>,
+    outcome: ImportOutcome,
+}
+
+/// Reads and parses the file on a blocking thread, chunk by chunk, while the store applies the
+/// chunks already parsed (one transaction). A file that cannot be read or mapped fails before
+/// the store is asked to do anything; a read error midway makes the store roll back (the last
+/// chunk never arrives).
+async fn stream_orders(
+    store: &dyn Store,
+    path: &Path,
+    opts: &ImportOptions,
+    parse_opts: ParseOptions,
+    apply_opts: ApplyOptions,
+) -> Result<Streamed, ImportError> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<OrderChunk>(2);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+    let read_opts = ReadOptions::from(opts);
+    let (path_owned, entity) = (path.to_path_buf(), opts.entity);
+    let (columns, maps) = (opts.columns.clone(), opts.maps.clone());
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut mapping = None;
+        let mut ready = Some(ready_tx);
+        let mut rejects = Vec::new();
+        let mut rows = 0u64;
+        let mut keyer = super::keys::OrderKeyer::default();
+        read::stream_path(&path_owned, &read_opts, ORDER_CHUNK_ROWS, |ev| match ev {
+            read::StreamEvent::Header(header) => {
+                mapping = Some(mapping::map_columns(
+                    entity,
+                    header,
+                    columns.as_deref(),
+                    &maps,
+                )?);
+                if let Some(r) = ready.take() {
+                    let _ = r.send(());
+                }
+                Ok(true)
+            }
+            read::StreamEvent::Rows(part) => {
+                let Some(m) = &mapping else {
+                    return Ok(false);
+                };
+                rows += part.len() as u64;
+                let slice = read::Table {
+                    header: None,
+                    rows: part,
+                };
+                let (batch, bad) = parse::parse_table(slice, m, &parse_opts);
+                let records = match batch {
+                    ImportBatch::Orders(r) => r,
+                    // The mapping is for orders, so the parser returns orders.
+                    _ => Vec::new(),
+                };
+                let n = bad.len();
+                rejects.extend(bad);
+                // A closed channel: the store stopped with an error it reports itself.
+                Ok(tx
+                    .blocking_send(OrderChunk::keyed(records, n, &mut keyer))
+                    .is_ok())
+            }
+        })?;
+        // The end of the file: the store may commit.
+        let _ = tx.blocking_send(OrderChunk {
+            last: true,
+            ..Default::default()
+        });
+        Ok::<_, ImportError>((rows, rejects))
+    });
+    let join = |r: Result<Result<(u64, Vec<RowReject>), ImportError>, tokio::task::JoinError>| {
+        r.map_err(|e| ImportError::File(format!("the import's reader stopped: {e}")))?
+    };
+    if ready_rx.await.is_err() {
+        // The reader ended before the header was mapped: its error says why.
+        let (rows, parse_rejects) = join(producer.await)?;
+        return Ok(Streamed {
+            rows,
+            parse_rejects,
+            outcome: ImportOutcome::default(),
+        });
+    }
+    let outcome = store.apply_order_stream(rx, apply_opts).await;
+    let (rows, parse_rejects) = join(producer.await)?;
+    Ok(Streamed {
+        rows,
+        parse_rejects,
+        outcome: outcome?,
+    })
 }
 
 /// True when both paths name the same existing file (or are spelled the same).

@@ -60,66 +60,14 @@ pub(crate) async fn insert_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    match c {
-        Conn::Sqlite(_) => {
-            let per = SQLITE_ROWS_PER_STATEMENT
-                .min(SQLITE_MAX_PARAMS / cols.len())
-                .max(1);
-            let mut it = rows.into_iter().peekable();
-            while it.peek().is_some() {
-                let batch: Vec<Vec<Arg>> = it.by_ref().take(per).collect();
-                // Anonymous `?` placeholders: with numbered ones sqlx looks each parameter up by
-                // name, which SQLite answers by walking a list — quadratic in the statement's
-                // parameter count (85% of the bulk insert's CPU time before this).
-                // OR ROLLBACK: a failing row aborts the whole (all-or-nothing) transaction, so SQLite
-                // need not keep a statement journal to undo just this statement.
-                let mut sql = format!(
-                    "INSERT OR ROLLBACK INTO {table} ({}) VALUES ",
-                    cols.join(",")
-                );
-                let row_sql = format!("({})", vec!["?"; cols.len()].join(","));
-                for r in 0..batch.len() {
-                    if r > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&row_sql);
-                }
-                c.execute(&sql, batch.into_iter().flatten().collect())
-                    .await?;
-            }
-            Ok(())
+    let mut w = RowWriter::start(c, table, cols).await?;
+    for row in rows {
+        for v in row {
+            w.arg(v);
         }
-        Conn::Pg(pg) => {
-            let stmt = format!("COPY {table} ({}) FROM STDIN", cols.join(","));
-            let mut copy = pg
-                .copy_in_raw(&stmt)
-                .await
-                .map_err(|e| map_sqlx(e, &stmt))?;
-            let mut buf = String::with_capacity(1 << 20);
-            for row in rows {
-                for (k, v) in row.iter().enumerate() {
-                    if k > 0 {
-                        buf.push('\t');
-                    }
-                    copy_text(&mut buf, v);
-                }
-                buf.push('\n');
-                if buf.len() > (1 << 20) {
-                    copy.send(buf.as_bytes())
-                        .await
-                        .map_err(|e| map_sqlx(e, &stmt))?;
-                    buf.clear();
-                }
-            }
-            if !buf.is_empty() {
-                copy.send(buf.as_bytes())
-                    .await
-                    .map_err(|e| map_sqlx(e, &stmt))?;
-            }
-            copy.finish().await.map_err(|e| map_sqlx(e, &stmt))?;
-            Ok(())
-        }
+        w.end_row().await?;
     }
+    w.finish().await
 }
 
 /// One value in COPY's text format: `\N` for NULL, backslash escapes for the separators.
@@ -133,27 +81,41 @@ fn copy_text(buf: &mut String, v: &Arg) {
             let _ = write!(buf, "{d}");
         }
         Arg::Ts(Some(t)) => buf.push_str(&t.to_rfc3339()),
-        Arg::Text(Some(s)) => {
-            for ch in s.chars() {
-                match ch {
-                    '\\' => buf.push_str("\\\\"),
-                    '\t' => buf.push_str("\\t"),
-                    '\n' => buf.push_str("\\n"),
-                    '\r' => buf.push_str("\\r"),
-                    c => buf.push(c),
-                }
-            }
-        }
+        Arg::Text(Some(s)) => copy_escape(buf, s),
         _ => buf.push_str("\\N"),
     }
 }
 
-/// A new order row for the bulk path.
+/// A new order row for the bulk path, borrowed from wherever the caller keeps it (a validated
+/// order, or an import's parsed row — without building an order per row).
 pub(crate) struct NewOrder<'a> {
     pub customer_id: i64,
-    pub order: &'a ValidOrder,
+    pub order_ref: Option<&'a str>,
+    pub order_date: chrono::NaiveDate,
+    pub currency: &'a str,
+    pub total_minor: i64,
+    pub asked_by_name: bool,
+    pub notes: Option<&'a str>,
+    pub lines: &'a [OrderLine],
     pub import_key: Option<&'a str>,
     pub import_hash: Option<&'a str>,
+}
+
+impl<'a> NewOrder<'a> {
+    pub(crate) fn of(order: &'a ValidOrder, customer_id: i64) -> Self {
+        NewOrder {
+            customer_id,
+            order_ref: order.order_ref.as_deref(),
+            order_date: order.order_date,
+            currency: order.currency.as_str(),
+            total_minor: order.total_minor,
+            asked_by_name: order.asked_by_name,
+            notes: order.notes.as_deref(),
+            lines: &order.lines,
+            import_key: None,
+            import_hash: None,
+        }
+    }
 }
 
 pub(crate) const ORDER_INSERT_COLS: [&str; 11] = [
@@ -181,45 +143,343 @@ pub(crate) const LINE_INSERT_COLS: [&str; 8] = [
 ];
 
 /// Inserts orders with their lines; returns their ids in input order.
+///
+/// The hot path of a large import: values go straight from the orders into the statement's
+/// arguments (or the COPY buffer) through a [`RowWriter`], with no per-value enum or per-row
+/// vector in between, and the timestamp and dates are formatted once per distinct value.
 pub(crate) async fn insert_orders(
     c: &mut Conn<'_>,
     orders: &[NewOrder<'_>],
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<i64>> {
     let ids = reserve_ids(c, "orders", orders.len()).await?;
-    let mut rows = Vec::with_capacity(orders.len());
-    let mut lines = Vec::with_capacity(orders.len());
+    let at = Stamp::new(c, at);
+    let mut dates = DateText::default();
+    let mut w = RowWriter::start(c, "orders", &ORDER_INSERT_COLS).await?;
     for (o, id) in orders.iter().zip(&ids) {
-        let v = o.order;
-        rows.push(vec![
-            Arg::I64(Some(*id)),
-            Arg::I64(Some(o.customer_id)),
-            Arg::Text(v.order_ref.clone()),
-            Arg::Text(o.import_key.map(str::to_owned)),
-            Arg::Text(o.import_hash.map(str::to_owned)),
-            Arg::Date(Some(v.order_date)),
-            Arg::Text(Some(v.currency.as_str().to_owned())),
-            Arg::I64(Some(v.total_minor)),
-            Arg::Bool(Some(v.asked_by_name)),
-            Arg::Text(v.notes.clone()),
-            Arg::Ts(Some(at)),
-        ]);
-        for (n, l) in v.lines.iter().enumerate() {
-            lines.push(vec![
-                Arg::I64(Some(*id)),
-                Arg::I64(Some(n as i64 + 1)),
-                Arg::I64(Some(o.customer_id)),
-                Arg::I64(l.product_id.map(|p| p.0)),
-                Arg::Text(l.product_line.clone()),
-                Arg::I64(Some(l.quantity)),
-                Arg::I64(Some(l.unit_price_minor)),
-                Arg::I64(Some(l.amount_minor)),
-            ]);
+        w.int(*id);
+        w.int(o.customer_id);
+        w.opt_text(o.order_ref);
+        w.opt_text(o.import_key);
+        w.opt_text(o.import_hash);
+        w.text(dates.get(o.order_date));
+        w.text(o.currency);
+        w.int(o.total_minor);
+        w.bool(o.asked_by_name);
+        w.opt_text(o.notes);
+        w.text(&at.0);
+        w.end_row().await?;
+    }
+    w.finish().await?;
+    let mut w = RowWriter::start(c, "order_lines", &LINE_INSERT_COLS).await?;
+    for (o, id) in orders.iter().zip(&ids) {
+        for (n, l) in o.lines.iter().enumerate() {
+            w.int(*id);
+            w.int(n as i64 + 1);
+            w.int(o.customer_id);
+            w.opt_int(l.product_id.map(|p| p.0));
+            w.opt_text(l.product_line.as_deref());
+            w.int(l.quantity);
+            w.int(l.unit_price_minor);
+            w.int(l.amount_minor);
+            w.end_row().await?;
         }
     }
-    insert_rows(c, "orders", &ORDER_INSERT_COLS, rows).await?;
-    insert_rows(c, "order_lines", &LINE_INSERT_COLS, lines).await?;
+    w.finish().await?;
     Ok(ids)
+}
+
+/// A timestamp as the backend's text form, formatted once for a whole bulk write (the same
+/// text sqlx writes for a `DateTime<Utc>`, so reads decode it alike).
+struct Stamp(String);
+
+impl Stamp {
+    fn new(c: &Conn<'_>, at: DateTime<Utc>) -> Self {
+        let s = if c.is_sqlite() {
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+        } else {
+            at.to_rfc3339()
+        };
+        Stamp(s)
+    }
+}
+
+/// `YYYY-MM-DD` of each distinct date, formatted once: an import has a few thousand distinct
+/// dates over a million rows.
+#[derive(Default)]
+struct DateText(std::collections::HashMap<chrono::NaiveDate, String>);
+
+impl DateText {
+    fn get(&mut self, d: chrono::NaiveDate) -> &str {
+        self.0
+            .entry(d)
+            .or_insert_with(|| d.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// Writes rows of one table in bulk: multi-row `INSERT OR ROLLBACK … VALUES` statements on
+/// SQLite (one prepared shape re-used for every full batch), COPY on PostgreSQL. Values are
+/// pushed column by column, then [`RowWriter::end_row`].
+pub(crate) enum RowWriter<'c> {
+    Sqlite {
+        conn: &'c mut sqlx::SqliteConnection,
+        table: String,
+        cols: usize,
+        col_list: String,
+        per: usize,
+        rows: usize,
+        args: sqlx::sqlite::SqliteArguments<'static>,
+        full_sql: String,
+    },
+    Pg {
+        copy: sqlx::postgres::PgCopyIn<&'c mut sqlx::PgConnection>,
+        stmt: String,
+        buf: String,
+        first: bool,
+    },
+}
+
+/// Flush COPY data to the server in pieces of about this size.
+const COPY_CHUNK_BYTES: usize = 1 << 20;
+
+impl<'c> RowWriter<'c> {
+    pub(crate) async fn start(
+        c: &'c mut Conn<'_>,
+        table: &str,
+        cols: &[&str],
+    ) -> StoreResult<RowWriter<'c>> {
+        match c {
+            Conn::Sqlite(conn) => {
+                let per = SQLITE_ROWS_PER_STATEMENT
+                    .min(SQLITE_MAX_PARAMS / cols.len().max(1))
+                    .max(1);
+                let col_list = cols.join(",");
+                let full_sql = values_sql(table, &col_list, cols.len(), per);
+                Ok(RowWriter::Sqlite {
+                    conn,
+                    table: table.to_owned(),
+                    cols: cols.len(),
+                    col_list,
+                    per,
+                    rows: 0,
+                    args: Default::default(),
+                    full_sql,
+                })
+            }
+            Conn::Pg(pg) => {
+                let stmt = format!("COPY {table} ({}) FROM STDIN", cols.join(","));
+                let copy = pg
+                    .copy_in_raw(&stmt)
+                    .await
+                    .map_err(|e| map_sqlx(e, &stmt))?;
+                Ok(RowWriter::Pg {
+                    copy,
+                    stmt,
+                    buf: String::with_capacity(COPY_CHUNK_BYTES + 4096),
+                    first: true,
+                })
+            }
+        }
+    }
+
+    fn sqlite_add<T>(args: &mut sqlx::sqlite::SqliteArguments<'static>, v: T)
+    where
+        T: sqlx::Encode<'static, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'static,
+    {
+        // Encoding an integer, a string or a NULL into SQLite's argument buffer cannot fail.
+        let _ = sqlx::Arguments::add(args, v);
+    }
+
+    fn pg_sep(buf: &mut String, first: &mut bool) {
+        if !*first {
+            buf.push('\t');
+        }
+        *first = false;
+    }
+
+    /// A value of the generic argument type (the non-hot bulk paths).
+    pub(crate) fn arg(&mut self, v: Arg) {
+        match self {
+            RowWriter::Sqlite { args, .. } => match v {
+                Arg::I64(x) => Self::sqlite_add(args, x),
+                Arg::Text(x) => Self::sqlite_add(args, x),
+                Arg::Date(x) => Self::sqlite_add(args, x),
+                Arg::Ts(x) => Self::sqlite_add(args, x),
+                Arg::Bool(x) => Self::sqlite_add(args, x),
+            },
+            RowWriter::Pg { buf, first, .. } => {
+                Self::pg_sep(buf, first);
+                copy_text(buf, &v);
+            }
+        }
+    }
+
+    pub(crate) fn int(&mut self, v: i64) {
+        match self {
+            RowWriter::Sqlite { args, .. } => Self::sqlite_add(args, v),
+            RowWriter::Pg { buf, first, .. } => {
+                Self::pg_sep(buf, first);
+                let _ = write!(buf, "{v}");
+            }
+        }
+    }
+
+    pub(crate) fn opt_int(&mut self, v: Option<i64>) {
+        match v {
+            Some(v) => self.int(v),
+            None => self.null(),
+        }
+    }
+
+    pub(crate) fn bool(&mut self, v: bool) {
+        match self {
+            RowWriter::Sqlite { args, .. } => Self::sqlite_add(args, v),
+            RowWriter::Pg { buf, first, .. } => {
+                Self::pg_sep(buf, first);
+                buf.push(if v { 't' } else { 'f' });
+            }
+        }
+    }
+
+    pub(crate) fn text(&mut self, v: &str) {
+        match self {
+            RowWriter::Sqlite { args, .. } => Self::sqlite_add(args, v.to_owned()),
+            RowWriter::Pg { buf, first, .. } => {
+                Self::pg_sep(buf, first);
+                copy_escape(buf, v);
+            }
+        }
+    }
+
+    pub(crate) fn opt_text(&mut self, v: Option<&str>) {
+        match v {
+            Some(v) => self.text(v),
+            None => self.null(),
+        }
+    }
+
+    pub(crate) fn null(&mut self) {
+        match self {
+            RowWriter::Sqlite { args, .. } => Self::sqlite_add(args, Option::<i64>::None),
+            RowWriter::Pg { buf, first, .. } => {
+                Self::pg_sep(buf, first);
+                buf.push_str("\\N");
+            }
+        }
+    }
+
+    /// Ends the row; sends a full batch.
+    pub(crate) async fn end_row(&mut self) -> StoreResult<()> {
+        match self {
+            RowWriter::Sqlite {
+                conn,
+                per,
+                rows,
+                args,
+                full_sql,
+                ..
+            } => {
+                *rows += 1;
+                if *rows == *per {
+                    let a = std::mem::take(args);
+                    *rows = 0;
+                    sqlx::query_with(full_sql.as_str(), a)
+                        .execute(&mut **conn)
+                        .await
+                        .map_err(|e| map_sqlx(e, "bulk INSERT"))?;
+                }
+                Ok(())
+            }
+            RowWriter::Pg {
+                copy,
+                stmt,
+                buf,
+                first,
+            } => {
+                buf.push('\n');
+                *first = true;
+                if buf.len() >= COPY_CHUNK_BYTES {
+                    copy.send(buf.as_bytes())
+                        .await
+                        .map_err(|e| map_sqlx(e, stmt))?;
+                    buf.clear();
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends what is left and ends the statement(s).
+    pub(crate) async fn finish(self) -> StoreResult<()> {
+        match self {
+            RowWriter::Sqlite {
+                conn,
+                table,
+                cols,
+                col_list,
+                rows,
+                args,
+                ..
+            } => {
+                if rows > 0 {
+                    let sql = values_sql(&table, &col_list, cols, rows);
+                    sqlx::query_with(&sql, args)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| map_sqlx(e, "bulk INSERT"))?;
+                }
+                Ok(())
+            }
+            RowWriter::Pg {
+                mut copy,
+                stmt,
+                buf,
+                ..
+            } => {
+                if !buf.is_empty() {
+                    copy.send(buf.as_bytes())
+                        .await
+                        .map_err(|e| map_sqlx(e, &stmt))?;
+                }
+                copy.finish().await.map_err(|e| map_sqlx(e, &stmt))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `INSERT OR ROLLBACK INTO table (cols) VALUES (?,…),(?,…)…` for `rows` rows. Anonymous `?`
+/// placeholders: with numbered ones sqlx looks each parameter up by name, which SQLite answers
+/// by walking a list — quadratic in the statement's parameter count. OR ROLLBACK: a failing row
+/// aborts the whole (all-or-nothing) transaction, so SQLite need not keep a statement journal.
+fn values_sql(table: &str, col_list: &str, cols: usize, rows: usize) -> String {
+    let row_sql = format!("({})", vec!["?"; cols].join(","));
+    let mut sql = String::with_capacity(64 + rows * (row_sql.len() + 1));
+    let _ = write!(sql, "INSERT OR ROLLBACK INTO {table} ({col_list}) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&row_sql);
+    }
+    sql
+}
+
+/// Text in COPY's text format: backslash escapes for the separators.
+fn copy_escape(buf: &mut String, s: &str) {
+    if !s.contains(['\\', '\t', '\n', '\r']) {
+        buf.push_str(s);
+        return;
+    }
+    for ch in s.chars() {
+        match ch {
+            '\\' => buf.push_str("\\\\"),
+            '\t' => buf.push_str("\\t"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            c => buf.push(c),
+        }
+    }
 }
 
 /// Inserts validated customers (with tags, custom values and background); returns their ids.
@@ -375,12 +635,7 @@ pub(crate) async fn insert_chunk(store: &SqlStore, chunk: BulkChunk) -> StoreRes
     .await?;
     let mut orders = Vec::with_capacity(chunk.orders.len());
     for o in &chunk.orders {
-        orders.push(NewOrder {
-            customer_id: id_of(o.customer)?,
-            order: &o.order,
-            import_key: None,
-            import_hash: None,
-        });
+        orders.push(NewOrder::of(&o.order, id_of(o.customer)?));
     }
     insert_orders(&mut tx.conn(), &orders, at).await?;
     let mut its = Vec::with_capacity(chunk.interactions.len());

@@ -16,6 +16,7 @@ pub(crate) mod cursor;
 mod customers;
 mod dedupe;
 mod import_apply;
+mod import_orders;
 mod records;
 mod rows;
 mod store_impl;

@@ -5,7 +5,7 @@ use super::conn::args;
 use super::{customers, dedupe, import_apply, records as r, SqlStore};
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::{StoreError, StoreResult};
-use crate::import::{ApplyOptions, ImportBatch, ImportOutcome};
+use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
 use crate::query::*;
 use crate::store::Store;
 use crate::Backend;
@@ -309,6 +309,14 @@ impl Store for SqlStore {
         opts: ApplyOptions,
     ) -> StoreResult<ImportOutcome> {
         import_apply::apply(self, batch, opts).await
+    }
+
+    async fn apply_order_stream(
+        &self,
+        chunks: tokio::sync::mpsc::Receiver<OrderChunk>,
+        opts: ApplyOptions,
+    ) -> StoreResult<ImportOutcome> {
+        super::import_orders::apply_stream(self, chunks, opts).await
     }
 
     async fn bulk_insert(&self, chunk: BulkChunk) -> StoreResult<BulkIds> {
