@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod router;
+pub mod ui;
 
 use patron_store::Store;
 use std::future::Future;
@@ -97,7 +98,11 @@ pub async fn launch(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "patron web listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Peer addresses feed the sign-in rate limit.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

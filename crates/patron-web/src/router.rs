@@ -7,9 +7,7 @@ use crate::api::{customers, interactions, key_persons, meta, openapi, orders, pr
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
 use axum::middleware;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -80,10 +78,10 @@ pub fn router(state: AppState) -> Router {
         ));
     let public = Router::new()
         .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/healthz", get(meta::healthz))
-        .route("/", get(index));
+        .route("/healthz", get(meta::healthz));
 
     api.merge(public)
+        .merge(crate::ui::routes())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -133,15 +131,6 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];
-
-/// The HTML UI is not there yet; the root tells a person where the API is described.
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Patron\n\nThe JSON API lives under /api/v1 and is described by the OpenAPI document at \
-         /api/v1/openapi.json.\n",
-    )
-}
 
 async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound

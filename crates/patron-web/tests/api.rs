@@ -1325,9 +1325,10 @@ async fn openapi_document_health_and_index() {
 
         let h = app.get("/healthz").await;
         assert_eq!((h.status, h.text.as_str()), (StatusCode::OK, "ok"));
+        // The root is the web UI: signed out, it leads to the sign-in form.
         let i = app.get("/").await;
         assert_eq!(i.status, StatusCode::OK);
-        assert!(i.text.contains("/api/v1/openapi.json"));
+        assert!(i.text.contains("action=\"/sign-in\""), "{}", i.text);
     });
 }
 
