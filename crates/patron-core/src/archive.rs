@@ -72,7 +72,7 @@ vocabulary!(
     StaffLevel, "invalid_staff_level", {
     SalesRepresentative = "sales_representative" | "sales" | "rep" | "销售人员" | "銷售人員" | "영업사원",
     BusinessManager = "business_manager" | "manager" | "业务经理" | "業務經理" | "영업관리자",
-    MarketingDirector = "marketing_director" | "市场总监" | "市場總監" | "마케팅 이사",
+    MarketingDirector = "marketing_director" | "director" | "市场总监" | "市場總監" | "마케팅 이사",
     GeneralManager = "general_manager" | "gm" | "vp" | "总经理" | "總經理" | "사장",
     Administrator = "administrator" | "admin" | "管理员" | "管理員" | "관리자",
 });

@@ -3,6 +3,7 @@
 //! be unit-tested and reused unchanged by the store, the web server and the CLI.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod archive;
 pub mod dedupe;
 pub mod ids;
@@ -11,6 +12,7 @@ pub mod money;
 pub mod validation;
 pub mod values;
 
+pub use access::*;
 pub use archive::*;
 pub use ids::*;
 pub use model::*;

@@ -154,6 +154,9 @@ pub struct Customer {
     /// Code from the churn-reason list; required when `stage` is `lost`.
     pub churn_reason: Option<String>,
     pub owner_id: Option<UserId>,
+    /// METHOD §2.1: the named person responsible for an A-class customer; they may see and edit
+    /// the archive as its owner does.
+    pub relationship_manager_id: Option<UserId>,
     pub tags: Vec<String>,
     /// Custom field values by field key, in canonical text form.
     pub custom: BTreeMap<String, String>,
@@ -198,6 +201,8 @@ pub struct CustomerInput {
     #[serde(default)]
     pub owner_id: Option<UserId>,
     #[serde(default)]
+    pub relationship_manager_id: Option<UserId>,
+    #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub custom: BTreeMap<String, String>,
@@ -233,6 +238,7 @@ impl From<Customer> for CustomerInput {
             stage: Some(c.stage),
             churn_reason: c.churn_reason,
             owner_id: c.owner_id,
+            relationship_manager_id: c.relationship_manager_id,
             tags: c.tags,
             custom: c.custom,
             notes: c.notes,
@@ -842,6 +848,9 @@ pub struct User {
     /// The business manager this person reports to (their team).
     pub manager_id: Option<UserId>,
     pub active: bool,
+    /// The UI language this person chose (`en`, `zh-CN`, `zh-TW`, `ko`); `None` follows the
+    /// browser's `Accept-Language`.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -1127,6 +1136,7 @@ mod tests {
             stage: LifecycleStage::Customer,
             churn_reason: None,
             owner_id: None,
+            relationship_manager_id: None,
             tags: vec![],
             custom: BTreeMap::new(),
             notes: None,

@@ -5,6 +5,7 @@
 //! around it, so the contract tests prove one behaviour, not two.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod bulk;
 pub mod demo;
 pub mod error;

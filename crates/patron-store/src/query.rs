@@ -33,6 +33,8 @@ pub struct CustomerQuery {
     pub desc: bool,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// Record-level access: only customers (and their records) inside this scope.
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,6 +52,8 @@ pub struct OrderQuery {
     pub to: Option<NaiveDate>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// Record-level access: only customers (and their records) inside this scope.
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,6 +63,8 @@ pub struct InteractionQuery {
     pub staff_id: Option<UserId>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// Record-level access: only customers (and their records) inside this scope.
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,6 +72,8 @@ pub struct KeyPersonQuery {
     pub customer_id: Option<CustomerId>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
+    /// Record-level access: only customers (and their records) inside this scope.
+    pub scope: Scope,
 }
 
 /// Two customers that look like the same one.

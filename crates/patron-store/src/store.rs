@@ -1,12 +1,16 @@
 //! The one storage interface. The web layer and the CLI hold an `Arc<dyn Store>` and never see
 //! which database is behind it.
 
+use crate::accounts::{
+    ApiToken, AuditEntry, LoginFailures, NewApiToken, NewSession, OwnerChange, Session,
+};
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::StoreResult;
 use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
 use crate::query::*;
 use crate::sql::Backend;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use patron_core::*;
 
 #[async_trait]
@@ -21,14 +25,35 @@ pub trait Store: Send + Sync + 'static {
     async fn find_user(&self, email_or_name: &str) -> StoreResult<Option<User>>;
 
     // Customers.
-    async fn create_customer(&self, input: CustomerInput) -> StoreResult<Customer>;
+    async fn create_customer(&self, input: CustomerInput) -> StoreResult<Customer> {
+        self.create_customer_by(None, input).await
+    }
+    /// Creates a customer and records it in the audit log as done by `by` (`None`: the command
+    /// line or the system). Every `*_by` method below audits the same way.
+    async fn create_customer_by(
+        &self,
+        by: Option<UserId>,
+        input: CustomerInput,
+    ) -> StoreResult<Customer>;
     /// One customer with tags, custom values and background.
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer>;
     /// Replaces the customer's fields with `input` (the web layer merges PATCHes onto the current
     /// values first).
-    async fn update_customer(&self, id: CustomerId, input: CustomerInput) -> StoreResult<Customer>;
+    async fn update_customer(&self, id: CustomerId, input: CustomerInput) -> StoreResult<Customer> {
+        self.update_customer_by(None, id, input).await
+    }
+    /// Also records an owner reassignment in the owner history.
+    async fn update_customer_by(
+        &self,
+        by: Option<UserId>,
+        id: CustomerId,
+        input: CustomerInput,
+    ) -> StoreResult<Customer>;
     /// Deletes the customer and everything that belongs to it.
-    async fn delete_customer(&self, id: CustomerId) -> StoreResult<()>;
+    async fn delete_customer(&self, id: CustomerId) -> StoreResult<()> {
+        self.delete_customer_by(None, id).await
+    }
+    async fn delete_customer_by(&self, by: Option<UserId>, id: CustomerId) -> StoreResult<()>;
     async fn list_customers(&self, q: &CustomerQuery) -> StoreResult<Page<Customer>>;
     async fn customer_overview(&self, id: CustomerId) -> StoreResult<CustomerOverview>;
     async fn count_customers(&self) -> StoreResult<i64>;
@@ -38,14 +63,33 @@ pub trait Store: Send + Sync + 'static {
         &self,
         customer: CustomerId,
         input: KeyPersonInput,
+    ) -> StoreResult<KeyPerson> {
+        self.create_key_person_by(None, customer, input).await
+    }
+    async fn create_key_person_by(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: KeyPersonInput,
     ) -> StoreResult<KeyPerson>;
     async fn get_key_person(&self, id: KeyPersonId) -> StoreResult<KeyPerson>;
     async fn update_key_person(
         &self,
         id: KeyPersonId,
         input: KeyPersonInput,
+    ) -> StoreResult<KeyPerson> {
+        self.update_key_person_by(None, id, input).await
+    }
+    async fn update_key_person_by(
+        &self,
+        by: Option<UserId>,
+        id: KeyPersonId,
+        input: KeyPersonInput,
     ) -> StoreResult<KeyPerson>;
-    async fn delete_key_person(&self, id: KeyPersonId) -> StoreResult<()>;
+    async fn delete_key_person(&self, id: KeyPersonId) -> StoreResult<()> {
+        self.delete_key_person_by(None, id).await
+    }
+    async fn delete_key_person_by(&self, by: Option<UserId>, id: KeyPersonId) -> StoreResult<()>;
     async fn list_key_persons(&self, q: &KeyPersonQuery) -> StoreResult<Page<KeyPerson>>;
 
     // Products.
@@ -56,21 +100,54 @@ pub trait Store: Send + Sync + 'static {
     async fn list_products(&self, q: &ProductQuery) -> StoreResult<Page<Product>>;
 
     // Orders.
-    async fn create_order(&self, input: OrderInput) -> StoreResult<Order>;
+    async fn create_order(&self, input: OrderInput) -> StoreResult<Order> {
+        self.create_order_by(None, input).await
+    }
+    async fn create_order_by(&self, by: Option<UserId>, input: OrderInput) -> StoreResult<Order>;
     async fn get_order(&self, id: OrderId) -> StoreResult<Order>;
-    async fn update_order(&self, id: OrderId, input: OrderInput) -> StoreResult<Order>;
-    async fn delete_order(&self, id: OrderId) -> StoreResult<()>;
+    async fn update_order(&self, id: OrderId, input: OrderInput) -> StoreResult<Order> {
+        self.update_order_by(None, id, input).await
+    }
+    async fn update_order_by(
+        &self,
+        by: Option<UserId>,
+        id: OrderId,
+        input: OrderInput,
+    ) -> StoreResult<Order>;
+    async fn delete_order(&self, id: OrderId) -> StoreResult<()> {
+        self.delete_order_by(None, id).await
+    }
+    async fn delete_order_by(&self, by: Option<UserId>, id: OrderId) -> StoreResult<()>;
     async fn list_orders(&self, q: &OrderQuery) -> StoreResult<Page<Order>>;
 
     // Interactions.
-    async fn create_interaction(&self, input: InteractionInput) -> StoreResult<Interaction>;
+    async fn create_interaction(&self, input: InteractionInput) -> StoreResult<Interaction> {
+        self.create_interaction_by(None, input).await
+    }
+    async fn create_interaction_by(
+        &self,
+        by: Option<UserId>,
+        input: InteractionInput,
+    ) -> StoreResult<Interaction>;
     async fn get_interaction(&self, id: InteractionId) -> StoreResult<Interaction>;
     async fn update_interaction(
         &self,
         id: InteractionId,
         input: InteractionInput,
+    ) -> StoreResult<Interaction> {
+        self.update_interaction_by(None, id, input).await
+    }
+    async fn update_interaction_by(
+        &self,
+        by: Option<UserId>,
+        id: InteractionId,
+        input: InteractionInput,
     ) -> StoreResult<Interaction>;
-    async fn delete_interaction(&self, id: InteractionId) -> StoreResult<()>;
+    async fn delete_interaction(&self, id: InteractionId) -> StoreResult<()> {
+        self.delete_interaction_by(None, id).await
+    }
+    async fn delete_interaction_by(&self, by: Option<UserId>, id: InteractionId)
+        -> StoreResult<()>;
     async fn list_interactions(&self, q: &InteractionQuery) -> StoreResult<Page<Interaction>>;
 
     // Vocabularies and settings.
@@ -104,5 +181,64 @@ pub trait Store: Send + Sync + 'static {
         &self,
         keep: CustomerId,
         other: CustomerId,
+    ) -> StoreResult<MergeReport> {
+        self.merge_customers_by(None, keep, other).await
+    }
+    /// Merges and records the merge in both customers' audit history.
+    async fn merge_customers_by(
+        &self,
+        by: Option<UserId>,
+        keep: CustomerId,
+        other: CustomerId,
     ) -> StoreResult<MergeReport>;
+
+    // Accounts (see crate::accounts for how secrets are kept).
+    /// Sets (or replaces) a user's password; checks its length and hashes it with argon2id.
+    async fn set_password(&self, user: UserId, password: &str) -> StoreResult<()>;
+    /// The active user with this e-mail and password, else `None` (which of the two was wrong
+    /// is not told).
+    async fn verify_password(&self, email: &str, password: &str) -> StoreResult<Option<User>>;
+    async fn set_user_level(&self, user: UserId, level: StaffLevel) -> StoreResult<User>;
+    async fn set_user_manager(&self, user: UserId, manager: Option<UserId>) -> StoreResult<User>;
+    async fn set_user_language(&self, user: UserId, language: Option<&str>) -> StoreResult<User>;
+    async fn set_user_active(&self, user: UserId, active: bool) -> StoreResult<User>;
+    /// The users who report to `manager`.
+    async fn team_of(&self, manager: UserId) -> StoreResult<Vec<User>>;
+
+    async fn create_session(
+        &self,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<NewSession>;
+    /// The live session of a cookie token (`None` when unknown, expired or the user inactive).
+    async fn get_session(&self, token: &str) -> StoreResult<Option<Session>>;
+    /// Ends one session (and sweeps expired ones).
+    async fn delete_session(&self, token: &str) -> StoreResult<()>;
+    /// Ends every session of a user (after a password change or reset).
+    async fn delete_user_sessions(&self, user: UserId) -> StoreResult<u64>;
+
+    async fn create_api_token(&self, user: UserId, name: &str) -> StoreResult<NewApiToken>;
+    async fn list_api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, user: UserId, id: i64) -> StoreResult<()>;
+    /// The active user a live (unrevoked) API token belongs to.
+    async fn user_for_api_token(&self, secret: &str) -> StoreResult<Option<User>>;
+
+    async fn record_login_attempt(&self, email: &str, ip: &str, ok: bool) -> StoreResult<()>;
+    async fn login_failures(
+        &self,
+        email: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<LoginFailures>;
+
+    // Record-level access and history.
+    /// Whether the customer exists and lies inside `scope`.
+    async fn customer_in_scope(&self, id: CustomerId, scope: Scope) -> StoreResult<bool>;
+    /// The customer's audit history (customer, key persons, orders, interactions), newest first.
+    async fn customer_history(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
+    async fn owner_history(&self, customer: CustomerId) -> StoreResult<Vec<OwnerChange>>;
 }

@@ -74,6 +74,15 @@ pub enum ApiError {
     /// The body could not be read (the client went away, broken chunking).
     #[error("could not read the request body")]
     BodyUnreadable,
+    /// No valid session or API token (`WWW-Authenticate: Bearer` is set on the answer).
+    #[error("authentication required")]
+    Unauthorized,
+    /// Signed in, but this role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A state-changing request with a session cookie but without its CSRF token.
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -154,6 +163,26 @@ impl ApiError {
                 "the request body could not be read".into(),
                 None,
             ),
+            ApiError::Unauthorized => problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in, or send a personal API token as 'Authorization: Bearer TOKEN'".into(),
+                None,
+            ),
+            ApiError::Forbidden => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role does not allow this".into(),
+                None,
+            ),
+            ApiError::CsrfRejected => problem(
+                StatusCode::FORBIDDEN,
+                "csrf_rejected",
+                "a request authenticated by a session cookie must carry the session's \
+                 X-CSRF-Token header"
+                    .into(),
+                None,
+            ),
             ApiError::RouteNotFound => problem(
                 StatusCode::NOT_FOUND,
                 "route_not_found",
@@ -196,7 +225,15 @@ impl IntoResponse for ApiError {
         let body = self.problem();
         let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         self.log(status);
-        problem_response(status, &body)
+        let unauthorized = matches!(self, ApiError::Unauthorized);
+        let mut res = problem_response(status, &body);
+        if unauthorized {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"patron\""),
+            );
+        }
+        res
     }
 }
 

@@ -7,9 +7,11 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod router;
+pub mod ui;
 
 use patron_store::Store;
 use std::future::Future;
@@ -29,6 +31,50 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// State with the default [`WebConfig`].
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState::with_config(store, WebConfig::default())
+    }
+
+    pub fn with_config(store: Arc<dyn Store>, config: WebConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (browsers then send them over https only). Set it when Patron is
+    /// served over https or behind a proxy that terminates TLS; a plain-http laptop install
+    /// would lose its sessions with it.
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_ttl: chrono::Duration,
+    /// Failed sign-ins allowed per account (and, ×4, per client address) within
+    /// [`WebConfig::login_window`] before further attempts are refused.
+    pub login_max_failures: i64,
+    pub login_window: chrono::Duration,
+    /// Largest accepted import upload.
+    pub upload_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_ttl: chrono::Duration::hours(12),
+            login_max_failures: 5,
+            login_window: chrono::Duration::minutes(15),
+            upload_limit: 20 * 1024 * 1024,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -52,7 +98,11 @@ pub async fn launch(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "patron web listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Peer addresses feed the sign-in rate limit.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -5,10 +5,9 @@
 
 use crate::api::{customers, interactions, key_persons, meta, openapi, orders, products};
 use crate::error::{panic_response, ApiError};
-use crate::{AppState, BODY_LIMIT};
+use crate::{auth, AppState, BODY_LIMIT};
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -18,6 +17,7 @@ use tracing::Level;
 /// Every route of the application. The table is also the list `API_ROUTES` below, which the
 /// tests compare with the OpenAPI document.
 pub fn router(state: AppState) -> Router {
+    // Everything under /api/v1 except the OpenAPI document needs a token or a session.
     let api = Router::new()
         .route(
             "/api/v1/customers",
@@ -72,13 +72,17 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/custom-fields",
             get(meta::custom_fields).post(meta::define_custom_field),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::api_auth,
+        ));
+    let public = Router::new()
         .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/healthz", get(meta::healthz))
-        .route("/", get(index));
+        .route("/healthz", get(meta::healthz));
 
-    // An authentication layer will go here, with `route_layer` on the API routes only, so that
-    // /healthz and the document stay public.
-    api.fallback(route_not_found)
+    api.merge(public)
+        .merge(crate::ui::routes())
+        .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -127,15 +131,6 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
 ];
-
-/// The HTML UI is not there yet; the root tells a person where the API is described.
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Patron\n\nThe JSON API lives under /api/v1 and is described by the OpenAPI document at \
-         /api/v1/openapi.json.\n",
-    )
-}
 
 async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound

@@ -48,15 +48,34 @@ async fn spawn_app(db: &TestDb) -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState {
-        store: store.clone(),
-    };
+    let state = patron_web::AppState::new(store.clone());
+    // Every request goes in as an administrator with a personal API token, as a script would.
+    let admin = store
+        .create_user(UserInput {
+            email: "admin@example.com".into(),
+            name: "Admin".into(),
+            staff_level: StaffLevel::Administrator,
+            manager_id: None,
+        })
+        .await
+        .expect("create admin");
+    let token = store
+        .create_api_token(admin.id, "tests")
+        .await
+        .expect("token")
+        .secret;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
     let server = tokio::spawn(patron_web::launch(listener, state, async move {
         let _ = rx.await;
     }));
     TestApp {
         addr,
         client: reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client"),
@@ -316,6 +335,7 @@ async fn create_returns_201_with_id_location_and_exact_shape() {
             "stage",
             "churn_reason",
             "owner_id",
+            "relationship_manager_id",
             "tags",
             "custom",
             "notes",
@@ -631,7 +651,8 @@ async fn filters_by_stage_owner_tag_and_kind() {
             .await
             .problem(422, Some("churn_reason"));
         let users = app.get("/api/v1/users").await;
-        assert_eq!(users.ok(200).as_array().map(Vec::len), Some(2));
+        // Alice, Bob and the administrator the tests sign in as.
+        assert_eq!(users.ok(200).as_array().map(Vec::len), Some(3));
         assert!(app.get("/api/v1/custom-fields").await.ok(200).is_array());
 
         // Typed custom fields: defined over the API, values checked and canonicalised.
@@ -1304,8 +1325,335 @@ async fn openapi_document_health_and_index() {
 
         let h = app.get("/healthz").await;
         assert_eq!((h.status, h.text.as_str()), (StatusCode::OK, "ok"));
+        // The root is the web UI: signed out, it leads to the sign-in form.
         let i = app.get("/").await;
         assert_eq!(i.status, StatusCode::OK);
-        assert!(i.text.contains("/api/v1/openapi.json"));
+        assert!(i.text.contains("action=\"/sign-in\""), "{}", i.text);
+    });
+}
+
+/// A user of the given level with a token, and a client that sends it.
+async fn signed_in_as(
+    app: &TestApp,
+    email: &str,
+    level: StaffLevel,
+    manager: Option<patron_core::UserId>,
+) -> (User, reqwest::Client) {
+    let u = app
+        .store
+        .create_user(UserInput {
+            email: email.into(),
+            name: email.split('@').next().unwrap_or(email).into(),
+            staff_level: level,
+            manager_id: manager,
+        })
+        .await
+        .expect("user");
+    let token = app
+        .store
+        .create_api_token(u.id, "t")
+        .await
+        .expect("token")
+        .secret;
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let c = reqwest::Client::builder()
+        .default_headers(h)
+        .build()
+        .expect("client");
+    (u, c)
+}
+
+async fn status_of(c: &reqwest::Client, app: &TestApp, method: Method, path: &str) -> u16 {
+    c.request(method, app.url(path))
+        .send()
+        .await
+        .expect("send")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn api_requires_a_token_or_session() {
+    each_backend!(|app| {
+        let anon = reqwest::Client::new();
+        for path in [
+            "/api/v1/customers",
+            "/api/v1/customers/1",
+            "/api/v1/orders",
+            "/api/v1/users",
+        ] {
+            let r = Reply::from(anon.get(app.url(path)).send().await.expect("send")).await;
+            r.problem(401, None);
+        }
+        let res = anon
+            .get(app.url("/api/v1/customers"))
+            .header("authorization", "Bearer patron_not-a-real-token")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status().as_u16(), 401);
+        assert!(res.headers().contains_key("www-authenticate"));
+        let r = Reply::from(
+            anon.get(app.url("/api/v1/customers"))
+                .header("authorization", "Basic YWRtaW46YWRtaW4=")
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        r.problem(401, None);
+        // A revoked token stops working at once.
+        let admin = app
+            .store
+            .find_user("admin@example.com")
+            .await
+            .expect("find")
+            .expect("admin");
+        let t = app
+            .store
+            .create_api_token(admin.id, "short-lived")
+            .await
+            .expect("token");
+        let ok = anon
+            .get(app.url("/api/v1/customers"))
+            .bearer_auth(&t.secret)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(ok.status().as_u16(), 200);
+        app.store
+            .revoke_api_token(admin.id, t.token.id)
+            .await
+            .expect("revoke");
+        let gone = anon
+            .get(app.url("/api/v1/customers"))
+            .bearer_auth(&t.secret)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(gone.status().as_u16(), 401);
+        // The public parts stay public.
+        assert_eq!(status_of(&anon, &app, Method::GET, "/healthz").await, 200);
+        assert_eq!(
+            status_of(&anon, &app, Method::GET, "/api/v1/openapi.json").await,
+            200
+        );
+    });
+}
+
+#[tokio::test]
+async fn record_level_access_by_role() {
+    each_backend!(|app| {
+        let (boss, boss_c) =
+            signed_in_as(&app, "boss@example.com", StaffLevel::BusinessManager, None).await;
+        let (ann, ann_c) = signed_in_as(
+            &app,
+            "ann@example.com",
+            StaffLevel::SalesRepresentative,
+            Some(boss.id),
+        )
+        .await;
+        let (ben, ben_c) = signed_in_as(
+            &app,
+            "ben@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let (_, dir_c) =
+            signed_in_as(&app, "dir@example.com", StaffLevel::MarketingDirector, None).await;
+        let anns = app
+            .create_customer(&json!({"kind": "person", "name": "安妮的客户", "owner_id": ann.id.0}))
+            .await;
+        let bens = app
+            .create_customer(&json!({"kind": "person", "name": "本的客户", "owner_id": ben.id.0}))
+            .await;
+        let (a, b) = (id_of(&anns), id_of(&bens));
+        // Ben is relationship manager of one of Ann's customers: he sees that one too.
+        let shared = app
+            .create_customer(&json!({"kind": "person", "name": "共同客户",
+                "owner_id": ann.id.0, "relationship_manager_id": ben.id.0}))
+            .await;
+        let s = id_of(&shared);
+        let names_for = |c: &reqwest::Client| {
+            let c = c.clone();
+            let url = app.url("/api/v1/customers?q=客户&limit=500");
+            async move {
+                let r = Reply::from(c.get(url).send().await.expect("send")).await;
+                let mut v = names(r.ok(200));
+                v.sort();
+                v
+            }
+        };
+        assert_eq!(names_for(&ann_c).await, vec!["共同客户", "安妮的客户"]);
+        assert_eq!(names_for(&ben_c).await, vec!["共同客户", "本的客户"]);
+        assert_eq!(names_for(&boss_c).await, vec!["共同客户", "安妮的客户"]);
+        assert_eq!(names_for(&dir_c).await.len(), 3);
+        // Another rep's customer is "not found" by URL, for every method, with nothing leaked.
+        for (m, path) in [
+            (Method::GET, format!("/api/v1/customers/{b}")),
+            (Method::GET, format!("/api/v1/customers/{b}/overview")),
+            (Method::GET, format!("/api/v1/customers/{b}/key-persons")),
+            (Method::DELETE, format!("/api/v1/customers/{b}")),
+        ] {
+            let r = Reply::from(
+                ann_c
+                    .request(m.clone(), app.url(&path))
+                    .send()
+                    .await
+                    .expect("send"),
+            )
+            .await;
+            let p = r.problem(404, None);
+            assert!(!r.text.contains("本的客户"), "{m} {path}: {p}");
+        }
+        // The same answer as for an id that does not exist.
+        let missing = Reply::from(
+            ann_c
+                .get(app.url("/api/v1/customers/987654"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        missing.problem(404, None);
+        assert_eq!(
+            status_of(&ann_c, &app, Method::GET, &format!("/api/v1/customers/{s}")).await,
+            200
+        );
+        assert_eq!(
+            status_of(&ben_c, &app, Method::GET, &format!("/api/v1/customers/{s}")).await,
+            200
+        );
+        assert_eq!(
+            status_of(&ben_c, &app, Method::GET, &format!("/api/v1/customers/{a}")).await,
+            404
+        );
+        // Records of a hidden customer cannot be reached or created either.
+        let order = app
+            .post_order(&json!({"customer_id": b, "order_date": "2024-05-01",
+                "lines": [{"quantity": 1, "amount_minor": 1000}]}))
+            .await;
+        let oid = id_of(order.ok(201));
+        assert_eq!(
+            status_of(&ann_c, &app, Method::GET, &format!("/api/v1/orders/{oid}")).await,
+            404
+        );
+        let r = Reply::from(
+            ann_c
+                .post(app.url("/api/v1/interactions"))
+                .json(&json!({"customer_id": b, "kind": "visit"}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        r.problem(422, Some("customer_id"));
+        let orders = Reply::from(
+            ann_c
+                .get(app.url("/api/v1/orders"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(orders.ok(200)["items"].as_array().map(Vec::len), Some(0));
+        // A rep's new customer is theirs; giving it to another rep is refused.
+        let mine = Reply::from(
+            ann_c
+                .post(app.url("/api/v1/customers"))
+                .json(&json!({"kind": "person", "name": "新客户"}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(mine.ok(201)["owner_id"], json!(ann.id.0));
+        let r = Reply::from(
+            ann_c
+                .post(app.url("/api/v1/customers"))
+                .json(&json!({"kind": "person", "name": "x", "owner_id": ben.id.0}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        r.problem(422, Some("owner_id"));
+        // Sales representatives do not change the product catalogue.
+        let r = Reply::from(
+            ann_c
+                .post(app.url("/api/v1/products"))
+                .json(&json!({"name": "P"}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        r.problem(403, None);
+    });
+}
+
+#[tokio::test]
+async fn changes_are_audited_with_who_and_field_level_before_after() {
+    each_backend!(|app| {
+        let (boss, boss_c) =
+            signed_in_as(&app, "boss@example.com", StaffLevel::GeneralManager, None).await;
+        let (rep, _) = signed_in_as(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let c = Reply::from(
+            boss_c
+                .post(app.url("/api/v1/customers"))
+                .json(&json!({"kind": "person", "name": "李雷"}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        let id = id_of(c.ok(201));
+        let r = Reply::from(
+            boss_c
+                .patch(app.url(&format!("/api/v1/customers/{id}")))
+                .header(CONTENT_TYPE, "application/merge-patch+json")
+                .body(json!({"name": "李雷雷", "owner_id": rep.id.0}).to_string())
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        r.ok(200);
+        let h = app
+            .store
+            .customer_history(patron_core::CustomerId(id), 10)
+            .await
+            .expect("history");
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert_eq!(h[0].action, "update");
+        assert_eq!(h[0].user_id, Some(boss.id));
+        assert_eq!(
+            h[0].changes["name"],
+            json!({"before": "李雷", "after": "李雷雷"})
+        );
+        assert_eq!(
+            h[0].changes["owner_id"],
+            json!({"before": null, "after": rep.id.0})
+        );
+        assert_eq!(h[1].action, "create");
+        let owners = app
+            .store
+            .owner_history(patron_core::CustomerId(id))
+            .await
+            .expect("owners");
+        assert_eq!(owners.len(), 1);
+        assert_eq!(owners[0].to_user_id, Some(rep.id));
+        assert_eq!(owners[0].changed_by, Some(boss.id));
     });
 }

@@ -39,6 +39,88 @@ pub enum Command {
     CustomFields(CustomFieldsCommand),
     /// Print the effective configuration (secrets masked).
     Config(JsonFlag),
+    /// Add, list and change sign-ins (staff and their roles).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Personal API tokens (Authorization: Bearer TOKEN).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Roles as the command line spells them (METHOD §0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Sales representative: their own customers.
+    Sales,
+    /// Business manager: their team's customers.
+    Manager,
+    /// Marketing director: all customers.
+    Director,
+    /// General manager / VP: all customers.
+    Gm,
+    /// Administrator: all customers, users and roles.
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input when it is not a terminal
+    /// (one line), else asked for.
+    Add(UserAddArgs),
+    /// List users.
+    List(JsonFlag),
+    /// Change a user's role.
+    SetRole(SetRoleArgs),
+    /// Set a new password (read like `user add`) and end the user's sessions.
+    ResetPassword(ResetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    pub email: String,
+    #[arg(long, value_enum, required_unless_present = "admin")]
+    pub role: Option<RoleArg>,
+    /// Shorthand for --role admin (the first administrator).
+    #[arg(long, conflicts_with = "role")]
+    pub admin: bool,
+    /// Display name (default: the part of the e-mail before @).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// E-mail of the business manager this user reports to.
+    #[arg(long)]
+    pub manager: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetRoleArgs {
+    pub email: String,
+    #[arg(value_enum)]
+    pub role: RoleArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    pub email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for a user and print it (shown only once).
+    Create(TokenCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    pub email: String,
+    /// A name that tells the token apart in the list.
+    #[arg(long, default_value = "command line")]
+    pub name: String,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

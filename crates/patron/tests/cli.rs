@@ -396,3 +396,67 @@ fn config_masks_secrets_and_help_works_everywhere() {
             .success();
     }
 }
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin_and_token_create_prints_a_bearer_token() {
+    each(|db, _| {
+        let admin = json(
+            patron(db)
+                .args(["user", "add", "boss@example.com", "--admin", "--json"])
+                .write_stdin("a long enough password\n"),
+        );
+        assert_eq!(admin["staff_level"], "administrator");
+        let rep = json(
+            patron(db)
+                .args([
+                    "user",
+                    "add",
+                    "rep@example.com",
+                    "--role",
+                    "sales",
+                    "--name",
+                    "김민준",
+                    "--manager",
+                    "boss@example.com",
+                    "--json",
+                ])
+                .write_stdin("another long password\n"),
+        );
+        assert_eq!(rep["staff_level"], "sales_representative");
+        assert_eq!(rep["name"], "김민준");
+        assert_eq!(rep["manager_id"], admin["id"]);
+        // Too short a password is refused, and so is an unknown role.
+        patron(db)
+            .args(["user", "add", "x@example.com", "--role", "sales"])
+            .write_stdin("short\n")
+            .assert()
+            .failure();
+        patron(db)
+            .args(["user", "add", "x@example.com", "--role", "king"])
+            .write_stdin("a long enough password\n")
+            .assert()
+            .failure();
+        let r =
+            json(patron(db).args(["user", "set-role", "rep@example.com", "director", "--json"]));
+        assert_eq!(r["staff_level"], "marketing_director");
+        let list = json(patron(db).args(["user", "list", "--json"]));
+        assert_eq!(list.as_array().map(Vec::len), Some(2));
+        patron(db)
+            .args(["user", "reset-password", "rep@example.com"])
+            .write_stdin("a brand new password\n")
+            .assert()
+            .success();
+        let t = json(patron(db).args(["token", "create", "rep@example.com", "--json"]));
+        let token = t["token"].as_str().expect("token");
+        assert!(token.starts_with("patron_"), "{token}");
+        let plain = patron(db)
+            .args(["token", "create", "rep@example.com"])
+            .output()
+            .expect("run");
+        assert!(plain.status.success());
+        assert!(String::from_utf8_lossy(&plain.stdout)
+            .trim()
+            .starts_with("patron_"));
+    })
+    .await;
+}

@@ -984,6 +984,7 @@ pub fn generate_chunk(plan: &DemoPlan, k: u64) -> StoreResult<BulkChunk> {
             stage: Some(sk.stage),
             churn_reason: sk.churn_reason.map(str::to_owned),
             owner_id: Some(rep.id),
+            relationship_manager_id: None,
             tags,
             custom: Default::default(),
             notes,

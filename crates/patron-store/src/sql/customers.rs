@@ -15,15 +15,19 @@ use std::collections::HashMap;
 /// list, custom fields are defined and their values fit their type (values are canonicalised).
 pub(crate) async fn check_refs(c: &mut Conn<'_>, v: &mut ValidCustomer) -> StoreResult<()> {
     let mut errs = ValidationErrors::default();
-    if let Some(owner) = v.input.owner_id {
+    for (field, user) in [
+        ("owner_id", v.input.owner_id),
+        ("relationship_manager_id", v.input.relationship_manager_id),
+    ] {
+        let Some(user) = user else { continue };
         let n = c
-            .scalar_i64("SELECT COUNT(*) FROM users WHERE id = $1", args![owner.0])
+            .scalar_i64("SELECT COUNT(*) FROM users WHERE id = $1", args![user.0])
             .await?;
         if n == 0 {
             errs.push(FieldError::new(
-                "owner_id",
+                field,
                 "unknown_user",
-                format!("there is no user {owner}"),
+                format!("there is no user {user}"),
             ));
         }
     }
@@ -111,6 +115,7 @@ fn row_args(v: &ValidCustomer) -> Vec<Arg> {
         i.owner_id.map(|o| o.0),
         i.notes.clone(),
         v.search_text.clone(),
+        i.relationship_manager_id.map(|o| o.0),
     ]
 }
 
@@ -127,7 +132,8 @@ pub(crate) async fn insert(
         .scalar_i64(
             "INSERT INTO customers (external_ref, kind, name, gender, birth_date, company, address, phone, \
              phone_key, fax, email, email_key, level, source, stage, churn_reason, owner_id, notes, search_text, \
-             created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) \
+             relationship_manager_id, created_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) \
              RETURNING id",
             a,
         )
@@ -145,7 +151,8 @@ pub(crate) async fn update(c: &mut Conn<'_>, id: CustomerId, v: &ValidCustomer) 
         .execute(
             "UPDATE customers SET external_ref=$1, kind=$2, name=$3, gender=$4, birth_date=$5, company=$6, \
              address=$7, phone=$8, phone_key=$9, fax=$10, email=$11, email_key=$12, level=$13, source=$14, \
-             stage=$15, churn_reason=$16, owner_id=$17, notes=$18, search_text=$19, updated_at=$20 WHERE id=$21",
+             stage=$15, churn_reason=$16, owner_id=$17, notes=$18, search_text=$19, \
+             relationship_manager_id=$20, updated_at=$21 WHERE id=$22",
             a,
         )
         .await?;
@@ -377,6 +384,7 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
     let limit = page_limit(q.limit);
     let mut wh: Vec<String> = Vec::new();
     let mut a: Vec<Arg> = Vec::new();
+    push_scope(q.scope, "c", &mut wh, &mut a);
     if let Some(s) = q.stage {
         a.push(s.as_str().into());
         wh.push(format!("c.stage = ${}", a.len()));
@@ -581,4 +589,48 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
         revenue_12m: by_currency(r12)?,
         revenue_total: by_currency(rall)?,
     })
+}
+
+/// Appends the record-level access condition of `scope` on the customer table aliased `alias`
+/// (see [`patron_core::Scope`]): nothing for `All`; owner or relationship manager is the user for
+/// `Own`; owner or relationship manager is the manager or one of their reports for `Team`.
+pub(crate) fn push_scope(scope: Scope, alias: &str, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+    match scope {
+        Scope::All => {}
+        Scope::Own(me) => {
+            a.push(me.0.into());
+            let n = a.len();
+            wh.push(format!(
+                "({alias}.owner_id = ${n} OR {alias}.relationship_manager_id = ${n})"
+            ));
+        }
+        Scope::Team(me) => {
+            a.push(me.0.into());
+            let n = a.len();
+            let team =
+                format!("(SELECT u.id FROM users u WHERE u.id = ${n} OR u.manager_id = ${n})");
+            wh.push(format!(
+                "({alias}.owner_id IN {team} OR {alias}.relationship_manager_id IN {team})"
+            ));
+        }
+    }
+}
+
+/// Whether customer `id` exists and lies inside `scope`. Out-of-scope customers answer like
+/// missing ones, so probing ids tells nothing.
+pub(crate) async fn in_scope(c: &mut Conn<'_>, id: CustomerId, scope: Scope) -> StoreResult<bool> {
+    let mut wh = Vec::new();
+    let mut a: Vec<Arg> = args![id.0];
+    wh.push("c.id = $1".to_owned());
+    push_scope(scope, "c", &mut wh, &mut a);
+    let n = c
+        .scalar_i64(
+            &format!(
+                "SELECT COUNT(*) FROM customers c WHERE {}",
+                wh.join(" AND ")
+            ),
+            a,
+        )
+        .await?;
+    Ok(n > 0)
 }

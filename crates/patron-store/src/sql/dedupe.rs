@@ -3,7 +3,8 @@
 
 use super::conn::{args, Arg, Conn};
 use super::customers::{self, must_load};
-use super::SqlStore;
+use super::{audit, SqlStore};
+use crate::accounts::AuditEntity;
 use crate::error::{StoreError, StoreResult};
 use crate::query::{DuplicatePair, MergeReport};
 use chrono::Utc;
@@ -114,6 +115,7 @@ fn fill<T: Clone>(name: &str, keep: &mut Option<T>, other: &Option<T>, filled: &
 
 pub(crate) async fn merge(
     store: &SqlStore,
+    by: Option<UserId>,
     keep: CustomerId,
     other: CustomerId,
 ) -> StoreResult<MergeReport> {
@@ -171,6 +173,12 @@ pub(crate) async fn merge(
     fill("level", &mut input.level, &oi.level, f);
     fill("source", &mut input.source, &oi.source, f);
     fill("owner_id", &mut input.owner_id, &oi.owner_id, f);
+    fill(
+        "relationship_manager_id",
+        &mut input.relationship_manager_id,
+        &oi.relationship_manager_id,
+        f,
+    );
     fill("notes", &mut input.notes, &oi.notes, f);
     for t in &oi.tags {
         if !input.tags.contains(t) {
@@ -204,6 +212,12 @@ pub(crate) async fn merge(
     let mut v = input.validate(Utc::now().date_naive())?;
     customers::check_refs(&mut c, &mut v).await?;
     customers::update(&mut c, keep, &v).await?;
+    // The history of both: the kept card's filled fields, and the removed card as it was.
+    let after = must_load(&mut c, keep).await?;
+    let (ce, merge) = (AuditEntity::Customer, "merge");
+    audit::record(&mut c, by, ce, keep.0, keep, merge, Some(&k), Some(&after)).await?;
+    audit::record(&mut c, by, ce, other.0, other, merge, Some(&o), None).await?;
+    audit::owner_change(&mut c, by, keep, k.owner_id, after.owner_id).await?;
     tx.commit().await?;
     Ok(rep)
 }

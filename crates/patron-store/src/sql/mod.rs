@@ -10,6 +10,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod accounts;
+mod audit;
 pub(crate) mod bulk;
 pub(crate) mod conn;
 pub(crate) mod cursor;

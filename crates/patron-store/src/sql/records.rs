@@ -71,6 +71,19 @@ pub(crate) async fn find_user(c: &mut Conn<'_>, key: &str) -> StoreResult<Option
 
 // ---------- key persons ----------
 
+/// Restricts a list of a customer's records (key persons, orders, interactions) to the
+/// customers inside `scope`.
+fn push_child_scope(scope: Scope, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+    let mut inner = Vec::new();
+    super::customers::push_scope(scope, "c", &mut inner, a);
+    if !inner.is_empty() {
+        wh.push(format!(
+            "customer_id IN (SELECT c.id FROM customers c WHERE {})",
+            inner.join(" AND ")
+        ));
+    }
+}
+
 async fn customer_exists(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<bool> {
     Ok(
         c.scalar_i64("SELECT COUNT(*) FROM customers WHERE id = $1", args![id.0])
@@ -238,6 +251,7 @@ pub(crate) async fn list_key_persons(
 ) -> StoreResult<Page<KeyPerson>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
+    push_child_scope(q.scope, &mut wh, &mut a);
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));
@@ -515,6 +529,7 @@ pub(crate) async fn get_order(c: &mut Conn<'_>, id: OrderId) -> StoreResult<Orde
 pub(crate) async fn list_orders(c: &mut Conn<'_>, q: &OrderQuery) -> StoreResult<Page<Order>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
+    push_child_scope(q.scope, &mut wh, &mut a);
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));
@@ -652,6 +667,7 @@ pub(crate) async fn list_interactions(
 ) -> StoreResult<Page<Interaction>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
+    push_child_scope(q.scope, &mut wh, &mut a);
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));

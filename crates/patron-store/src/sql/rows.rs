@@ -14,9 +14,10 @@ fn currency(s: &str) -> StoreResult<Currency> {
     code(Currency::parse("currency", s))
 }
 
-pub(crate) const CUSTOMER_COLS: &str = "c.id, c.external_ref, c.kind, c.name, c.gender, c.birth_date, c.company, \
-     c.address, c.phone, c.fax, c.email, c.level, c.source, c.stage, c.churn_reason, c.owner_id, c.notes, \
-     c.created_at, c.updated_at";
+pub(crate) const CUSTOMER_COLS: &str =
+    "c.id, c.external_ref, c.kind, c.name, c.gender, c.birth_date, c.company, \
+     c.address, c.phone, c.fax, c.email, c.level, c.source, c.stage, c.churn_reason, c.owner_id, \
+     c.relationship_manager_id, c.notes, c.created_at, c.updated_at";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CustomerRow {
@@ -36,6 +37,7 @@ pub(crate) struct CustomerRow {
     pub stage: String,
     pub churn_reason: Option<String>,
     pub owner_id: Option<i64>,
+    pub relationship_manager_id: Option<i64>,
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -63,6 +65,7 @@ impl CustomerRow {
             stage: code(LifecycleStage::parse("stage", &self.stage))?,
             churn_reason: self.churn_reason,
             owner_id: self.owner_id.map(UserId),
+            relationship_manager_id: self.relationship_manager_id.map(UserId),
             tags: Vec::new(),
             custom: Default::default(),
             notes: self.notes,
@@ -79,7 +82,8 @@ pub(crate) const BACKGROUND_COLS: &str =
      owner_interpersonal_skill, owner_management_level, buying_values, purchase_motives, \
      promotion_attitude, suggestions";
 
-pub(crate) const USER_COLS: &str = "id, email, name, staff_level, manager_id, active, created_at";
+pub(crate) const USER_COLS: &str =
+    "id, email, name, staff_level, manager_id, active, language, created_at";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -89,6 +93,7 @@ pub(crate) struct UserRow {
     pub staff_level: String,
     pub manager_id: Option<i64>,
     pub active: bool,
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -101,6 +106,7 @@ impl UserRow {
             staff_level: code(StaffLevel::parse("staff_level", &self.staff_level))?,
             manager_id: self.manager_id.map(UserId),
             active: self.active,
+            language: self.language,
             created_at: self.created_at,
         })
     }

@@ -2,7 +2,11 @@
 //! and calls the shared operations.
 
 use super::conn::args;
-use super::{customers, dedupe, import_apply, records as r, SqlStore};
+use super::{accounts as acc, audit, customers, dedupe, import_apply, records as r, SqlStore};
+use crate::accounts::{
+    check_password, hash_password, ApiToken, AuditEntity, AuditEntry, LoginFailures, NewApiToken,
+    NewSession, OwnerChange, Session,
+};
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::{StoreError, StoreResult};
 use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
@@ -10,7 +14,7 @@ use crate::query::*;
 use crate::store::Store;
 use crate::Backend;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use patron_core::*;
 
 /// Settings key of the currency used when an order or product does not name one.
@@ -24,8 +28,14 @@ impl SqlStore {
             .unwrap_or_default())
     }
 
-    async fn delete_by_id(&self, table: &str, entity: &'static str, id: i64) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+    /// Deletes one row by id inside `tx`; "not found" when there was none.
+    async fn delete_row(
+        &self,
+        tx: &mut super::conn::Tx,
+        table: &str,
+        entity: &'static str,
+        id: i64,
+    ) -> StoreResult<()> {
         let n = tx
             .conn()
             .execute(&format!("DELETE FROM {table} WHERE id = $1"), args![id])
@@ -33,7 +43,7 @@ impl SqlStore {
         if n == 0 {
             return Err(StoreError::not_found(entity, id));
         }
-        tx.commit().await
+        Ok(())
     }
 }
 
@@ -75,12 +85,27 @@ impl Store for SqlStore {
         r::find_user(&mut pc.conn(), email_or_name).await
     }
 
-    async fn create_customer(&self, input: CustomerInput) -> StoreResult<Customer> {
+    async fn create_customer_by(
+        &self,
+        by: Option<UserId>,
+        input: CustomerInput,
+    ) -> StoreResult<Customer> {
         let mut v = input.validate(today())?;
         let mut tx = self.begin().await?;
         customers::check_refs(&mut tx.conn(), &mut v).await?;
         let id = customers::insert(&mut tx.conn(), &v, super::now()).await?;
         let c = customers::must_load(&mut tx.conn(), id).await?;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Customer,
+            id.0,
+            id,
+            "create",
+            None,
+            Some(&c),
+        )
+        .await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -90,18 +115,52 @@ impl Store for SqlStore {
         customers::must_load(&mut pc.conn(), id).await
     }
 
-    async fn update_customer(&self, id: CustomerId, input: CustomerInput) -> StoreResult<Customer> {
+    async fn update_customer_by(
+        &self,
+        by: Option<UserId>,
+        id: CustomerId,
+        input: CustomerInput,
+    ) -> StoreResult<Customer> {
         let mut v = input.validate(today())?;
         let mut tx = self.begin().await?;
+        let before = customers::must_load(&mut tx.conn(), id).await?;
         customers::check_refs(&mut tx.conn(), &mut v).await?;
         customers::update(&mut tx.conn(), id, &v).await?;
         let c = customers::must_load(&mut tx.conn(), id).await?;
+        let mut cn = tx.conn();
+        audit::record(
+            &mut cn,
+            by,
+            AuditEntity::Customer,
+            id.0,
+            id,
+            "update",
+            Some(&before),
+            Some(&c),
+        )
+        .await?;
+        audit::owner_change(&mut cn, by, id, before.owner_id, c.owner_id).await?;
         tx.commit().await?;
         Ok(c)
     }
 
-    async fn delete_customer(&self, id: CustomerId) -> StoreResult<()> {
-        self.delete_by_id("customers", "customer", id.0).await
+    async fn delete_customer_by(&self, by: Option<UserId>, id: CustomerId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = customers::must_load(&mut tx.conn(), id).await?;
+        self.delete_row(&mut tx, "customers", "customer", id.0)
+            .await?;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Customer,
+            id.0,
+            id,
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn list_customers(&self, q: &CustomerQuery) -> StoreResult<Page<Customer>> {
@@ -121,8 +180,9 @@ impl Store for SqlStore {
             .await
     }
 
-    async fn create_key_person(
+    async fn create_key_person_by(
         &self,
+        by: Option<UserId>,
         customer: CustomerId,
         input: KeyPersonInput,
     ) -> StoreResult<KeyPerson> {
@@ -136,6 +196,17 @@ impl Store for SqlStore {
         }
         let id = r::insert_key_person(&mut tx.conn(), customer, &k).await?;
         let kp = r::get_key_person(&mut tx.conn(), id).await?;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::KeyPerson,
+            id.0,
+            customer,
+            "create",
+            None,
+            Some(&kp),
+        )
+        .await?;
         tx.commit().await?;
         Ok(kp)
     }
@@ -145,21 +216,51 @@ impl Store for SqlStore {
         r::get_key_person(&mut pc.conn(), id).await
     }
 
-    async fn update_key_person(
+    async fn update_key_person_by(
         &self,
+        by: Option<UserId>,
         id: KeyPersonId,
         input: KeyPersonInput,
     ) -> StoreResult<KeyPerson> {
         let k = input.validate(today())?;
         let mut tx = self.begin().await?;
+        let before = r::get_key_person(&mut tx.conn(), id).await?;
         r::update_key_person(&mut tx.conn(), id, &k).await?;
         let kp = r::get_key_person(&mut tx.conn(), id).await?;
+        let cid = kp.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::KeyPerson,
+            id.0,
+            cid,
+            "update",
+            Some(&before),
+            Some(&kp),
+        )
+        .await?;
         tx.commit().await?;
         Ok(kp)
     }
 
-    async fn delete_key_person(&self, id: KeyPersonId) -> StoreResult<()> {
-        self.delete_by_id("key_persons", "key person", id.0).await
+    async fn delete_key_person_by(&self, by: Option<UserId>, id: KeyPersonId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = r::get_key_person(&mut tx.conn(), id).await?;
+        self.delete_row(&mut tx, "key_persons", "key person", id.0)
+            .await?;
+        let cid = before.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::KeyPerson,
+            id.0,
+            cid,
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn list_key_persons(&self, q: &KeyPersonQuery) -> StoreResult<Page<KeyPerson>> {
@@ -193,7 +294,10 @@ impl Store for SqlStore {
     }
 
     async fn delete_product(&self, id: ProductId) -> StoreResult<()> {
-        self.delete_by_id("products", "product", id.0).await
+        let mut tx = self.begin().await?;
+        self.delete_row(&mut tx, "products", "product", id.0)
+            .await?;
+        tx.commit().await
     }
 
     async fn list_products(&self, q: &ProductQuery) -> StoreResult<Page<Product>> {
@@ -201,13 +305,25 @@ impl Store for SqlStore {
         r::list_products(&mut pc.conn(), q).await
     }
 
-    async fn create_order(&self, input: OrderInput) -> StoreResult<Order> {
+    async fn create_order_by(&self, by: Option<UserId>, input: OrderInput) -> StoreResult<Order> {
         let cur = self.default_currency().await?;
         let mut o = input.validate(&cur)?;
         let mut tx = self.begin().await?;
         r::check_order(&mut tx.conn(), &mut o).await?;
         let id = r::insert_order(&mut tx.conn(), &o, None, None).await?;
         let o = r::get_order(&mut tx.conn(), id).await?;
+        let cid = o.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Order,
+            id.0,
+            cid,
+            "create",
+            None,
+            Some(&o),
+        )
+        .await?;
         tx.commit().await?;
         Ok(o)
     }
@@ -217,19 +333,79 @@ impl Store for SqlStore {
         r::get_order(&mut pc.conn(), id).await
     }
 
-    async fn update_order(&self, id: OrderId, input: OrderInput) -> StoreResult<Order> {
+    async fn update_order_by(
+        &self,
+        by: Option<UserId>,
+        id: OrderId,
+        input: OrderInput,
+    ) -> StoreResult<Order> {
         let cur = self.default_currency().await?;
         let mut o = input.validate(&cur)?;
         let mut tx = self.begin().await?;
+        let before = r::get_order(&mut tx.conn(), id).await?;
         r::check_order(&mut tx.conn(), &mut o).await?;
         r::update_order(&mut tx.conn(), id, &o, None).await?;
         let o = r::get_order(&mut tx.conn(), id).await?;
+        let mut cn = tx.conn();
+        let ent = AuditEntity::Order;
+        if before.customer_id != o.customer_id {
+            // Moved to another customer: both histories show it.
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                before.customer_id,
+                "delete",
+                Some(&before),
+                None,
+            )
+            .await?;
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                o.customer_id,
+                "create",
+                None,
+                Some(&o),
+            )
+            .await?;
+        } else {
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                o.customer_id,
+                "update",
+                Some(&before),
+                Some(&o),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(o)
     }
 
-    async fn delete_order(&self, id: OrderId) -> StoreResult<()> {
-        self.delete_by_id("orders", "order", id.0).await
+    async fn delete_order_by(&self, by: Option<UserId>, id: OrderId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = r::get_order(&mut tx.conn(), id).await?;
+        self.delete_row(&mut tx, "orders", "order", id.0).await?;
+        let cid = before.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Order,
+            id.0,
+            cid,
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn list_orders(&self, q: &OrderQuery) -> StoreResult<Page<Order>> {
@@ -237,12 +413,28 @@ impl Store for SqlStore {
         r::list_orders(&mut pc.conn(), q).await
     }
 
-    async fn create_interaction(&self, input: InteractionInput) -> StoreResult<Interaction> {
+    async fn create_interaction_by(
+        &self,
+        by: Option<UserId>,
+        input: InteractionInput,
+    ) -> StoreResult<Interaction> {
         let i = input.validate(super::now())?;
         let mut tx = self.begin().await?;
         r::check_interaction(&mut tx.conn(), &i).await?;
         let id = r::insert_interaction(&mut tx.conn(), &i).await?;
         let i = r::get_interaction(&mut tx.conn(), id).await?;
+        let cid = i.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Interaction,
+            id.0,
+            cid,
+            "create",
+            None,
+            Some(&i),
+        )
+        .await?;
         tx.commit().await?;
         Ok(i)
     }
@@ -252,22 +444,82 @@ impl Store for SqlStore {
         r::get_interaction(&mut pc.conn(), id).await
     }
 
-    async fn update_interaction(
+    async fn update_interaction_by(
         &self,
+        by: Option<UserId>,
         id: InteractionId,
         input: InteractionInput,
     ) -> StoreResult<Interaction> {
         let i = input.validate(super::now())?;
         let mut tx = self.begin().await?;
+        let before = r::get_interaction(&mut tx.conn(), id).await?;
         r::check_interaction(&mut tx.conn(), &i).await?;
         r::update_interaction(&mut tx.conn(), id, &i).await?;
         let i = r::get_interaction(&mut tx.conn(), id).await?;
+        let mut cn = tx.conn();
+        let ent = AuditEntity::Interaction;
+        if before.customer_id != i.customer_id {
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                before.customer_id,
+                "delete",
+                Some(&before),
+                None,
+            )
+            .await?;
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                i.customer_id,
+                "create",
+                None,
+                Some(&i),
+            )
+            .await?;
+        } else {
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                i.customer_id,
+                "update",
+                Some(&before),
+                Some(&i),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(i)
     }
 
-    async fn delete_interaction(&self, id: InteractionId) -> StoreResult<()> {
-        self.delete_by_id("interactions", "interaction", id.0).await
+    async fn delete_interaction_by(
+        &self,
+        by: Option<UserId>,
+        id: InteractionId,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = r::get_interaction(&mut tx.conn(), id).await?;
+        self.delete_row(&mut tx, "interactions", "interaction", id.0)
+            .await?;
+        let cid = before.customer_id;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Interaction,
+            id.0,
+            cid,
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn list_interactions(&self, q: &InteractionQuery) -> StoreResult<Page<Interaction>> {
@@ -327,11 +579,156 @@ impl Store for SqlStore {
         dedupe::find(self, limit).await
     }
 
-    async fn merge_customers(
+    async fn merge_customers_by(
         &self,
+        by: Option<UserId>,
         keep: CustomerId,
         other: CustomerId,
     ) -> StoreResult<MergeReport> {
-        dedupe::merge(self, keep, other).await
+        dedupe::merge(self, by, keep, other).await
+    }
+
+    async fn set_password(&self, user: UserId, password: &str) -> StoreResult<()> {
+        check_password("password", password).map_err(ValidationErrors::from)?;
+        // Hash outside the transaction: argon2 takes tens of milliseconds on purpose.
+        let phc = hash_password(password)?;
+        let mut tx = self.begin().await?;
+        acc::set_password_hash(&mut tx.conn(), user, &phc).await?;
+        tx.commit().await
+    }
+
+    async fn verify_password(&self, email: &str, password: &str) -> StoreResult<Option<User>> {
+        let mut pc = self.acquire().await?;
+        acc::verify(&mut pc.conn(), email, password).await
+    }
+
+    async fn set_user_level(&self, user: UserId, level: StaffLevel) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        acc::set_level(&mut tx.conn(), user, level).await?;
+        let u = acc::must_user(&mut tx.conn(), user).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn set_user_manager(&self, user: UserId, manager: Option<UserId>) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        acc::set_manager(&mut tx.conn(), user, manager).await?;
+        let u = acc::must_user(&mut tx.conn(), user).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn set_user_language(&self, user: UserId, language: Option<&str>) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        acc::set_language(&mut tx.conn(), user, language).await?;
+        let u = acc::must_user(&mut tx.conn(), user).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn set_user_active(&self, user: UserId, active: bool) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        acc::set_active(&mut tx.conn(), user, active).await?;
+        if !active {
+            acc::delete_user_sessions(&mut tx.conn(), user).await?;
+        }
+        let u = acc::must_user(&mut tx.conn(), user).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn team_of(&self, manager: UserId) -> StoreResult<Vec<User>> {
+        let mut pc = self.acquire().await?;
+        acc::reports(&mut pc.conn(), manager).await
+    }
+
+    async fn create_session(
+        &self,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<NewSession> {
+        let mut tx = self.begin().await?;
+        acc::must_user(&mut tx.conn(), user).await?;
+        let s = acc::insert_session(&mut tx.conn(), user, expires_at).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
+        let mut pc = self.acquire().await?;
+        acc::session(&mut pc.conn(), token).await
+    }
+
+    async fn delete_session(&self, token: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        acc::delete_session(&mut tx.conn(), token).await?;
+        tx.commit().await
+    }
+
+    async fn delete_user_sessions(&self, user: UserId) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let n = acc::delete_user_sessions(&mut tx.conn(), user).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn create_api_token(&self, user: UserId, name: &str) -> StoreResult<NewApiToken> {
+        let mut tx = self.begin().await?;
+        let t = acc::insert_token(&mut tx.conn(), user, name).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    async fn list_api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+        let mut pc = self.acquire().await?;
+        acc::list_tokens(&mut pc.conn(), user).await
+    }
+
+    async fn revoke_api_token(&self, user: UserId, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        acc::revoke_token(&mut tx.conn(), user, id).await?;
+        tx.commit().await
+    }
+
+    async fn user_for_api_token(&self, secret: &str) -> StoreResult<Option<User>> {
+        let mut tx = self.begin().await?;
+        let u = acc::token_user(&mut tx.conn(), secret).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn record_login_attempt(&self, email: &str, ip: &str, ok: bool) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        acc::record_attempt(&mut tx.conn(), email, ip, ok).await?;
+        tx.commit().await
+    }
+
+    async fn login_failures(
+        &self,
+        email: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<LoginFailures> {
+        let mut pc = self.acquire().await?;
+        acc::failures(&mut pc.conn(), email, ip, since).await
+    }
+
+    async fn customer_in_scope(&self, id: CustomerId, scope: Scope) -> StoreResult<bool> {
+        let mut pc = self.acquire().await?;
+        customers::in_scope(&mut pc.conn(), id, scope).await
+    }
+
+    async fn customer_history(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let mut pc = self.acquire().await?;
+        audit::history(&mut pc.conn(), customer, i64::from(limit.clamp(1, 1000))).await
+    }
+
+    async fn owner_history(&self, customer: CustomerId) -> StoreResult<Vec<OwnerChange>> {
+        let mut pc = self.acquire().await?;
+        audit::owner_history(&mut pc.conn(), customer).await
     }
 }

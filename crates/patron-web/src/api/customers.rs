@@ -1,6 +1,7 @@
 //! `/api/v1/customers`: the customer archive (list and search, card, overview).
 
 use super::{check_date, check_limit, created, listed, must_exist, SortOrder};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
 use crate::AppState;
@@ -10,7 +11,7 @@ use axum::response::Response;
 use axum::Json;
 use patron_core::{
     Customer, CustomerId, CustomerInput, CustomerKind, CustomerOverview, LifecycleStage, Page,
-    UserId,
+    Scope, UserId,
 };
 use patron_store::{CustomerQuery, CustomerSort, Store};
 use serde::Deserialize;
@@ -39,7 +40,7 @@ pub struct CustomerListParams {
 }
 
 impl CustomerListParams {
-    fn into_query(self) -> Result<CustomerQuery, ApiError> {
+    fn into_query(self, scope: Scope) -> Result<CustomerQuery, ApiError> {
         Ok(CustomerQuery {
             q: self.q,
             stage: self.stage,
@@ -50,6 +51,7 @@ impl CustomerListParams {
             desc: self.order == Some(SortOrder::Desc),
             cursor: self.cursor,
             limit: check_limit(self.limit)?,
+            scope,
         })
     }
 }
@@ -61,6 +63,7 @@ pub(crate) fn location(id: CustomerId) -> String {
 /// Checks what the domain validation leaves open: the birth date's range, and that the owner
 /// exists (a 422 naming `owner_id` rather than a foreign-key conflict).
 async fn check_input(
+    caller: &Caller,
     store: &dyn Store,
     input: &CustomerInput,
     owner_changed: bool,
@@ -69,7 +72,27 @@ async fn check_input(
     if let Some(owner) = input.owner_id.filter(|_| owner_changed) {
         must_exist(store.get_user(owner).await, "owner_id", "user")?;
     }
+    if let Some(rm) = input.relationship_manager_id {
+        must_exist(store.get_user(rm).await, "relationship_manager_id", "user")?;
+    }
+    if !caller
+        .may_hold(store, input.owner_id, input.relationship_manager_id)
+        .await?
+    {
+        return Err(ApiError::invalid(
+            "owner_id",
+            "outside_scope",
+            "you may only give customers to yourself or, as a manager, to your team",
+        ));
+    }
     Ok(())
+}
+
+/// A sales representative's new customer is theirs unless they name someone.
+fn default_owner(caller: &Caller, input: &mut CustomerInput) {
+    if input.owner_id.is_none() && caller.scope != Scope::All {
+        input.owner_id = Some(caller.id());
+    }
 }
 
 /// List and search customers, a page at a time.
@@ -83,9 +106,10 @@ async fn check_input(
 )]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(params): ApiQuery<CustomerListParams>,
 ) -> Result<Json<Page<Customer>>, ApiError> {
-    let q = params.into_query()?;
+    let q = params.into_query(caller.scope)?;
     Ok(Json(listed(state.store.list_customers(&q).await)?))
 }
 
@@ -105,10 +129,15 @@ pub async fn list(
 )]
 pub async fn create(
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<CustomerInput>,
+    caller: Caller,
+    ApiJson(mut input): ApiJson<CustomerInput>,
 ) -> Result<Response, ApiError> {
-    check_input(state.store.as_ref(), &input, true).await?;
-    let c = state.store.create_customer(input).await?;
+    default_owner(&caller, &mut input);
+    check_input(&caller, state.store.as_ref(), &input, true).await?;
+    let c = state
+        .store
+        .create_customer_by(Some(caller.id()), input)
+        .await?;
     Ok(created(location(c.id), c))
 }
 
@@ -123,8 +152,12 @@ pub async fn create(
 )]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<Customer>, ApiError> {
+    caller
+        .require_customer(state.store.as_ref(), CustomerId(id))
+        .await?;
     Ok(Json(state.store.get_customer(CustomerId(id)).await?))
 }
 
@@ -144,19 +177,27 @@ pub async fn get(
 )]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     patch: MergePatch,
 ) -> Result<Json<Customer>, ApiError> {
     let id = CustomerId(id);
+    caller.require_customer(state.store.as_ref(), id).await?;
     let current = CustomerInput::from(state.store.get_customer(id).await?);
     let input = patch.apply(&current)?;
     check_input(
+        &caller,
         state.store.as_ref(),
         &input,
         input.owner_id != current.owner_id,
     )
     .await?;
-    Ok(Json(state.store.update_customer(id, input).await?))
+    Ok(Json(
+        state
+            .store
+            .update_customer_by(Some(caller.id()), id, input)
+            .await?,
+    ))
 }
 
 /// Delete a customer and everything that belongs to it.
@@ -170,9 +211,15 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_customer(CustomerId(id)).await?;
+    let id = CustomerId(id);
+    caller.require_customer(state.store.as_ref(), id).await?;
+    state
+        .store
+        .delete_customer_by(Some(caller.id()), id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,7 +235,11 @@ pub async fn delete(
 )]
 pub async fn overview(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<CustomerOverview>, ApiError> {
+    caller
+        .require_customer(state.store.as_ref(), CustomerId(id))
+        .await?;
     Ok(Json(state.store.customer_overview(CustomerId(id)).await?))
 }

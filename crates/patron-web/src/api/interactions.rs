@@ -1,6 +1,7 @@
 //! `/api/v1/interactions`: the service record — visits, calls, cards, gifts …
 
 use super::{check_date, check_limit, created, listed, must_exist};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
 use crate::AppState;
@@ -33,19 +34,30 @@ pub struct InteractionListParams {
     pub limit: Option<u32>,
 }
 
+/// An interaction whose customer the caller may see.
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: InteractionId,
+) -> Result<Interaction, ApiError> {
+    let i = state.store.get_interaction(id).await?;
+    let cid = i.customer_id;
+    super::scoped(caller, state.store.as_ref(), i, cid, "interaction", id.0).await
+}
+
 fn location(id: InteractionId) -> String {
     format!("/api/v1/interactions/{id}")
 }
 
 /// Checks the references of an interaction, so each unknown one is a 422 naming its field, that
 /// the key person met belongs to the customer the interaction is with, and the date's range.
-async fn check_refs(store: &dyn Store, input: &InteractionInput) -> Result<(), ApiError> {
+async fn check_refs(
+    caller: &Caller,
+    store: &dyn Store,
+    input: &InteractionInput,
+) -> Result<(), ApiError> {
     check_date("occurred_at", input.occurred_at.map(|t| t.date_naive()))?;
-    must_exist(
-        store.get_customer(input.customer_id).await,
-        "customer_id",
-        "customer",
-    )?;
+    super::check_customer_ref(caller, store, input.customer_id).await?;
     if let Some(staff) = input.staff_id {
         must_exist(store.get_user(staff).await, "staff_id", "user")?;
     }
@@ -77,6 +89,7 @@ async fn check_refs(store: &dyn Store, input: &InteractionInput) -> Result<(), A
 )]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(p): ApiQuery<InteractionListParams>,
 ) -> Result<Json<Page<Interaction>>, ApiError> {
     let q = InteractionQuery {
@@ -85,6 +98,7 @@ pub async fn list(
         staff_id: p.staff_id,
         cursor: p.cursor,
         limit: check_limit(p.limit)?,
+        scope: caller.scope,
     };
     Ok(Json(listed(state.store.list_interactions(&q).await)?))
 }
@@ -105,10 +119,16 @@ pub async fn list(
 )]
 pub async fn create(
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<InteractionInput>,
+    caller: Caller,
+    ApiJson(mut input): ApiJson<InteractionInput>,
 ) -> Result<Response, ApiError> {
-    check_refs(state.store.as_ref(), &input).await?;
-    let i = state.store.create_interaction(input).await?;
+    // Who logged it, unless the body names someone else (a manager logging a rep's visit).
+    input.staff_id = input.staff_id.or(Some(caller.id()));
+    check_refs(&caller, state.store.as_ref(), &input).await?;
+    let i = state
+        .store
+        .create_interaction_by(Some(caller.id()), input)
+        .await?;
     Ok(created(location(i.id), i))
 }
 
@@ -123,9 +143,10 @@ pub async fn create(
 )]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<Interaction>, ApiError> {
-    Ok(Json(state.store.get_interaction(InteractionId(id)).await?))
+    Ok(Json(load(&state, &caller, InteractionId(id)).await?))
 }
 
 /// Change an interaction (JSON merge patch, RFC 7396).
@@ -144,14 +165,20 @@ pub async fn get(
 )]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     patch: MergePatch,
 ) -> Result<Json<Interaction>, ApiError> {
     let id = InteractionId(id);
-    let current = InteractionInput::from(state.store.get_interaction(id).await?);
+    let current = InteractionInput::from(load(&state, &caller, id).await?);
     let input = patch.apply(&current)?;
-    check_refs(state.store.as_ref(), &input).await?;
-    Ok(Json(state.store.update_interaction(id, input).await?))
+    check_refs(&caller, state.store.as_ref(), &input).await?;
+    Ok(Json(
+        state
+            .store
+            .update_interaction_by(Some(caller.id()), id, input)
+            .await?,
+    ))
 }
 
 /// Delete an interaction.
@@ -165,8 +192,14 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_interaction(InteractionId(id)).await?;
+    let id = InteractionId(id);
+    load(&state, &caller, id).await?;
+    state
+        .store
+        .delete_interaction_by(Some(caller.id()), id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,7 @@
 //! (`/api/v1/customers/{id}/key-persons`) and addressed on their own (`/api/v1/key-persons/{id}`).
 
 use super::{check_date, check_limit, created, listed};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
 use crate::AppState;
@@ -45,6 +46,13 @@ fn check_dates(input: &KeyPersonInput) -> Result<(), ApiError> {
     check_date("wedding_anniversary", input.wedding_anniversary)
 }
 
+/// A key person whose customer the caller may see.
+async fn load(state: &AppState, caller: &Caller, id: KeyPersonId) -> Result<KeyPerson, ApiError> {
+    let k = state.store.get_key_person(id).await?;
+    let cid = k.customer_id;
+    super::scoped(caller, state.store.as_ref(), k, cid, "key person", id.0).await
+}
+
 fn location(id: KeyPersonId) -> String {
     format!("/api/v1/key-persons/{id}")
 }
@@ -60,12 +68,14 @@ fn location(id: KeyPersonId) -> String {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(p): ApiQuery<KeyPersonListParams>,
 ) -> Result<Json<Page<KeyPerson>>, ApiError> {
     let q = KeyPersonQuery {
         customer_id: p.customer_id,
         cursor: p.cursor,
         limit: check_limit(p.limit)?,
+        scope: caller.scope,
     };
     Ok(Json(listed(state.store.list_key_persons(&q).await)?))
 }
@@ -81,17 +91,21 @@ pub async fn list(
 )]
 pub async fn list_for_customer(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<Page<KeyPerson>>, ApiError> {
     let customer = CustomerId(id);
     let limit = check_limit(p.limit)?;
     // An empty list would hide a wrong customer id; say 404 instead.
-    state.store.get_customer(customer).await?;
+    caller
+        .require_customer(state.store.as_ref(), customer)
+        .await?;
     let q = KeyPersonQuery {
         customer_id: Some(customer),
         cursor: p.cursor,
         limit,
+        scope: caller.scope,
     };
     Ok(Json(listed(state.store.list_key_persons(&q).await)?))
 }
@@ -113,13 +127,19 @@ pub async fn list_for_customer(
 )]
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     ApiJson(input): ApiJson<KeyPersonInput>,
 ) -> Result<Response, ApiError> {
     let customer = CustomerId(id);
     check_dates(&input)?;
-    state.store.get_customer(customer).await?;
-    let k = state.store.create_key_person(customer, input).await?;
+    caller
+        .require_customer(state.store.as_ref(), customer)
+        .await?;
+    let k = state
+        .store
+        .create_key_person_by(Some(caller.id()), customer, input)
+        .await?;
     Ok(created(location(k.id), k))
 }
 
@@ -134,9 +154,10 @@ pub async fn create(
 )]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<KeyPerson>, ApiError> {
-    Ok(Json(state.store.get_key_person(KeyPersonId(id)).await?))
+    Ok(Json(load(&state, &caller, KeyPersonId(id)).await?))
 }
 
 /// Change some fields of a key person (JSON merge patch, RFC 7396).
@@ -155,14 +176,20 @@ pub async fn get(
 )]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     patch: MergePatch,
 ) -> Result<Json<KeyPerson>, ApiError> {
     let id = KeyPersonId(id);
-    let current = KeyPersonInput::from(state.store.get_key_person(id).await?);
+    let current = KeyPersonInput::from(load(&state, &caller, id).await?);
     let input = patch.apply(&current)?;
     check_dates(&input)?;
-    Ok(Json(state.store.update_key_person(id, input).await?))
+    Ok(Json(
+        state
+            .store
+            .update_key_person_by(Some(caller.id()), id, input)
+            .await?,
+    ))
 }
 
 /// Delete a key person.
@@ -176,8 +203,14 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_key_person(KeyPersonId(id)).await?;
+    let id = KeyPersonId(id);
+    load(&state, &caller, id).await?;
+    state
+        .store
+        .delete_key_person_by(Some(caller.id()), id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

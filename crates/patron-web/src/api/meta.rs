@@ -1,6 +1,7 @@
 //! Read-only lists that forms and clients need (staff, churn reasons, custom fields), and the
 //! health check.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::AppState;
@@ -61,8 +62,10 @@ pub async fn custom_fields(
 )]
 pub async fn define_custom_field(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(def): ApiJson<CustomFieldDef>,
 ) -> Result<Json<CustomFieldDef>, ApiError> {
+    super::require_archive_rights(&caller)?;
     Ok(Json(state.store.define_custom_field(def).await?))
 }
 

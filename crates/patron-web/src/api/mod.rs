@@ -124,6 +124,52 @@ pub(crate) fn check_currency(
     }
 }
 
+/// Passes a record on when its customer is inside the caller's scope; otherwise the record is
+/// "not found", exactly as if it did not exist.
+pub(crate) async fn scoped<T>(
+    caller: &crate::auth::Caller,
+    store: &dyn patron_store::Store,
+    record: T,
+    customer: patron_core::CustomerId,
+    entity: &'static str,
+    id: i64,
+) -> Result<T, ApiError> {
+    if store.customer_in_scope(customer, caller.scope).await? {
+        Ok(record)
+    } else {
+        Err(StoreError::not_found(entity, id).into())
+    }
+}
+
+/// A customer id in a request body that the caller may not see reads as unknown (422 naming the
+/// field), the same as an id that does not exist.
+pub(crate) async fn check_customer_ref(
+    caller: &crate::auth::Caller,
+    store: &dyn patron_store::Store,
+    customer: patron_core::CustomerId,
+) -> Result<(), ApiError> {
+    if store.customer_in_scope(customer, caller.scope).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "customer_id",
+            "unknown_reference",
+            "there is no customer with this id",
+        ))
+    }
+}
+
+/// Products, custom fields, imports and merges change the whole archive: business managers and
+/// above only (METHOD §0 — sales representatives keep their own customers' archives).
+pub(crate) fn require_archive_rights(caller: &crate::auth::Caller) -> Result<(), ApiError> {
+    use patron_core::Permissions;
+    if caller.user.can_change_archive() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 /// A 201 with the new record and its URL in `Location`.
 pub(crate) fn created<T: Serialize>(location: String, body: T) -> Response {
     let mut res = (StatusCode::CREATED, Json(body)).into_response();

@@ -1,8 +1,7 @@
 //! `/api/v1/orders`: purchases, each of one customer, with lines.
 
-use super::{
-    check_currency, check_date, check_date_param, check_limit, created, listed, must_exist,
-};
+use super::{check_currency, check_date, check_date_param, check_limit, created, listed};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
 use crate::AppState;
@@ -40,15 +39,22 @@ fn location(id: OrderId) -> String {
 
 /// Checks what the domain validation leaves open: the currency code, the date's range, and that
 /// the customer exists (a 422 naming `customer_id`).
-async fn checked(store: &dyn Store, mut input: OrderInput) -> Result<OrderInput, ApiError> {
+async fn checked(
+    caller: &Caller,
+    store: &dyn Store,
+    mut input: OrderInput,
+) -> Result<OrderInput, ApiError> {
     input.currency = check_currency("currency", &input.currency)?;
     check_date("order_date", Some(input.order_date))?;
-    must_exist(
-        store.get_customer(input.customer_id).await,
-        "customer_id",
-        "customer",
-    )?;
+    super::check_customer_ref(caller, store, input.customer_id).await?;
     Ok(input)
+}
+
+/// An order whose customer the caller may see.
+async fn load(state: &AppState, caller: &Caller, id: OrderId) -> Result<Order, ApiError> {
+    let o = state.store.get_order(id).await?;
+    let cid = o.customer_id;
+    super::scoped(caller, state.store.as_ref(), o, cid, "order", id.0).await
 }
 
 /// List orders, newest or by date range, optionally of one customer.
@@ -62,6 +68,7 @@ async fn checked(store: &dyn Store, mut input: OrderInput) -> Result<OrderInput,
 )]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(p): ApiQuery<OrderListParams>,
 ) -> Result<Json<Page<Order>>, ApiError> {
     let q = OrderQuery {
@@ -70,6 +77,7 @@ pub async fn list(
         to: check_date_param("to", p.to)?,
         cursor: p.cursor,
         limit: check_limit(p.limit)?,
+        scope: caller.scope,
     };
     Ok(Json(listed(state.store.list_orders(&q).await)?))
 }
@@ -90,10 +98,14 @@ pub async fn list(
 )]
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> Result<Response, ApiError> {
-    let input = checked(state.store.as_ref(), input).await?;
-    let o = state.store.create_order(input).await?;
+    let input = checked(&caller, state.store.as_ref(), input).await?;
+    let o = state
+        .store
+        .create_order_by(Some(caller.id()), input)
+        .await?;
     Ok(created(location(o.id), o))
 }
 
@@ -108,9 +120,10 @@ pub async fn create(
 )]
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<Json<Order>, ApiError> {
-    Ok(Json(state.store.get_order(OrderId(id)).await?))
+    Ok(Json(load(&state, &caller, OrderId(id)).await?))
 }
 
 /// Change an order (JSON merge patch, RFC 7396; `lines` is replaced as a whole).
@@ -129,13 +142,19 @@ pub async fn get(
 )]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     patch: MergePatch,
 ) -> Result<Json<Order>, ApiError> {
     let id = OrderId(id);
-    let current = OrderInput::from(state.store.get_order(id).await?);
-    let input = checked(state.store.as_ref(), patch.apply(&current)?).await?;
-    Ok(Json(state.store.update_order(id, input).await?))
+    let current = OrderInput::from(load(&state, &caller, id).await?);
+    let input = checked(&caller, state.store.as_ref(), patch.apply(&current)?).await?;
+    Ok(Json(
+        state
+            .store
+            .update_order_by(Some(caller.id()), id, input)
+            .await?,
+    ))
 }
 
 /// Delete an order.
@@ -149,8 +168,11 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_order(OrderId(id)).await?;
+    let id = OrderId(id);
+    load(&state, &caller, id).await?;
+    state.store.delete_order_by(Some(caller.id()), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/products`: what the shop sells, grouped in product lines.
 
 use super::{check_currency, check_limit, created, listed};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, MergePatch, PathId};
 use crate::AppState;
@@ -74,8 +75,10 @@ pub async fn list(
 )]
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> Result<Response, ApiError> {
+    super::require_archive_rights(&caller)?;
     let p = state.store.create_product(checked(input)?).await?;
     Ok(created(location(p.id), p))
 }
@@ -112,9 +115,11 @@ pub async fn get(
 )]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
     patch: MergePatch,
 ) -> Result<Json<Product>, ApiError> {
+    super::require_archive_rights(&caller)?;
     let id = ProductId(id);
     let current = ProductInput::from(state.store.get_product(id).await?);
     let input = checked(patch.apply(&current)?)?;
@@ -132,8 +137,10 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
+    super::require_archive_rights(&caller)?;
     state.store.delete_product(ProductId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

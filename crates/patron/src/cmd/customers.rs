@@ -161,6 +161,8 @@ async fn list(store: &dyn Store, a: ListArgs) -> anyhow::Result<()> {
         desc: a.desc,
         cursor: a.cursor.clone(),
         limit: Some(a.limit),
+        // The command line acts with the database owner's authority.
+        scope: patron_core::Scope::All,
     };
     let page = store.list_customers(&q).await.map_err(|e| match e {
         patron_store::StoreError::Invalid(v) => anyhow::anyhow!("{v}"),

@@ -5,6 +5,7 @@ mod dedupe;
 mod demo;
 mod import;
 mod serve;
+mod users;
 
 use crate::cli::{Cli, Command};
 use crate::output;
@@ -30,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Duplicates(a) => dedupe::duplicates(&settings, a).await,
         Command::Merge(a) => dedupe::merge(&settings, a).await,
         Command::CustomFields(c) => custom_fields(&settings, c).await,
+        Command::User(c) => users::user(&settings, c).await,
+        Command::Token(c) => users::token(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

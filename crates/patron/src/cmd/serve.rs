@@ -24,7 +24,7 @@ pub async fn serve_store(
     );
     patron_web::launch(
         listener,
-        patron_web::AppState { store },
+        patron_web::AppState::new(store),
         super::shutdown_signal(),
     )
     .await

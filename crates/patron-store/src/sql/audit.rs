@@ -1,0 +1,233 @@
+//! The audit log and owner history: what changed, field by field, written in the same
+//! transaction as the change itself (a change without its audit row cannot commit).
+
+use super::conn::{args, Conn};
+use crate::accounts::{AuditEntity, AuditEntry, OwnerChange};
+use crate::error::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use patron_core::{CustomerId, UserId};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Bookkeeping members that change on every write and say nothing about the record.
+const IGNORED: &[&str] = &["id", "created_at", "updated_at"];
+
+fn as_object<T: Serialize>(v: Option<&T>) -> StoreResult<Map<String, Value>> {
+    match v {
+        None => Ok(Map::new()),
+        Some(v) => match serde_json::to_value(v) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Ok(Map::new()),
+            Err(e) => Err(StoreError::other(
+                "serialising a record for the audit log",
+                e,
+            )),
+        },
+    }
+}
+
+/// Field name → `{"before": …, "after": …}` for every member that differs (absent = null).
+pub(crate) fn diff<T: Serialize>(
+    before: Option<&T>,
+    after: Option<&T>,
+) -> StoreResult<Map<String, Value>> {
+    let b = as_object(before)?;
+    let a = as_object(after)?;
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Map::new();
+    for k in keys {
+        if IGNORED.contains(&k.as_str()) {
+            continue;
+        }
+        let bv = b.get(k).cloned().unwrap_or(Value::Null);
+        let av = a.get(k).cloned().unwrap_or(Value::Null);
+        let empty = |v: &Value| {
+            v.is_null()
+                || v.as_array().is_some_and(|x| x.is_empty())
+                || v.as_object().is_some_and(|x| x.is_empty())
+        };
+        if bv != av && !(empty(&bv) && empty(&av)) {
+            let mut m = Map::new();
+            m.insert("before".into(), bv);
+            m.insert("after".into(), av);
+            out.insert(k.clone(), Value::Object(m));
+        }
+    }
+    Ok(out)
+}
+
+/// One audit row. An update that changed nothing writes nothing.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record<T: Serialize>(
+    c: &mut Conn<'_>,
+    by: Option<UserId>,
+    entity: AuditEntity,
+    entity_id: i64,
+    customer: CustomerId,
+    action: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> StoreResult<()> {
+    let changes = diff(before, after)?;
+    if changes.is_empty() && action == "update" {
+        return Ok(());
+    }
+    let text = serde_json::to_string(&changes)
+        .map_err(|e| StoreError::other("serialising audit changes", e))?;
+    c.execute(
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            super::now(),
+            by.map(|u| u.0),
+            entity.as_str(),
+            entity_id,
+            customer.0,
+            action,
+            text
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a change of owner when there is one.
+pub(crate) async fn owner_change(
+    c: &mut Conn<'_>,
+    by: Option<UserId>,
+    customer: CustomerId,
+    from: Option<UserId>,
+    to: Option<UserId>,
+) -> StoreResult<()> {
+    if from == to {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO owner_changes (customer_id, from_user_id, to_user_id, changed_by, at) \
+         VALUES ($1, $2, $3, $4, $5)",
+        args![
+            customer.0,
+            from.map(|u| u.0),
+            to.map(|u| u.0),
+            by.map(|u| u.0),
+            super::now()
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    user_id: Option<i64>,
+    user_name: Option<String>,
+    entity: String,
+    entity_id: i64,
+    customer_id: i64,
+    action: String,
+    changes: String,
+}
+
+/// A customer's history, newest first.
+pub(crate) async fn history(
+    c: &mut Conn<'_>,
+    customer: CustomerId,
+    limit: i64,
+) -> StoreResult<Vec<AuditEntry>> {
+    let rows: Vec<AuditRow> = c
+        .fetch_all(
+            "SELECT a.id, a.at, a.user_id, u.name AS user_name, a.entity, a.entity_id, a.customer_id, \
+             a.action, a.changes FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+             WHERE a.customer_id = $1 ORDER BY a.id DESC LIMIT $2",
+            args![customer.0, limit],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let entity = AuditEntity::parse(&r.entity).ok_or_else(|| {
+                StoreError::other("decoding an audit row", UnknownEntity(r.entity.clone()))
+            })?;
+            let changes = match serde_json::from_str(&r.changes) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => Map::new(),
+                Err(e) => return Err(StoreError::other("decoding audit changes", e)),
+            };
+            Ok(AuditEntry {
+                id: r.id,
+                at: r.at,
+                user_id: r.user_id.map(UserId),
+                user_name: r.user_name,
+                entity,
+                entity_id: r.entity_id,
+                customer_id: CustomerId(r.customer_id),
+                action: r.action,
+                changes,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct UnknownEntity(String);
+impl std::fmt::Display for UnknownEntity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown audit entity {}", self.0)
+    }
+}
+impl std::error::Error for UnknownEntity {}
+
+#[derive(sqlx::FromRow)]
+struct OwnerRow {
+    at: DateTime<Utc>,
+    customer_id: i64,
+    from_user_id: Option<i64>,
+    to_user_id: Option<i64>,
+    changed_by: Option<i64>,
+}
+
+pub(crate) async fn owner_history(
+    c: &mut Conn<'_>,
+    customer: CustomerId,
+) -> StoreResult<Vec<OwnerChange>> {
+    let rows: Vec<OwnerRow> = c
+        .fetch_all(
+            "SELECT at, customer_id, from_user_id, to_user_id, changed_by FROM owner_changes \
+             WHERE customer_id = $1 ORDER BY id DESC",
+            args![customer.0],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OwnerChange {
+            at: r.at,
+            customer_id: CustomerId(r.customer_id),
+            from_user_id: r.from_user_id.map(UserId),
+            to_user_id: r.to_user_id.map(UserId),
+            changed_by: r.changed_by.map(UserId),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_changed_fields_only() {
+        let b = json!({"id": 1, "name": "张三", "phone": null, "tags": [], "updated_at": "x"});
+        let a = json!({"id": 1, "name": "张三丰", "phone": "123", "tags": [], "updated_at": "y"});
+        let d = diff(Some(&b), Some(&a)).expect("diff");
+        assert_eq!(
+            Value::Object(d),
+            json!({"name": {"before": "张三", "after": "张三丰"},
+                   "phone": {"before": null, "after": "123"}})
+        );
+        let created = diff(None, Some(&a)).expect("diff");
+        assert_eq!(created.len(), 2, "{created:?}");
+    }
+}

@@ -1,0 +1,405 @@
+//! The server-rendered HTML UI: one file per page or action, templates with HTML auto-escaping
+//! (minijinja), every visible string from the Fluent message files ([`i18n`]).
+//!
+//! Pages work as plain forms without JavaScript; `static/patron.js` only adds search-as-you-type
+//! and the auto-submitting language switcher. Sign-in uses a session cookie; every form carries
+//! the session's CSRF token and every POST handler checks it ([`Page::check_csrf`]).
+
+pub mod assets;
+pub mod customer;
+pub mod customers;
+pub mod i18n;
+pub mod language;
+pub mod password;
+pub mod sign_in;
+pub mod tokens;
+
+use crate::auth::{cookie, same_secret, Caller, Via, SESSION_COOKIE};
+use crate::AppState;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use fluent_bundle::FluentValue;
+use i18n::Lang;
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State};
+use patron_core::Scope;
+use patron_store::StoreError;
+use serde_json::json;
+use std::sync::OnceLock;
+
+/// Cookie that remembers the language chosen before signing in.
+pub const LANG_COOKIE: &str = "patron_lang";
+
+/// The UI's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/language", post(language::set))
+        .route("/password", get(password::form).post(password::submit))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customer::show))
+        .route(
+            "/customers/{id}/interactions",
+            post(customer::log_interaction),
+        )
+        .route("/customers/{id}/orders", post(customer::add_order))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+}
+
+async fn home(page: Page) -> Response {
+    match page.caller {
+        Some(_) => Redirect::to("/customers").into_response(),
+        None => Redirect::to("/sign-in").into_response(),
+    }
+}
+
+fn env() -> &'static Environment<'static> {
+    static E: OnceLock<Environment<'static>> = OnceLock::new();
+    E.get_or_init(|| {
+        let mut e = Environment::new();
+        for (name, src) in TEMPLATES {
+            if let Err(err) = e.add_template(name, src) {
+                tracing::error!(template = name, %err, "template does not compile");
+            }
+        }
+        e.add_function("t", t);
+        e
+    })
+}
+
+/// Every template, compiled into the binary.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("sign_in.html", include_str!("../../templates/sign_in.html")),
+    ("message.html", include_str!("../../templates/message.html")),
+    (
+        "customers.html",
+        include_str!("../../templates/customers.html"),
+    ),
+    (
+        "customer.html",
+        include_str!("../../templates/customer.html"),
+    ),
+    ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "password.html",
+        include_str!("../../templates/password.html"),
+    ),
+];
+
+/// `t("key", name=value, …)` in templates: the message in the page's language.
+fn t(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    let mut args: Vec<(String, FluentValue<'static>)> = Vec::new();
+    for k in kwargs.args() {
+        let v: Value = kwargs.get(k)?;
+        let fv = if let Some(n) = v.as_i64() {
+            FluentValue::from(n)
+        } else {
+            FluentValue::from(
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        };
+        args.push((k.to_owned(), fv));
+    }
+    let refs: Vec<(&str, FluentValue<'_>)> =
+        args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    Ok(i18n::tr(lang, key, &refs))
+}
+
+/// What every page knows about its request: the signed-in user (if any), the language, the
+/// path (for the language switcher's return).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub caller: Option<Caller>,
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Page {
+    type Rejection = UiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = session_caller(state, &parts.headers).await?;
+        let lang = pick_lang(caller.as_ref(), &parts.headers);
+        Ok(Page {
+            caller,
+            lang,
+            path: path_and_query(&parts.uri),
+        })
+    }
+}
+
+fn path_and_query(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into())
+}
+
+/// The session of the cookie only: the HTML UI never acts on a Bearer token.
+async fn session_caller(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, UiError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty() && t.len() <= 200)
+    else {
+        return Ok(None);
+    };
+    Ok(state.store.get_session(token).await?.map(|s| Caller {
+        scope: Scope::of(&s.user),
+        user: s.user,
+        via: Via::Session {
+            token: token.to_owned(),
+            csrf_token: s.csrf_token,
+        },
+    }))
+}
+
+/// The user's setting, else the language cookie, else `Accept-Language`.
+fn pick_lang(caller: Option<&Caller>, headers: &HeaderMap) -> Lang {
+    caller
+        .and_then(|c| c.user.language.as_deref())
+        .and_then(Lang::parse)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .unwrap_or_else(|| {
+            Lang::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+}
+
+impl Page {
+    /// The signed-in user, or a redirect to the sign-in page that comes back here.
+    pub fn user(&self) -> Result<&Caller, UiError> {
+        self.caller
+            .as_ref()
+            .ok_or_else(|| UiError::SignIn(self.path.clone()))
+    }
+
+    /// Checks the form's CSRF token against the session's (synchroniser token pattern).
+    pub fn check_csrf(&self, sent: &str) -> Result<&Caller, UiError> {
+        let c = self.user()?;
+        if same_secret(sent, c.csrf_token()) {
+            Ok(c)
+        } else {
+            Err(UiError::Csrf)
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::tr(self.lang, key, &[])
+    }
+
+    /// Renders `template` with the page's common context plus `extra`.
+    pub fn render(&self, template: &str, extra: serde_json::Value) -> Response {
+        self.render_status(StatusCode::OK, template, extra)
+    }
+
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        extra: serde_json::Value,
+    ) -> Response {
+        let mut ctx = json!({
+            "lang": self.lang.tag(),
+            "path": self.path,
+            "css": assets::url("patron.css"),
+            "js": assets::url("patron.js"),
+            "csrf": self.caller.as_ref().map(|c| c.csrf_token()).unwrap_or(""),
+            "user": self.caller.as_ref().map(|c| json!({
+                "name": c.user.name,
+                "staff_level": c.user.staff_level.as_str(),
+            })),
+            "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),
+        });
+        if let (Some(base), serde_json::Value::Object(more)) = (ctx.as_object_mut(), extra) {
+            base.extend(more);
+        }
+        let html = env()
+            .get_template(template)
+            .and_then(|t| t.render(Value::from_serialize(&ctx)));
+        match html {
+            Ok(body) => (
+                status,
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(template, error = %e, "rendering failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// Why a page could not be shown; each becomes a page in the user's language.
+#[derive(Debug)]
+pub enum UiError {
+    /// Not signed in: go to the sign-in page, then back to this path.
+    SignIn(String),
+    NotFound,
+    Forbidden,
+    Csrf,
+    Store(StoreError),
+}
+
+impl From<StoreError> for UiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => UiError::NotFound,
+            e => UiError::Store(e),
+        }
+    }
+}
+
+impl From<crate::error::ApiError> for UiError {
+    fn from(e: crate::error::ApiError) -> Self {
+        match e {
+            crate::error::ApiError::Store(s) => s.into(),
+            crate::error::ApiError::Forbidden => UiError::Forbidden,
+            other => UiError::Store(StoreError::other(
+                "web layer",
+                ApiErrorText(other.to_string()),
+            )),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ApiErrorText(String);
+impl std::fmt::Display for ApiErrorText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ApiErrorText {}
+
+impl UiError {
+    /// Renders the error in `page`'s language.
+    pub fn render(self, page: &Page) -> Response {
+        let (status, heading, text) = match self {
+            UiError::SignIn(next) => {
+                let to = format!("/sign-in?next={}", urlencode(&next));
+                return Redirect::to(&to).into_response();
+            }
+            UiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "page-not-found",
+                "page-not-found-text",
+            ),
+            UiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "page-forbidden",
+                "page-forbidden-text",
+            ),
+            UiError::Csrf => (StatusCode::FORBIDDEN, "page-csrf", "page-csrf-text"),
+            UiError::Store(e) => {
+                tracing::error!(error = %e, "page failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        };
+        page.render_status(
+            status,
+            "message.html",
+            json!({"heading": heading, "text": text}),
+        )
+    }
+}
+
+impl IntoResponse for UiError {
+    /// Without the page (an extractor failed): English, which only happens for storage failures.
+    fn into_response(self) -> Response {
+        let page = Page {
+            caller: None,
+            lang: Lang::En,
+            path: "/".into(),
+        };
+        self.render(&page)
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+/// A local path to return to after a form; anything else (another host, `//evil`) becomes `/`.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".into()
+    }
+}
+
+/// A `303 See Other` with an optional notice message key carried in the query.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn templates_compile_and_use_only_known_keys() {
+        let en: BTreeSet<String> = i18n::message_ids(Lang::En).into_iter().collect();
+        for (name, src) in TEMPLATES {
+            let mut e = Environment::new();
+            for (n, s) in TEMPLATES {
+                e.add_template(n, s)
+                    .unwrap_or_else(|err| panic!("{n}: {err}"));
+            }
+            assert!(e.get_template(name).is_ok());
+            // Literal keys: t("key" …).
+            let mut rest = *src;
+            while let Some(i) = rest.find("t(\"") {
+                let after = &rest[i + 3..];
+                let end = after.find('"').unwrap_or(0);
+                let key = &after[..end];
+                if !key.ends_with('-') {
+                    assert!(en.contains(key), "{name} uses unknown key {key}");
+                }
+                rest = &after[end..];
+            }
+        }
+    }
+
+    #[test]
+    fn next_paths_stay_local() {
+        assert_eq!(safe_next("/customers?q=1"), "/customers?q=1");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+    }
+}

@@ -1,0 +1,26 @@
+// Patron — conveniences only; every page works without this file.
+(function () {
+  "use strict";
+  // The language switcher applies on change.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+  // Search as you type: fetch the same page with the new query and swap the results in.
+  var q = document.querySelector("input[data-live-search]");
+  if (!q) return;
+  var timer = null, seq = 0;
+  q.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var form = q.form, params = new URLSearchParams(new FormData(form));
+      params.delete("cursor");
+      var url = form.action + "?" + params.toString(), mine = ++seq;
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+        if (mine !== seq) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("results"), old = document.getElementById("results");
+        if (fresh && old) { old.replaceWith(fresh); history.replaceState(null, "", url); }
+      });
+    }, 250);
+  });
+})();
