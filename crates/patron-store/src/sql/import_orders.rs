@@ -119,6 +119,14 @@ pub(crate) async fn apply_stream(
         if !refused {
             st.finish(&mut c, &mut out).await?;
         }
+        let ms = |i: usize| st.timing[i].as_millis() as u64;
+        tracing::debug!(
+            customers_ms = ms(0),
+            products_and_keys_ms = ms(1),
+            prepare_ms = ms(2),
+            insert_ms = ms(3),
+            "import: orders applied"
+        );
     }
     if !complete {
         session.end(false).await?;
@@ -157,6 +165,8 @@ struct OrderImport {
     numbered: Vec<NumberedOrder>,
     by_number: HashMap<String, usize>,
     rows_done: u64,
+    /// Time spent per phase, for the debug log: where a slow import spends its time.
+    timing: [std::time::Duration; 4],
 }
 
 impl OrderImport {
@@ -177,6 +187,7 @@ impl OrderImport {
             numbered: Vec::new(),
             by_number: HashMap::new(),
             rows_done: 0,
+            timing: Default::default(),
         })
     }
 
@@ -289,9 +300,14 @@ impl OrderImport {
     ) -> StoreResult<()> {
         let OrderChunk { records, keys, .. } = chunk;
         self.rows_done += records.len() as u64;
+        let t = std::time::Instant::now();
         self.resolve_customers(c, &records).await?;
+        self.timing[0] += t.elapsed();
+        let t = std::time::Instant::now();
         self.resolve_products(c, &records).await?;
         self.load_keys(c, &records).await?;
+        self.timing[1] += t.elapsed();
+        let t = std::time::Instant::now();
         // Unnumbered rows become one-line orders written straight from the parsed row: its
         // line (the product line moves over, nothing is copied), its customer, its key.
         let mut lines = Vec::with_capacity(records.len());
@@ -348,7 +364,10 @@ impl OrderImport {
         // In (customer, date) order: the orders index then grows in runs instead of taking
         // random inserts all over the tree.
         rows.sort_by_key(|o| (o.customer_id, o.order_date));
+        self.timing[2] += t.elapsed();
+        let t = std::time::Instant::now();
         insert_orders(c, &rows, self.at).await?;
+        self.timing[3] += t.elapsed();
         out.created += rows.len() as u64;
         Ok(())
     }
