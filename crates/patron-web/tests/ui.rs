@@ -16,13 +16,17 @@ struct App {
 }
 
 async fn spawn(db: &TestDb) -> App {
+    spawn_with(db, patron_web::WebConfig::default()).await
+}
+
+async fn spawn_with(db: &TestDb, config: patron_web::WebConfig) -> App {
     let store = patron_store::connect(&db.url).await.expect("connect");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
+    let state = patron_web::AppState::with_config(store.clone(), config);
     tokio::spawn(patron_web::launch(listener, state, async move {
         let _ = rx.await;
     }));
@@ -97,6 +101,38 @@ impl<'a> Browser<'a> {
             }
         }
         (status, loc, r.text().await.expect("body"))
+    }
+    /// Uploads `body` as the file of the import form.
+    async fn upload(
+        &self,
+        csrf: &str,
+        entity: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> (u16, String, String) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("entity", entity.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(body).file_name(name.to_owned()),
+            );
+        let r = self
+            .client
+            .post(self.url("/import"))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = r.status().as_u16();
+        let loc = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, loc, r.text().await.unwrap_or_default())
     }
     async fn sign_in(&mut self, email: &str, password: &str) -> (u16, String) {
         let (s, loc, _) = self
@@ -278,6 +314,115 @@ async fn sign_in_is_rate_limited_and_expired_sessions_do_not_count() {
         b.cookie = format!("patron_session={}", old.token);
         let (s, _) = b.get("/customers").await;
         assert_eq!(s, 303);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn import_wizard_maps_previews_dry_runs_and_imports() {
+    for db in TestDb::each().await {
+        let uploads = tempfile::tempdir().expect("tempdir");
+        let config = patron_web::WebConfig {
+            upload_limit: 64 * 1024,
+            upload_dir: uploads.path().to_path_buf(),
+            ..Default::default()
+        };
+        let app = spawn_with(&db, config).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+
+        // A sales representative may not import (an import reaches the whole archive).
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, html) = rep.get("/import").await;
+        assert_eq!(s, 403, "{html}");
+        let (_, list) = rep.get("/customers").await;
+        assert!(!list.contains("href=\"/import\""));
+        let csrf = rep.csrf("/customers").await;
+        let (s, _, _) = rep
+            .upload(&csrf, "customers", "a.csv", b"name\nX\n".to_vec())
+            .await;
+        assert_eq!(s, 403);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("dora@example.com", "a good long password").await;
+        let csrf = b.csrf("/import").await;
+        // A forged token uploads nothing.
+        let (s, _, _) = b
+            .upload("forged", "customers", "a.csv", b"name\nX\n".to_vec())
+            .await;
+        assert_eq!(s, 403);
+        // Too big: a clear 413 page, nothing kept.
+        let big = vec![b'x'; 70 * 1024];
+        let (s, _, html) = b.upload(&csrf, "customers", "big.csv", big).await;
+        assert_eq!(s, 413, "{html}");
+        assert!(
+            html.contains("import-error") && html.contains("MB"),
+            "{html}"
+        );
+        // Not a table file.
+        let (s, _, _) = b.upload(&csrf, "customers", "x.exe", b"MZ".to_vec()).await;
+        assert_eq!(s, 422);
+
+        let csv = "姓名,电话,Mystery,备注\n王小明,13800000001,a,<script>x</script>\n李四,bad-phone,b,\n,13800000003,c,\n";
+        let (s, loc, _) = b
+            .upload(&csrf, "customers", "客户.csv", csv.as_bytes().to_vec())
+            .await;
+        assert_eq!(s, 303);
+        assert!(
+            loc.starts_with("/import/") && loc.ends_with("?entity=customers"),
+            "{loc}"
+        );
+        let (s, html) = b.get(&loc).await;
+        assert_eq!(s, 200, "{html}");
+        // Guesses shown and preselected; the unknown column is skipped; cells escaped.
+        assert!(html.contains("<option value=\"name\" selected>"), "{html}");
+        assert!(html.contains("<option value=\"phone\" selected>"));
+        assert!(html.contains("&lt;script&gt;x") && !html.contains("<script>x"));
+        let run = loc.split('?').next().unwrap_or("").to_owned();
+        // A mapping without a name is refused with a message, before the store sees it.
+        let (s, _, html) = b
+            .post(
+                &run,
+                &[
+                    ("csrf", &csrf),
+                    ("entity", "customers"),
+                    ("mode", "dry"),
+                    ("col0", "-"),
+                    ("col1", "phone"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("import-error"), "{html}");
+        let form = |mode: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("entity", "customers".to_owned()),
+                ("mode", mode.to_owned()),
+                ("col0", "name".to_owned()),
+                ("col1", "phone".to_owned()),
+                ("col2", "-".to_owned()),
+                ("col3", "notes".to_owned()),
+            ]
+        };
+        let dry = form("dry");
+        let dry: Vec<(&str, &str)> = dry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&run, &dry).await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("id=\"import-created\">1<"), "{html}");
+        assert!(html.contains("id=\"import-rejected\">2<"), "{html}");
+        assert!(html.contains("id=\"rejects\""));
+        assert_eq!(app.store.count_customers().await.expect("count"), 0);
+        let apply = form("apply");
+        let apply: Vec<(&str, &str)> = apply.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&run, &apply).await;
+        assert_eq!(s, 200, "{html}");
+        assert_eq!(app.store.count_customers().await.expect("count"), 1);
+        // The upload is gone once imported.
+        let (s, _) = b.get(&loc).await;
+        assert_eq!(s, 404);
         let _ = app.stop.send(());
         db.cleanup().await;
     }

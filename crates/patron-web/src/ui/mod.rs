@@ -9,6 +9,7 @@ pub mod assets;
 pub mod customer;
 pub mod customers;
 pub mod i18n;
+pub mod import;
 pub mod language;
 pub mod password;
 pub mod sign_in;
@@ -48,6 +49,18 @@ pub fn routes() -> Router<AppState> {
             post(customer::log_interaction),
         )
         .route("/customers/{id}/orders", post(customer::add_order))
+        .route(
+            "/import",
+            get(import::form)
+                .post(import::upload)
+                // The upload handler enforces `WebConfig::upload_limit` itself (with a page
+                // that says so); the global body limit is for everything else.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/import/{upload}",
+            get(import::mapping_page).post(import::run),
+        )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
 }
@@ -87,6 +100,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/customer.html"),
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("import.html", include_str!("../../templates/import.html")),
+    (
+        "import_report.html",
+        include_str!("../../templates/import_report.html"),
+    ),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -224,6 +242,8 @@ impl Page {
             "user": self.caller.as_ref().map(|c| json!({
                 "name": c.user.name,
                 "staff_level": c.user.staff_level.as_str(),
+                "can_import": c.scope == Scope::All,
+                "is_admin": c.user.staff_level == patron_core::StaffLevel::Administrator,
             })),
             "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),
         });
