@@ -427,3 +427,58 @@ async fn import_wizard_maps_previews_dry_runs_and_imports() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn secure_cookies_when_configured() {
+    let db = TestDb::sqlite();
+    let app = spawn_with(
+        &db,
+        patron_web::WebConfig {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+    let b = Browser::new(&app);
+    let r = b
+        .client
+        .post(b.url("/sign-in"))
+        .form(&[
+            ("email", "ann@example.com"),
+            ("password", "a good long password"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        cookie.starts_with("patron_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let r = b
+        .client
+        .post(b.url("/language"))
+        .form(&[("lang", "ko"), ("next", "/")])
+        .send()
+        .await
+        .expect("language");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let _ = app.stop.send(());
+    db.cleanup().await;
+}
