@@ -482,3 +482,81 @@ async fn secure_cookies_when_configured() {
     let _ = app.stop.send(());
     db.cleanup().await;
 }
+
+/// Search text goes to the database as a bound parameter: quotes, LIKE wildcards, FTS syntax and
+/// SQL comments are searched for literally and neither fail nor widen the search.
+#[tokio::test]
+async fn sql_and_search_metacharacters_in_the_search_box() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        for (name, owner) in [
+            ("O'Brien 100%_off", ann.id),
+            ("张三丰", ann.id),
+            ("Ben's client", ben.id),
+        ] {
+            app.store
+                .create_customer(CustomerInput {
+                    kind: CustomerKind::Person,
+                    name: name.into(),
+                    owner_id: Some(owner),
+                    ..Default::default()
+                })
+                .await
+                .expect("customer");
+        }
+        let mut b = Browser::new(&app);
+        b.sign_in("ann@example.com", "a good long password").await;
+        for q in [
+            "'",
+            "''",
+            "\"",
+            "%",
+            "_",
+            "%%",
+            "\\",
+            "' OR '1'='1",
+            "'; DROP TABLE customers; --",
+            "*",
+            "\"张\" OR *",
+            "NEAR(a b)",
+            "a:b",
+            "^",
+            "(",
+            ")",
+            "--",
+            "/*",
+            "\0",
+            "张' --",
+        ] {
+            let path = format!("/customers?q={}", patron_web::ui::urlencode(q));
+            let (s, html) = b.get(&path).await;
+            assert_eq!(s, 200, "{q}: {html}");
+            // Never another rep's customer, whatever the query.
+            assert!(
+                !html.contains("Ben&#x27;s client") && !html.contains("Ben's client"),
+                "{q}"
+            );
+            if ["%", "_", "*", "' OR '1'='1"].contains(&q) {
+                assert!(!html.contains("张三丰"), "{q} matched everything");
+            }
+        }
+        // A NUL in a filter is no reason to fail either.
+        let (s, _) = b.get("/customers?tag=%00x&q=%00").await;
+        assert_eq!(s, 200);
+        // Literal matches still work.
+        let (_, html) = b.get("/customers?q=O%27Brien").await;
+        assert!(html.contains("O&#x27;Brien"), "{html}");
+        let (_, html) = b.get("/customers?q=100%25_").await;
+        assert!(
+            html.contains("O&#x27;Brien") && !html.contains("张三丰"),
+            "{html}"
+        );
+        let (_, html) = b.get("/customers?q=%E4%B8%89%E4%B8%B0").await;
+        assert!(html.contains("张三丰"));
+        assert_eq!(app.store.count_customers().await.expect("count"), 3);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
