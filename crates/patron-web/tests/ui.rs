@@ -560,3 +560,109 @@ async fn sql_and_search_metacharacters_in_the_search_box() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn customer_forms_validate_next_to_the_field_and_record_who_changed_what() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("ann@example.com", "a good long password").await;
+        let csrf = b.csrf("/customers/new").await;
+        // Korean, to see the messages follow the user's language.
+        b.post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "ko"), ("next", "/")],
+        )
+        .await;
+        let ann_id = ann.id.0.to_string();
+        let ben_id = ben.id.0.to_string();
+        let form = |name: &'static str, email: &'static str, owner: String| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("kind", "person".to_owned()),
+                ("name", name.to_owned()),
+                ("email", email.to_owned()),
+                ("phone", "010-1234-5678".to_owned()),
+                ("stage", "customer".to_owned()),
+                ("tags", "vip, 단골".to_owned()),
+                ("owner_id", owner),
+            ]
+        };
+        let send = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+        // Bad e-mail and empty name: both messages, next to their fields, in Korean.
+        let bad = send(&form("", "not-an-email", ann_id.clone()));
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post("/customers/new", &bad).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(
+            html.contains("id=\"email-error\"") && html.contains("id=\"name-error\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("이메일 주소가 아닙니다") || html.contains("이메일"),
+            "{html}"
+        );
+        assert!(
+            html.contains("value=\"not-an-email\""),
+            "the form keeps what was typed"
+        );
+        // A representative cannot hand a customer to another representative.
+        let other = send(&form("김민준", "kim@example.com", ben_id.clone()));
+        let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post("/customers/new", &other).await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"owner_id-error\""), "{html}");
+        assert_eq!(app.store.count_customers().await.expect("count"), 0);
+        // A good form creates the customer and goes to its page.
+        let good = send(&form("김민준", "kim@example.com", ann_id.clone()));
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, loc, _) = b.post("/customers/new", &good).await;
+        assert_eq!(s, 303);
+        let id: i64 = loc.trim_start_matches("/customers/").parse().expect("id");
+        let c = app
+            .store
+            .get_customer(patron_core::CustomerId(id))
+            .await
+            .expect("customer");
+        assert_eq!(c.owner_id, Some(ann.id));
+        assert_eq!(c.tags.len(), 2);
+        // Edit: the form shows the card; a change is audited as Ann's.
+        let (s, html) = b.get(&format!("/customers/{id}/edit")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("value=\"kim@example.com\""));
+        let mut edit = send(&form("김민준", "minjun@example.com", ann_id.clone()));
+        edit.push(("relationship_manager_id", ann_id.clone()));
+        let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&format!("/customers/{id}/edit"), &edit).await;
+        assert_eq!(s, 303, "{html}");
+        let h = app
+            .store
+            .customer_history(patron_core::CustomerId(id), 10)
+            .await
+            .expect("history");
+        assert_eq!(h[0].action, "update");
+        assert_eq!(h[0].user_id, Some(ann.id));
+        assert_eq!(h[0].changes["email"]["after"], "minjun@example.com");
+        // Ben's customers cannot be edited by Ann, by URL or by form.
+        let theirs = app
+            .store
+            .create_customer(CustomerInput {
+                kind: CustomerKind::Person,
+                name: "Ben's".into(),
+                owner_id: Some(ben.id),
+                ..Default::default()
+            })
+            .await
+            .expect("c");
+        let (s, _) = b.get(&format!("/customers/{}/edit", theirs.id)).await;
+        assert_eq!(s, 404);
+        let (s, _, _) = b
+            .post(&format!("/customers/{}/edit", theirs.id), &good)
+            .await;
+        assert_eq!(s, 404);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

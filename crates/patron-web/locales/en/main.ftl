@@ -253,3 +253,6 @@ import-field-product_ref = Product reference
 import-field-quantity = Quantity
 import-field-amount = Amount
 import-field-asked_by_name = Asked for by brand name
+
+form-birth-date = Birth date
+form-tags-hint = Separate tags with commas.

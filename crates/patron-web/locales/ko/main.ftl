@@ -250,3 +250,6 @@ import-field-product_ref = 제품 번호
 import-field-quantity = 수량
 import-field-amount = 금액
 import-field-asked_by_name = 지명 구매
+
+form-birth-date = 생년월일
+form-tags-hint = 태그는 쉼표로 구분합니다.

@@ -250,3 +250,6 @@ import-field-product_ref = 产品编号
 import-field-quantity = 数量
 import-field-amount = 金额
 import-field-asked_by_name = 指名购买
+
+form-birth-date = 出生日期
+form-tags-hint = 多个标签用逗号分隔。

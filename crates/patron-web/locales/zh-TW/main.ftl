@@ -250,3 +250,6 @@ import-field-product_ref = 產品編號
 import-field-quantity = 數量
 import-field-amount = 金額
 import-field-asked_by_name = 指名購買
+
+form-birth-date = 出生日期
+form-tags-hint = 多個標籤以逗號分隔。

@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod customer;
+pub mod customer_form;
 pub mod customers;
 pub mod i18n;
 pub mod import;
@@ -43,7 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(language::set))
         .route("/password", get(password::form).post(password::submit))
         .route("/customers", get(customers::list))
+        .route(
+            "/customers/new",
+            get(customer_form::new_form).post(customer_form::create),
+        )
         .route("/customers/{id}", get(customer::show))
+        .route(
+            "/customers/{id}/edit",
+            get(customer_form::edit_form).post(customer_form::update),
+        )
         .route(
             "/customers/{id}/interactions",
             post(customer::log_interaction),
@@ -100,6 +109,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/customer.html"),
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "customer_form.html",
+        include_str!("../../templates/customer_form.html"),
+    ),
     ("import.html", include_str!("../../templates/import.html")),
     (
         "import_report.html",
