@@ -666,3 +666,153 @@ async fn customer_forms_validate_next_to_the_field_and_record_who_changed_what()
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn administrators_manage_users_and_roles() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        user(&app, "ada@example.com", StaffLevel::Administrator).await;
+        let mia = user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+        // Not for anyone else.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, _) = rep.get("/users").await;
+        assert_eq!(s, 403);
+        let csrf = rep.csrf("/customers").await;
+        let (s, _, _) = rep
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "x@example.com"),
+                    ("name", "X"),
+                    ("role", "administrator"),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 403);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("ada@example.com", "a good long password").await;
+        let (s, html) = b.get("/users").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("mia@example.com") && html.contains("href=\"/users\""));
+        let csrf = b.csrf("/users").await;
+        let mia_id = mia.id.0.to_string();
+        // Too short a password: said next to the field, nobody added.
+        let (s, _, html) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "김민준"),
+                    ("role", "sales_representative"),
+                    ("manager", &mia_id),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("field-error"));
+        let (s, _, _) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "김민준"),
+                    ("role", "sales_representative"),
+                    ("manager", &mia_id),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        let kim = app
+            .store
+            .find_user("kim@example.com")
+            .await
+            .expect("find")
+            .expect("kim");
+        assert_eq!(kim.manager_id, Some(mia.id));
+        // The same e-mail again is refused.
+        let (s, _, _) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "K"),
+                    ("role", "sales_representative"),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 409);
+        // Promote to business manager; then deactivate (their sessions end).
+        let mut k = Browser::new(&app);
+        k.sign_in("kim@example.com", "a good long password").await;
+        let path = format!("/users/{}", kim.id);
+        let (s, _, _) = b
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("role", "business_manager"),
+                    ("manager", ""),
+                    ("active", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        let kim2 = app.store.get_user(kim.id).await.expect("kim");
+        assert_eq!(
+            (kim2.staff_level, kim2.manager_id, kim2.active),
+            (StaffLevel::BusinessManager, None, true)
+        );
+        let (s, _, _) = b
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("role", "business_manager"),
+                    ("manager", ""),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert!(!app.store.get_user(kim.id).await.expect("kim").active);
+        let (s, _) = k.get("/customers").await;
+        assert_eq!(s, 303, "a deactivated user's session ends");
+        // A password reset.
+        let (s, _, _) = b
+            .post(
+                &format!("{path}/password"),
+                &[("csrf", &csrf), ("password", "another long password")],
+            )
+            .await;
+        assert_eq!(s, 200);
+        // The administrator cannot demote themselves by accident.
+        let ada = app
+            .store
+            .find_user("ada@example.com")
+            .await
+            .expect("f")
+            .expect("ada");
+        b.post(
+            &format!("/users/{}", ada.id),
+            &[("csrf", &csrf), ("role", "sales_representative")],
+        )
+        .await;
+        let ada = app.store.get_user(ada.id).await.expect("ada");
+        assert_eq!(
+            (ada.staff_level, ada.active),
+            (StaffLevel::Administrator, true)
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -256,3 +256,19 @@ import-field-asked_by_name = Asked for by brand name
 
 form-birth-date = Birth date
 form-tags-hint = Separate tags with commas.
+
+nav-users = Users
+users-title = Users and roles
+users-col-user = User
+users-col-role = Role
+users-col-manager = Reports to
+users-col-active = Active
+users-col-password = Password
+users-new-password = New password
+users-first-password = First password (the user can change it)
+users-reset = Set password
+users-add = Add a user
+users-added = The user is added.
+users-password-set = The password is set; the user has been signed out everywhere.
+error-taken = Someone already uses this.
+error-too_short = This is too short.

@@ -253,3 +253,19 @@ import-field-asked_by_name = 지명 구매
 
 form-birth-date = 생년월일
 form-tags-hint = 태그는 쉼표로 구분합니다.
+
+nav-users = 사용자
+users-title = 사용자와 역할
+users-col-user = 사용자
+users-col-role = 역할
+users-col-manager = 상급 관리자
+users-col-active = 활성
+users-col-password = 비밀번호
+users-new-password = 새 비밀번호
+users-first-password = 첫 비밀번호(사용자가 바꿀 수 있음)
+users-reset = 비밀번호 설정
+users-add = 사용자 추가
+users-added = 사용자를 추가했습니다.
+users-password-set = 비밀번호를 설정했습니다. 해당 사용자는 모든 곳에서 로그아웃되었습니다.
+error-taken = 이미 사용 중입니다.
+error-too_short = 너무 짧습니다.

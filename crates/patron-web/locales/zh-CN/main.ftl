@@ -253,3 +253,19 @@ import-field-asked_by_name = 指名购买
 
 form-birth-date = 出生日期
 form-tags-hint = 多个标签用逗号分隔。
+
+nav-users = 用户
+users-title = 用户与角色
+users-col-user = 用户
+users-col-role = 角色
+users-col-manager = 直属经理
+users-col-active = 启用
+users-col-password = 密码
+users-new-password = 新密码
+users-first-password = 初始密码（用户可自行更改）
+users-reset = 设置密码
+users-add = 添加用户
+users-added = 已添加该用户。
+users-password-set = 密码已设置，该用户已在所有设备上退出登录。
+error-taken = 已有人使用。
+error-too_short = 太短了。

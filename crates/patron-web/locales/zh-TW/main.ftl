@@ -253,3 +253,19 @@ import-field-asked_by_name = 指名購買
 
 form-birth-date = 出生日期
 form-tags-hint = 多個標籤以逗號分隔。
+
+nav-users = 使用者
+users-title = 使用者與角色
+users-col-user = 使用者
+users-col-role = 角色
+users-col-manager = 直屬經理
+users-col-active = 啟用
+users-col-password = 密碼
+users-new-password = 新密碼
+users-first-password = 初始密碼（使用者可自行變更）
+users-reset = 設定密碼
+users-add = 新增使用者
+users-added = 已新增該使用者。
+users-password-set = 密碼已設定，該使用者已在所有裝置登出。
+error-taken = 已有人使用。
+error-too_short = 太短了。

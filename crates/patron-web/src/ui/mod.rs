@@ -15,6 +15,7 @@ pub mod language;
 pub mod password;
 pub mod sign_in;
 pub mod tokens;
+pub mod users;
 
 use crate::auth::{cookie, same_secret, Caller, Via, SESSION_COOKIE};
 use crate::AppState;
@@ -70,6 +71,9 @@ pub fn routes() -> Router<AppState> {
             "/import/{upload}",
             get(import::mapping_page).post(import::run),
         )
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{id}", post(users::change))
+        .route("/users/{id}/password", post(users::reset_password))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
 }
@@ -109,6 +113,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/customer.html"),
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("users.html", include_str!("../../templates/users.html")),
     (
         "customer_form.html",
         include_str!("../../templates/customer_form.html"),
