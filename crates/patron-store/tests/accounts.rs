@@ -356,3 +356,58 @@ async fn audit_log_follows_every_record_and_cannot_be_edited() {
     })
     .await;
 }
+
+/// The append-only rule is the database's, not just the code's: UPDATE and DELETE on the audit
+/// log are refused by triggers on both backends, even for a client that bypasses the store.
+#[tokio::test]
+async fn audit_log_triggers_refuse_update_and_delete() {
+    use sqlx::Connection;
+    for db in TestDb::each().await {
+        let s = connect(&db.url).await.expect("connect");
+        s.create_customer_by(
+            None,
+            CustomerInput {
+                kind: CustomerKind::Person,
+                name: "审计".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("customer");
+        let statements = [
+            "UPDATE audit_log SET action = 'delete'",
+            "UPDATE audit_log SET changes = '{}'",
+            "DELETE FROM audit_log",
+        ];
+        let count = match db.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&db.url)
+                    .await
+                    .expect("sqlite");
+                for sql in statements {
+                    let r = sqlx::query(sql).execute(&mut c).await;
+                    assert!(r.is_err(), "sqlite accepted {sql}");
+                }
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count");
+                n
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.expect("pg");
+                for sql in statements {
+                    let r = sqlx::query(sql).execute(&mut c).await;
+                    assert!(r.is_err(), "postgres accepted {sql}");
+                }
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("count");
+                n
+            }
+        };
+        assert_eq!(count, 1, "{:?}", db.backend);
+        db.cleanup().await;
+    }
+}

@@ -63,6 +63,8 @@ pub struct WebConfig {
     pub login_window: chrono::Duration,
     /// Largest accepted import upload.
     pub upload_limit: usize,
+    /// Where the import wizard keeps uploaded files between its steps.
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
@@ -73,6 +75,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_window: chrono::Duration::minutes(15),
             upload_limit: 20 * 1024 * 1024,
+            upload_dir: std::env::temp_dir().join("patron-uploads"),
         }
     }
 }

@@ -16,13 +16,17 @@ struct App {
 }
 
 async fn spawn(db: &TestDb) -> App {
+    spawn_with(db, patron_web::WebConfig::default()).await
+}
+
+async fn spawn_with(db: &TestDb, config: patron_web::WebConfig) -> App {
     let store = patron_store::connect(&db.url).await.expect("connect");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
+    let state = patron_web::AppState::with_config(store.clone(), config);
     tokio::spawn(patron_web::launch(listener, state, async move {
         let _ = rx.await;
     }));
@@ -97,6 +101,38 @@ impl<'a> Browser<'a> {
             }
         }
         (status, loc, r.text().await.expect("body"))
+    }
+    /// Uploads `body` as the file of the import form.
+    async fn upload(
+        &self,
+        csrf: &str,
+        entity: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> (u16, String, String) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("entity", entity.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(body).file_name(name.to_owned()),
+            );
+        let r = self
+            .client
+            .post(self.url("/import"))
+            .header("cookie", &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = r.status().as_u16();
+        let loc = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, loc, r.text().await.unwrap_or_default())
     }
     async fn sign_in(&mut self, email: &str, password: &str) -> (u16, String) {
         let (s, loc, _) = self
@@ -278,6 +314,504 @@ async fn sign_in_is_rate_limited_and_expired_sessions_do_not_count() {
         b.cookie = format!("patron_session={}", old.token);
         let (s, _) = b.get("/customers").await;
         assert_eq!(s, 303);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn import_wizard_maps_previews_dry_runs_and_imports() {
+    for db in TestDb::each().await {
+        let uploads = tempfile::tempdir().expect("tempdir");
+        let config = patron_web::WebConfig {
+            upload_limit: 64 * 1024,
+            upload_dir: uploads.path().to_path_buf(),
+            ..Default::default()
+        };
+        let app = spawn_with(&db, config).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+
+        // A sales representative may not import (an import reaches the whole archive).
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, html) = rep.get("/import").await;
+        assert_eq!(s, 403, "{html}");
+        let (_, list) = rep.get("/customers").await;
+        assert!(!list.contains("href=\"/import\""));
+        let csrf = rep.csrf("/customers").await;
+        let (s, _, _) = rep
+            .upload(&csrf, "customers", "a.csv", b"name\nX\n".to_vec())
+            .await;
+        assert_eq!(s, 403);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("dora@example.com", "a good long password").await;
+        let csrf = b.csrf("/import").await;
+        // A forged token uploads nothing.
+        let (s, _, _) = b
+            .upload("forged", "customers", "a.csv", b"name\nX\n".to_vec())
+            .await;
+        assert_eq!(s, 403);
+        // Too big: a clear 413 page, nothing kept.
+        let big = vec![b'x'; 70 * 1024];
+        let (s, _, html) = b.upload(&csrf, "customers", "big.csv", big).await;
+        assert_eq!(s, 413, "{html}");
+        assert!(
+            html.contains("import-error") && html.contains("MB"),
+            "{html}"
+        );
+        // Not a table file.
+        let (s, _, _) = b.upload(&csrf, "customers", "x.exe", b"MZ".to_vec()).await;
+        assert_eq!(s, 422);
+
+        let csv = "姓名,电话,Mystery,备注\n王小明,13800000001,a,<script>x</script>\n李四,bad-phone,b,\n,13800000003,c,\n";
+        let (s, loc, _) = b
+            .upload(&csrf, "customers", "客户.csv", csv.as_bytes().to_vec())
+            .await;
+        assert_eq!(s, 303);
+        assert!(
+            loc.starts_with("/import/") && loc.ends_with("?entity=customers"),
+            "{loc}"
+        );
+        let (s, html) = b.get(&loc).await;
+        assert_eq!(s, 200, "{html}");
+        // Guesses shown and preselected; the unknown column is skipped; cells escaped.
+        assert!(html.contains("<option value=\"name\" selected>"), "{html}");
+        assert!(html.contains("<option value=\"phone\" selected>"));
+        assert!(html.contains("&lt;script&gt;x") && !html.contains("<script>x"));
+        let run = loc.split('?').next().unwrap_or("").to_owned();
+        // A mapping without a name is refused with a message, before the store sees it.
+        let (s, _, html) = b
+            .post(
+                &run,
+                &[
+                    ("csrf", &csrf),
+                    ("entity", "customers"),
+                    ("mode", "dry"),
+                    ("col0", "-"),
+                    ("col1", "phone"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("import-error"), "{html}");
+        let form = |mode: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("entity", "customers".to_owned()),
+                ("mode", mode.to_owned()),
+                ("col0", "name".to_owned()),
+                ("col1", "phone".to_owned()),
+                ("col2", "-".to_owned()),
+                ("col3", "notes".to_owned()),
+            ]
+        };
+        let dry = form("dry");
+        let dry: Vec<(&str, &str)> = dry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&run, &dry).await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("id=\"import-created\">1<"), "{html}");
+        assert!(html.contains("id=\"import-rejected\">2<"), "{html}");
+        assert!(html.contains("id=\"rejects\""));
+        assert_eq!(app.store.count_customers().await.expect("count"), 0);
+        let apply = form("apply");
+        let apply: Vec<(&str, &str)> = apply.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&run, &apply).await;
+        assert_eq!(s, 200, "{html}");
+        assert_eq!(app.store.count_customers().await.expect("count"), 1);
+        // The upload is gone once imported.
+        let (s, _) = b.get(&loc).await;
+        assert_eq!(s, 404);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn secure_cookies_when_configured() {
+    let db = TestDb::sqlite();
+    let app = spawn_with(
+        &db,
+        patron_web::WebConfig {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+    let b = Browser::new(&app);
+    let r = b
+        .client
+        .post(b.url("/sign-in"))
+        .form(&[
+            ("email", "ann@example.com"),
+            ("password", "a good long password"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        cookie.starts_with("patron_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let r = b
+        .client
+        .post(b.url("/language"))
+        .form(&[("lang", "ko"), ("next", "/")])
+        .send()
+        .await
+        .expect("language");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let _ = app.stop.send(());
+    db.cleanup().await;
+}
+
+/// Search text goes to the database as a bound parameter: quotes, LIKE wildcards, FTS syntax and
+/// SQL comments are searched for literally and neither fail nor widen the search.
+#[tokio::test]
+async fn sql_and_search_metacharacters_in_the_search_box() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        for (name, owner) in [
+            ("O'Brien 100%_off", ann.id),
+            ("张三丰", ann.id),
+            ("Ben's client", ben.id),
+        ] {
+            app.store
+                .create_customer(CustomerInput {
+                    kind: CustomerKind::Person,
+                    name: name.into(),
+                    owner_id: Some(owner),
+                    ..Default::default()
+                })
+                .await
+                .expect("customer");
+        }
+        let mut b = Browser::new(&app);
+        b.sign_in("ann@example.com", "a good long password").await;
+        for q in [
+            "'",
+            "''",
+            "\"",
+            "%",
+            "_",
+            "%%",
+            "\\",
+            "' OR '1'='1",
+            "'; DROP TABLE customers; --",
+            "*",
+            "\"张\" OR *",
+            "NEAR(a b)",
+            "a:b",
+            "^",
+            "(",
+            ")",
+            "--",
+            "/*",
+            "\0",
+            "张' --",
+        ] {
+            let path = format!("/customers?q={}", patron_web::ui::urlencode(q));
+            let (s, html) = b.get(&path).await;
+            assert_eq!(s, 200, "{q}: {html}");
+            // Never another rep's customer, whatever the query.
+            assert!(
+                !html.contains("Ben&#x27;s client") && !html.contains("Ben's client"),
+                "{q}"
+            );
+            if ["%", "_", "*", "' OR '1'='1"].contains(&q) {
+                assert!(!html.contains("张三丰"), "{q} matched everything");
+            }
+        }
+        // A NUL in a filter is no reason to fail either.
+        let (s, _) = b.get("/customers?tag=%00x&q=%00").await;
+        assert_eq!(s, 200);
+        // Literal matches still work.
+        let (_, html) = b.get("/customers?q=O%27Brien").await;
+        assert!(html.contains("O&#x27;Brien"), "{html}");
+        let (_, html) = b.get("/customers?q=100%25_").await;
+        assert!(
+            html.contains("O&#x27;Brien") && !html.contains("张三丰"),
+            "{html}"
+        );
+        let (_, html) = b.get("/customers?q=%E4%B8%89%E4%B8%B0").await;
+        assert!(html.contains("张三丰"));
+        assert_eq!(app.store.count_customers().await.expect("count"), 3);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn customer_forms_validate_next_to_the_field_and_record_who_changed_what() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("ann@example.com", "a good long password").await;
+        let csrf = b.csrf("/customers/new").await;
+        // Korean, to see the messages follow the user's language.
+        b.post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "ko"), ("next", "/")],
+        )
+        .await;
+        let ann_id = ann.id.0.to_string();
+        let ben_id = ben.id.0.to_string();
+        let form = |name: &'static str, email: &'static str, owner: String| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("kind", "person".to_owned()),
+                ("name", name.to_owned()),
+                ("email", email.to_owned()),
+                ("phone", "010-1234-5678".to_owned()),
+                ("stage", "customer".to_owned()),
+                ("tags", "vip, 단골".to_owned()),
+                ("owner_id", owner),
+            ]
+        };
+        let send = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+        // Bad e-mail and empty name: both messages, next to their fields, in Korean.
+        let bad = send(&form("", "not-an-email", ann_id.clone()));
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post("/customers/new", &bad).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(
+            html.contains("id=\"email-error\"") && html.contains("id=\"name-error\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("이메일 주소가 아닙니다") || html.contains("이메일"),
+            "{html}"
+        );
+        assert!(
+            html.contains("value=\"not-an-email\""),
+            "the form keeps what was typed"
+        );
+        // A representative cannot hand a customer to another representative.
+        let other = send(&form("김민준", "kim@example.com", ben_id.clone()));
+        let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post("/customers/new", &other).await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"owner_id-error\""), "{html}");
+        assert_eq!(app.store.count_customers().await.expect("count"), 0);
+        // A good form creates the customer and goes to its page.
+        let good = send(&form("김민준", "kim@example.com", ann_id.clone()));
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, loc, _) = b.post("/customers/new", &good).await;
+        assert_eq!(s, 303);
+        let id: i64 = loc.trim_start_matches("/customers/").parse().expect("id");
+        let c = app
+            .store
+            .get_customer(patron_core::CustomerId(id))
+            .await
+            .expect("customer");
+        assert_eq!(c.owner_id, Some(ann.id));
+        assert_eq!(c.tags.len(), 2);
+        // Edit: the form shows the card; a change is audited as Ann's.
+        let (s, html) = b.get(&format!("/customers/{id}/edit")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("value=\"kim@example.com\""));
+        let mut edit = send(&form("김민준", "minjun@example.com", ann_id.clone()));
+        edit.push(("relationship_manager_id", ann_id.clone()));
+        let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, _, html) = b.post(&format!("/customers/{id}/edit"), &edit).await;
+        assert_eq!(s, 303, "{html}");
+        let h = app
+            .store
+            .customer_history(patron_core::CustomerId(id), 10)
+            .await
+            .expect("history");
+        assert_eq!(h[0].action, "update");
+        assert_eq!(h[0].user_id, Some(ann.id));
+        assert_eq!(h[0].changes["email"]["after"], "minjun@example.com");
+        // Ben's customers cannot be edited by Ann, by URL or by form.
+        let theirs = app
+            .store
+            .create_customer(CustomerInput {
+                kind: CustomerKind::Person,
+                name: "Ben's".into(),
+                owner_id: Some(ben.id),
+                ..Default::default()
+            })
+            .await
+            .expect("c");
+        let (s, _) = b.get(&format!("/customers/{}/edit", theirs.id)).await;
+        assert_eq!(s, 404);
+        let (s, _, _) = b
+            .post(&format!("/customers/{}/edit", theirs.id), &good)
+            .await;
+        assert_eq!(s, 404);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn administrators_manage_users_and_roles() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        user(&app, "ada@example.com", StaffLevel::Administrator).await;
+        let mia = user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+        // Not for anyone else.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, _) = rep.get("/users").await;
+        assert_eq!(s, 403);
+        let csrf = rep.csrf("/customers").await;
+        let (s, _, _) = rep
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "x@example.com"),
+                    ("name", "X"),
+                    ("role", "administrator"),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 403);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("ada@example.com", "a good long password").await;
+        let (s, html) = b.get("/users").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("mia@example.com") && html.contains("href=\"/users\""));
+        let csrf = b.csrf("/users").await;
+        let mia_id = mia.id.0.to_string();
+        // Too short a password: said next to the field, nobody added.
+        let (s, _, html) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "김민준"),
+                    ("role", "sales_representative"),
+                    ("manager", &mia_id),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("field-error"));
+        let (s, _, _) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "김민준"),
+                    ("role", "sales_representative"),
+                    ("manager", &mia_id),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        let kim = app
+            .store
+            .find_user("kim@example.com")
+            .await
+            .expect("find")
+            .expect("kim");
+        assert_eq!(kim.manager_id, Some(mia.id));
+        // The same e-mail again is refused.
+        let (s, _, _) = b
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "kim@example.com"),
+                    ("name", "K"),
+                    ("role", "sales_representative"),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 409);
+        // Promote to business manager; then deactivate (their sessions end).
+        let mut k = Browser::new(&app);
+        k.sign_in("kim@example.com", "a good long password").await;
+        let path = format!("/users/{}", kim.id);
+        let (s, _, _) = b
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("role", "business_manager"),
+                    ("manager", ""),
+                    ("active", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        let kim2 = app.store.get_user(kim.id).await.expect("kim");
+        assert_eq!(
+            (kim2.staff_level, kim2.manager_id, kim2.active),
+            (StaffLevel::BusinessManager, None, true)
+        );
+        let (s, _, _) = b
+            .post(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("role", "business_manager"),
+                    ("manager", ""),
+                ],
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert!(!app.store.get_user(kim.id).await.expect("kim").active);
+        let (s, _) = k.get("/customers").await;
+        assert_eq!(s, 303, "a deactivated user's session ends");
+        // A password reset.
+        let (s, _, _) = b
+            .post(
+                &format!("{path}/password"),
+                &[("csrf", &csrf), ("password", "another long password")],
+            )
+            .await;
+        assert_eq!(s, 200);
+        // The administrator cannot demote themselves by accident.
+        let ada = app
+            .store
+            .find_user("ada@example.com")
+            .await
+            .expect("f")
+            .expect("ada");
+        b.post(
+            &format!("/users/{}", ada.id),
+            &[("csrf", &csrf), ("role", "sales_representative")],
+        )
+        .await;
+        let ada = app.store.get_user(ada.id).await.expect("ada");
+        assert_eq!(
+            (ada.staff_level, ada.active),
+            (StaffLevel::Administrator, true)
+        );
         let _ = app.stop.send(());
         db.cleanup().await;
     }

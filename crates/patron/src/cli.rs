@@ -135,6 +135,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PATRON_ADDR")]
     pub addr: Option<String>,
+    /// Mark cookies Secure (sent over https only): set it when Patron is reached over https or
+    /// behind a proxy that terminates TLS.
+    #[arg(long, env = "PATRON_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +146,10 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, env = "PATRON_ADDR")]
     pub addr: Option<String>,
+    /// Mark cookies Secure (sent over https only): set it when Patron is reached over https or
+    /// behind a proxy that terminates TLS.
+    #[arg(long, env = "PATRON_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Number of customers to generate.
     #[arg(long, default_value_t = 300)]
     pub customers: u64,

@@ -15,6 +15,7 @@ struct FileSettings {
     database_url: Option<String>,
     addr: Option<String>,
     default_currency: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 /// The effective settings.
@@ -26,6 +27,8 @@ pub struct Settings {
     pub database_explicit: bool,
     pub addr: String,
     pub default_currency: Option<String>,
+    /// Session and language cookies carry `Secure` (https only).
+    pub secure_cookies: bool,
     pub config_file: Option<PathBuf>,
 }
 
@@ -35,6 +38,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &mask_url(&self.database_url))
             .field("addr", &self.addr)
             .field("default_currency", &self.default_currency)
+            .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
 }
@@ -65,6 +69,7 @@ impl Settings {
                 .or(file.addr)
                 .unwrap_or_else(|| DEFAULT_ADDR.to_owned()),
             default_currency: file.default_currency,
+            secure_cookies: file.secure_cookies.unwrap_or(false),
             config_file: path,
         })
     }

@@ -382,6 +382,24 @@ fn config_masks_secrets_and_help_works_everywhere() {
         .expect("run");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["database_url"], "postgres://u:***@localhost/x");
+    assert_eq!(v["secure_cookies"], false);
+    // Secure cookies from patron.toml.
+    let dir = tempfile::tempdir().expect("dir");
+    let toml = dir.path().join("patron.toml");
+    std::fs::write(&toml, "secure_cookies = true\n").expect("toml");
+    let out = Command::cargo_bin("patron")
+        .expect("bin")
+        .args(["--config", &toml.display().to_string(), "config", "--json"])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["secure_cookies"], true);
+    let help = Command::cargo_bin("patron")
+        .expect("bin")
+        .args(["serve", "--help"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--secure-cookies"));
     for sub in [
         vec!["--help"],
         vec!["import", "--help"],

@@ -332,7 +332,10 @@ pub(crate) async fn attach_children(c: &mut Conn<'_>, cs: &mut [Customer]) -> St
 /// Normalises a search query the way `search_text` was built: lower case; a query that looks
 /// like a phone number becomes its digits.
 pub(crate) fn search_needle(q: &str) -> Option<String> {
-    let t = q.trim();
+    // Control characters never occur in what is searched, and PostgreSQL refuses a NUL in text:
+    // without them the query means the same and cannot fail.
+    let cleaned: String = q.chars().filter(|c| !c.is_control()).collect();
+    let t = cleaned.trim();
     if t.is_empty() {
         return None;
     }
@@ -397,8 +400,13 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
         a.push(k.as_str().into());
         wh.push(format!("c.kind = ${}", a.len()));
     }
-    if let Some(t) = q.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        a.push(t.into());
+    if let Some(t) = q
+        .tag
+        .as_deref()
+        .map(|t| t.replace('\0', ""))
+        .filter(|t| !t.trim().is_empty())
+    {
+        a.push(t.trim().to_owned().into());
         wh.push(format!(
             "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${})",
             a.len()

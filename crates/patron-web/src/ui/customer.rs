@@ -199,13 +199,12 @@ pub struct LogForm {
 }
 
 /// Maps validation errors to `field → message-key suffix` for the form.
-fn field_errors(e: &patron_core::ValidationErrors) -> Map<String, Value> {
+pub(crate) fn field_errors(e: &patron_core::ValidationErrors) -> Map<String, Value> {
     let mut m = Map::new();
     for f in &e.0 {
         let key = match f.code.as_str() {
-            "required" | "too_long" | "out_of_range" | "invalid_email" | "invalid_phone" => {
-                f.code.as_str()
-            }
+            "required" | "too_long" | "out_of_range" | "invalid_email" | "invalid_phone"
+            | "outside_scope" => f.code.as_str(),
             _ => "invalid",
         };
         m.entry(f.field.clone())

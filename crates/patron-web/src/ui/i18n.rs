@@ -286,6 +286,43 @@ mod tests {
         assert_eq!(tr(Lang::Ko, "nav-customers", &[]), "고객");
     }
 
+    /// Every role, stage, customer kind and contact kind the domain knows has a label in every
+    /// language, and the translations are not English left in place.
+    #[test]
+    fn every_vocabulary_label_is_translated() {
+        use patron_core::{CustomerKind, InteractionKind, LifecycleStage, StaffLevel};
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(
+            StaffLevel::ALL
+                .iter()
+                .map(|l| format!("role-{}", l.as_str())),
+        );
+        keys.extend(
+            LifecycleStage::ALL
+                .iter()
+                .map(|s| format!("stage-{}", s.as_str())),
+        );
+        keys.extend(
+            CustomerKind::ALL
+                .iter()
+                .map(|k| format!("kind-{}", k.as_str())),
+        );
+        keys.extend(
+            InteractionKind::ALL
+                .iter()
+                .map(|k| format!("interaction-{}", k.as_str())),
+        );
+        for l in Lang::ALL {
+            let ids: BTreeSet<String> = message_ids(l).into_iter().collect();
+            for k in &keys {
+                assert!(ids.contains(k), "{} lacks {k}", l.tag());
+                if l != Lang::En {
+                    assert_ne!(tr(l, k, &[]), tr(Lang::En, k, &[]), "{} {k}", l.tag());
+                }
+            }
+        }
+    }
+
     #[test]
     fn negotiation() {
         assert_eq!(Lang::negotiate("ko-KR,ko;q=0.9,en;q=0.8"), Lang::Ko);

@@ -37,8 +37,13 @@ pub async fn set(State(state): State<AppState>, page: Page, Form(f): Form<LangFo
         }
     }
     let mut res = Redirect::to(&safe_next(&f.next)).into_response();
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
         lang.tag()
     )) {
         res.headers_mut().insert(header::SET_COOKIE, v);

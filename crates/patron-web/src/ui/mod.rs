@@ -7,12 +7,15 @@
 
 pub mod assets;
 pub mod customer;
+pub mod customer_form;
 pub mod customers;
 pub mod i18n;
+pub mod import;
 pub mod language;
 pub mod password;
 pub mod sign_in;
 pub mod tokens;
+pub mod users;
 
 use crate::auth::{cookie, same_secret, Caller, Via, SESSION_COOKIE};
 use crate::AppState;
@@ -42,12 +45,35 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(language::set))
         .route("/password", get(password::form).post(password::submit))
         .route("/customers", get(customers::list))
+        .route(
+            "/customers/new",
+            get(customer_form::new_form).post(customer_form::create),
+        )
         .route("/customers/{id}", get(customer::show))
+        .route(
+            "/customers/{id}/edit",
+            get(customer_form::edit_form).post(customer_form::update),
+        )
         .route(
             "/customers/{id}/interactions",
             post(customer::log_interaction),
         )
         .route("/customers/{id}/orders", post(customer::add_order))
+        .route(
+            "/import",
+            get(import::form)
+                .post(import::upload)
+                // The upload handler enforces `WebConfig::upload_limit` itself (with a page
+                // that says so); the global body limit is for everything else.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/import/{upload}",
+            get(import::mapping_page).post(import::run),
+        )
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{id}", post(users::change))
+        .route("/users/{id}/password", post(users::reset_password))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
 }
@@ -87,6 +113,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/customer.html"),
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("users.html", include_str!("../../templates/users.html")),
+    (
+        "customer_form.html",
+        include_str!("../../templates/customer_form.html"),
+    ),
+    ("import.html", include_str!("../../templates/import.html")),
+    (
+        "import_report.html",
+        include_str!("../../templates/import_report.html"),
+    ),
     (
         "password.html",
         include_str!("../../templates/password.html"),
@@ -224,6 +260,8 @@ impl Page {
             "user": self.caller.as_ref().map(|c| json!({
                 "name": c.user.name,
                 "staff_level": c.user.staff_level.as_str(),
+                "can_import": c.scope == Scope::All,
+                "is_admin": c.user.staff_level == patron_core::StaffLevel::Administrator,
             })),
             "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),
         });

@@ -21,7 +21,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => a.addr.clone(),
         _ => None,
     };
-    let settings = Settings::load(cli.config.as_deref(), cli.db.clone(), addr)?;
+    let mut settings = Settings::load(cli.config.as_deref(), cli.db.clone(), addr)?;
+    // The flag (or PATRON_SECURE_COOKIES) turns Secure cookies on over patron.toml.
+    if matches!(&cli.command, Command::Serve(a) if a.secure_cookies)
+        || matches!(&cli.command, Command::Demo(a) if a.secure_cookies)
+    {
+        settings.secure_cookies = true;
+    }
     match cli.command {
         Command::Serve(_) => serve::run(&settings).await,
         Command::Demo(a) => demo::run(&settings, a).await,
@@ -40,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 println!("database_url     = {}", m.database_url);
                 println!("addr             = {}", m.addr);
+                println!("secure_cookies   = {}", m.secure_cookies);
                 println!(
                     "default_currency = {}",
                     m.default_currency.as_deref().unwrap_or("(USD)")

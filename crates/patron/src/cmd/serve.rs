@@ -24,7 +24,13 @@ pub async fn serve_store(
     );
     patron_web::launch(
         listener,
-        patron_web::AppState::new(store),
+        patron_web::AppState::with_config(
+            store,
+            patron_web::WebConfig {
+                secure_cookies: settings.secure_cookies,
+                ..Default::default()
+            },
+        ),
         super::shutdown_signal(),
     )
     .await
