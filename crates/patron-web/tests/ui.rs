@@ -816,3 +816,89 @@ async fn administrators_manage_users_and_roles() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn duplicates_side_by_side_and_merge_in_scope() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let mia = user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        let sam = user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+        let other = user(&app, "oz@example.com", StaffLevel::SalesRepresentative).await;
+        app.store
+            .set_user_manager(sam.id, Some(mia.id))
+            .await
+            .expect("team");
+        let mk = |name: &str, phone: &str, owner| CustomerInput {
+            kind: CustomerKind::Person,
+            name: name.into(),
+            phone: Some(phone.into()),
+            owner_id: Some(owner),
+            ..Default::default()
+        };
+        let a = app
+            .store
+            .create_customer(mk("王小明", "13800000001", sam.id))
+            .await
+            .expect("a");
+        let b2 = app
+            .store
+            .create_customer(mk("王小明 ", "138-0000-0001", sam.id))
+            .await
+            .expect("b");
+        // A pair outside Mia's team.
+        app.store
+            .create_customer(mk("Outside", "13900000009", other.id))
+            .await
+            .expect("c");
+        app.store
+            .create_customer(mk("Outside2", "13900000009", other.id))
+            .await
+            .expect("d");
+
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, _) = rep.get("/duplicates").await;
+        assert_eq!(s, 403);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("mia@example.com", "a good long password").await;
+        let (s, html) = b.get("/duplicates").await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("王小明") && !html.contains("Outside"),
+            "{html}"
+        );
+        assert!(html.contains("Same phone number"), "{html}");
+        let csrf = b.csrf("/duplicates").await;
+        // Merging a customer outside the team is "not found".
+        let (s, _, _) = b
+            .post(
+                "/duplicates/merge",
+                &[
+                    ("csrf", &csrf),
+                    ("keep", &a.id.0.to_string()),
+                    ("other", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 404);
+        let (s, loc, _) = b
+            .post(
+                "/duplicates/merge",
+                &[
+                    ("csrf", &csrf),
+                    ("keep", &a.id.0.to_string()),
+                    ("other", &b2.id.0.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!((s, loc), (303, format!("/customers/{}", a.id)));
+        assert!(app.store.get_customer(b2.id).await.is_err());
+        let h = app.store.customer_history(a.id, 10).await.expect("h");
+        assert!(h
+            .iter()
+            .any(|e| e.action == "merge" && e.user_id == Some(mia.id)));
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

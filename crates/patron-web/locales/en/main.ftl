@@ -272,3 +272,13 @@ users-added = The user is added.
 users-password-set = The password is set; the user has been signed out everywhere.
 error-taken = Someone already uses this.
 error-too_short = This is too short.
+
+nav-duplicates = Duplicates
+dup-title = Likely duplicates
+dup-intro = Each pair looks like one customer entered twice. Merging keeps the chosen card and moves every order, key person, contact and tag of the other to it; both keep the merge in their history.
+dup-created = Entered
+dup-keep-this = Keep this one and merge the other into it
+dup-none = No likely duplicates among your customers.
+dup-reason-same_phone = Same phone number
+dup-reason-same_email = Same e-mail address
+dup-reason-similar_name = Nearly the same name

@@ -269,3 +269,13 @@ users-added = 사용자를 추가했습니다.
 users-password-set = 비밀번호를 설정했습니다. 해당 사용자는 모든 곳에서 로그아웃되었습니다.
 error-taken = 이미 사용 중입니다.
 error-too_short = 너무 짧습니다.
+
+nav-duplicates = 중복 고객
+dup-title = 중복으로 보이는 고객
+dup-intro = 각 쌍은 같은 고객이 두 번 입력된 것으로 보입니다. 병합하면 선택한 카드를 남기고 다른 쪽의 주문, 핵심 인물, 연락 기록, 태그를 모두 옮깁니다. 병합은 양쪽 이력에 남습니다.
+dup-created = 등록일
+dup-keep-this = 이 고객을 남기고 다른 쪽을 병합
+dup-none = 담당 고객 중 중복으로 보이는 고객이 없습니다.
+dup-reason-same_phone = 전화번호가 같음
+dup-reason-same_email = 이메일이 같음
+dup-reason-similar_name = 이름이 거의 같음

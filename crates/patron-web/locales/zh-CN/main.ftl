@@ -269,3 +269,13 @@ users-added = 已添加该用户。
 users-password-set = 密码已设置，该用户已在所有设备上退出登录。
 error-taken = 已有人使用。
 error-too_short = 太短了。
+
+nav-duplicates = 重复客户
+dup-title = 疑似重复的客户
+dup-intro = 每一对看起来都是重复录入的同一客户。合并时保留所选的客户卡，并把另一方的所有订单、关键人员、联系记录和标签移过来；双方的历史都会记录这次合并。
+dup-created = 录入日期
+dup-keep-this = 保留此客户并合并另一方
+dup-none = 在您的客户中没有发现疑似重复。
+dup-reason-same_phone = 电话号码相同
+dup-reason-same_email = 电子邮件相同
+dup-reason-similar_name = 名称几乎相同

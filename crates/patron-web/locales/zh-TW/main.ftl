@@ -269,3 +269,13 @@ users-added = 已新增該使用者。
 users-password-set = 密碼已設定，該使用者已在所有裝置登出。
 error-taken = 已有人使用。
 error-too_short = 太短了。
+
+nav-duplicates = 重複客戶
+dup-title = 疑似重複的客戶
+dup-intro = 每一組看起來都是重複輸入的同一客戶。合併時保留所選的客戶卡，並把另一方的所有訂單、關鍵人員、聯絡紀錄與標籤移過來；雙方的歷史都會記錄這次合併。
+dup-created = 建立日期
+dup-keep-this = 保留此客戶並合併另一方
+dup-none = 在您的客戶中沒有發現疑似重複。
+dup-reason-same_phone = 電話號碼相同
+dup-reason-same_email = 電子郵件相同
+dup-reason-similar_name = 名稱幾乎相同

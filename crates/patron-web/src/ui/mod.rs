@@ -9,6 +9,7 @@ pub mod assets;
 pub mod customer;
 pub mod customer_form;
 pub mod customers;
+pub mod duplicates;
 pub mod i18n;
 pub mod import;
 pub mod language;
@@ -71,6 +72,8 @@ pub fn routes() -> Router<AppState> {
             "/import/{upload}",
             get(import::mapping_page).post(import::run),
         )
+        .route("/duplicates", get(duplicates::list))
+        .route("/duplicates/merge", post(duplicates::merge))
         .route("/users", get(users::list).post(users::add))
         .route("/users/{id}", post(users::change))
         .route("/users/{id}/password", post(users::reset_password))
@@ -114,6 +117,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
     ("users.html", include_str!("../../templates/users.html")),
+    (
+        "duplicates.html",
+        include_str!("../../templates/duplicates.html"),
+    ),
     (
         "customer_form.html",
         include_str!("../../templates/customer_form.html"),
@@ -261,6 +268,7 @@ impl Page {
                 "name": c.user.name,
                 "staff_level": c.user.staff_level.as_str(),
                 "can_import": c.scope == Scope::All,
+                "can_merge": patron_core::Permissions::can_change_archive(&c.user),
                 "is_admin": c.user.staff_level == patron_core::StaffLevel::Administrator,
             })),
             "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),
