@@ -89,6 +89,41 @@ pub(crate) fn map_sqlx(e: sqlx::Error, context: &str) -> StoreError {
     StoreError::other(context.to_owned(), e)
 }
 
+/// [`map_sqlx`] for errors of the bulk path, which steps statements on sqlx's SQLite handle
+/// through rusqlite: the same constraint violations map to the same errors.
+pub(crate) fn map_rusqlite(e: rusqlite::Error, context: &str) -> StoreError {
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(err, msg) = &e {
+        let msg = msg.clone().unwrap_or_default();
+        match err.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                let field = unique_field(&msg);
+                return StoreError::Conflict {
+                    message: match &field {
+                        Some(f) => format!("another record already has this {f}"),
+                        None => "a record with these values already exists".into(),
+                    },
+                    field,
+                };
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::Conflict {
+                field: None,
+                message:
+                    "a referenced record does not exist, or other records still refer to this one"
+                        .into(),
+            },
+            ffi::SQLITE_CONSTRAINT_CHECK => {
+                return StoreError::Conflict {
+                    field: None,
+                    message: "a value is outside its allowed range".into(),
+                }
+            }
+            _ => {}
+        }
+    }
+    StoreError::other(context.to_owned(), e)
+}
+
 /// Guesses the field of a unique violation from the index or column name in the message
 /// ("UNIQUE constraint failed: customers.external_ref" / "…customers_external_ref_key").
 fn unique_field(msg: &str) -> Option<String> {

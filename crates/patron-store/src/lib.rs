@@ -3,7 +3,7 @@
 //!
 //! Both databases run the same SQL text wherever their dialects agree and the same Rust code
 //! around it, so the contract tests prove one behaviour, not two.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod accounts;
 pub mod bulk;

@@ -587,6 +587,25 @@ fn many_orders(rows: usize, bad_line_at: Option<usize>) -> String {
     s
 }
 
+/// External references of the customers a search finds, sorted.
+async fn search_refs(store: &dyn Store, q: &str) -> Vec<String> {
+    let page = store
+        .list_customers(&CustomerQuery {
+            q: Some(q.into()),
+            limit: Some(50),
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    let mut refs: Vec<String> = page
+        .items
+        .into_iter()
+        .filter_map(|c| c.external_ref)
+        .collect();
+    refs.sort();
+    refs
+}
+
 #[tokio::test]
 async fn streamed_orders_import_spans_chunks_and_reimports_unchanged() {
     for db in TestDb::each().await {
@@ -606,6 +625,11 @@ async fn streamed_orders_import_spans_chunks_and_reimports_unchanged() {
             db.backend
         );
         assert_eq!(store.count_customers().await.expect("count"), 3000);
+        // Customers the import created are in the search index (on SQLite it is filled once,
+        // at the end of the import, rather than row by row).
+        let expected: Vec<String> = (1230..1240).map(|k| format!("C{k:05}")).collect();
+        assert_eq!(search_refs(&*store, "C0123").await, expected);
+        assert_eq!(search_refs(&*store, "c02999").await, ["C02999"]);
 
         let again = import(&*store, &path, &opts(Entity::Orders)).await;
         assert_eq!(
@@ -646,6 +670,8 @@ async fn streamed_orders_import_spans_chunks_and_reimports_unchanged() {
         let lenient = import(&*store, &bad, &opts(Entity::Orders)).await;
         assert_eq!((lenient.created, lenient.rejected), (54_999, 1));
         assert_eq!(store.count_customers().await.expect("count"), 6000);
+        assert_eq!(search_refs(&*store, "D02999").await, ["D02999"]);
+        assert_eq!(search_refs(&*store, "C02999").await, ["C02999"]);
         db.cleanup().await;
     }
 }

@@ -31,7 +31,7 @@ const LOOKUP_BATCH: usize = 500;
 enum Session {
     /// A dedicated connection (foreign keys off, see the module doc) inside `BEGIN IMMEDIATE`.
     /// Dropped without commit, it closes, and SQLite rolls the transaction back.
-    Sqlite(sqlx::SqliteConnection),
+    Sqlite(sqlx::SqliteConnection, DeferredFts),
     Pg(Tx),
 }
 
@@ -52,7 +52,8 @@ impl Session {
                         .await
                         .map_err(|e| map_sqlx(e, stmt))?;
                 }
-                Ok(Session::Sqlite(conn))
+                let fts = DeferredFts::start(&mut conn).await?;
+                Ok(Session::Sqlite(conn, fts))
             }
             Pool::Pg(_) => {
                 let mut tx = store.begin().await?;
@@ -70,15 +71,18 @@ impl Session {
 
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Session::Sqlite(c) => Conn::Sqlite(c),
+            Session::Sqlite(c, _) => Conn::Sqlite(c),
             Session::Pg(tx) => tx.conn(),
         }
     }
 
     async fn end(self, commit: bool) -> StoreResult<()> {
         match self {
-            Session::Sqlite(mut c) => {
+            Session::Sqlite(mut c, fts) => {
                 use sqlx::Connection;
+                if commit {
+                    fts.finish(&mut c).await?;
+                }
                 let stmt = if commit { "COMMIT" } else { "ROLLBACK" };
                 sqlx::query(stmt)
                     .execute(&mut c)
@@ -89,6 +93,66 @@ impl Session {
             Session::Pg(tx) if commit => tx.commit().await,
             Session::Pg(tx) => tx.rollback().await,
         }
+    }
+}
+
+/// The search index of customers created by an import, filled once at the end instead of row
+/// by row. The insert trigger that keeps `customers_fts` up to date makes every statement that
+/// creates customers open a statement journal, and FTS5 flushes its pending index data at
+/// each one; an import creates customers chunk by chunk. So inside the import's transaction
+/// (which holds the write lock; SQLite's DDL is transactional, a rollback restores the
+/// trigger) the trigger is dropped, and before commit the new customers are indexed in one
+/// statement and the trigger is re-created from its own stored SQL.
+struct DeferredFts {
+    /// The trigger's `CREATE TRIGGER` text, if the schema has it.
+    trigger_sql: Option<String>,
+    /// Customers with a greater id are new (ids continue after the maximum, see `reserve_ids`).
+    max_before: i64,
+}
+
+const FTS_TRIGGER: &str = "customers_fts_insert";
+
+impl DeferredFts {
+    async fn start(conn: &mut sqlx::SqliteConnection) -> StoreResult<Self> {
+        let trigger_sql: Option<(String,)> =
+            sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+                .bind(FTS_TRIGGER)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| map_sqlx(e, "reading the search trigger"))?;
+        let (max_before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM customers")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| map_sqlx(e, "reading the last customer id"))?;
+        if trigger_sql.is_some() {
+            sqlx::query(&format!("DROP TRIGGER {FTS_TRIGGER}"))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| map_sqlx(e, "deferring the search index"))?;
+        }
+        Ok(DeferredFts {
+            trigger_sql: trigger_sql.map(|t| t.0),
+            max_before,
+        })
+    }
+
+    async fn finish(self, conn: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+        let Some(sql) = self.trigger_sql else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO customers_fts(rowid, search_text) \
+             SELECT id, search_text FROM customers WHERE id > ?",
+        )
+        .bind(self.max_before)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_sqlx(e, "indexing the imported customers for search"))?;
+        sqlx::query(&sql)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| map_sqlx(e, "restoring the search trigger"))?;
+        Ok(())
     }
 }
 
