@@ -1,8 +1,8 @@
 //! The UI in a real browser: headless Chromium driven through chromedriver (WebDriver) against
 //! the real server on port 0 — sign in as each role, find a customer by a Chinese substring
 //! (search as you type), open the customer page, log a visit, import a CSV through the wizard,
-//! check that a sales representative cannot open another's customer (by URL and by API), switch
-//! to Korean. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
+//! check that a sales representative cannot open another's customer (by URL and by API), add a
+//! key person and edit an order through the forms, switch to Korean. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test says so and passes — except under `CI=true`, where it fails. `CHROME_BIN` and
@@ -284,6 +284,22 @@ async fn the_ui_in_headless_chromium() {
         .create_customer(mk("张无忌", ben.id))
         .await
         .expect("c");
+    let usd = patron_core::Currency::parse("currency", "USD").expect("usd");
+    let order = store
+        .create_order(patron_core::OrderInput {
+            customer_id: mine.id,
+            order_date: chrono::NaiveDate::from_ymd_opt(2025, 4, 1).expect("date"),
+            currency: Some(usd),
+            lines: vec![patron_core::OrderLineInput {
+                product_line: Some("茶叶".into()),
+                quantity: 2,
+                unit_price_minor: Some(1500),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("order");
 
     let shots = screenshots_dir();
     std::fs::create_dir_all(&shots).expect("screenshots dir");
@@ -399,6 +415,54 @@ async fn the_ui_in_headless_chromium() {
         .await;
     assert!(html.contains("Visit"), "{html}");
     ui.shot("customer").await;
+
+    // Add a key person through the form on the customer page.
+    ui.click("#add-key-person").await;
+    ui.until("the key person form", |h| h.contains("id=\"kp-save\""))
+        .await;
+    ui.fill("#name", "王经理").await;
+    ui.fill("#title", "采购经理").await;
+    ui.fill("#mobile", "13912345678").await;
+    ui.fill("#hobbies", "高尔夫").await;
+    ui.shot("key-person-form").await;
+    ui.click("#kp-save").await;
+    ui.until("the key person on the customer page", |h| {
+        h.contains("id=\"log-submit\"") && h.contains("王经理") && h.contains("采购经理")
+    })
+    .await;
+    let kps = store
+        .list_key_persons(&patron_store::KeyPersonQuery {
+            customer_id: Some(mine.id),
+            ..Default::default()
+        })
+        .await
+        .expect("key persons")
+        .items;
+    assert_eq!(kps.len(), 1);
+    assert_eq!(kps[0].mobile.as_deref(), Some("13912345678"));
+
+    // Edit the order from the timeline: five instead of two, asked for by name.
+    ui.click(&format!("a[href=\"/orders/{}/edit\"]", order.id))
+        .await;
+    ui.until("the order form", |h| h.contains("id=\"order-save\""))
+        .await;
+    ui.fill("#quantity_0", "5").await;
+    ui.click("#asked_by_name").await;
+    ui.shot("order-form").await;
+    ui.click("#order-save").await;
+    let html = ui
+        .until("the edited order in the timeline", |h| {
+            h.contains("id=\"timeline-list\"") && h.contains("$75.00")
+        })
+        .await;
+    assert!(html.contains("茶叶 × 5"), "{html}");
+    let o = store.get_order(order.id).await.expect("order");
+    assert_eq!((o.total_minor, o.asked_by_name), (7500, true));
+    let h = store.customer_history(mine.id, 5).await.expect("history");
+    assert_eq!(
+        (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+        ("update", "order", Some(ann.id))
+    );
 
     // Ben's customer: not found by URL, and not by the API with Ann's session or token.
     ui.go(&format!("/customers/{}", theirs.id)).await;

@@ -902,3 +902,909 @@ async fn duplicates_side_by_side_and_merge_in_scope() {
         db.cleanup().await;
     }
 }
+
+// ---------- record forms: key persons, products, orders, contacts ----------
+
+/// Two sales representatives, each with an organisation of their own; Ann is signed in.
+struct TwoReps<'a> {
+    b: Browser<'a>,
+    ann: patron_core::User,
+    ben: patron_core::User,
+    mine: patron_core::Customer,
+    theirs: patron_core::Customer,
+    csrf: String,
+}
+
+async fn two_reps(app: &App) -> TwoReps<'_> {
+    let ann = user(app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+    let ben = user(app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+    let mk = |name: &str, owner| CustomerInput {
+        kind: CustomerKind::Organisation,
+        name: name.into(),
+        owner_id: Some(owner),
+        ..Default::default()
+    };
+    let mine = app
+        .store
+        .create_customer(mk("东方商行", ann.id))
+        .await
+        .expect("c");
+    let theirs = app
+        .store
+        .create_customer(mk("西城百货", ben.id))
+        .await
+        .expect("c");
+    let mut b = Browser::new(app);
+    b.sign_in("ann@example.com", "a good long password").await;
+    let csrf = b.csrf(&format!("/customers/{}", mine.id)).await;
+    TwoReps {
+        b,
+        ann,
+        ben,
+        mine,
+        theirs,
+        csrf,
+    }
+}
+
+/// Every path, by GET and by a well-formed POST with a valid token, answers 404.
+async fn all_not_found(b: &mut Browser<'_>, csrf: &str, paths: &[String]) {
+    for p in paths {
+        let (s, html) = b.get(p).await;
+        assert_eq!(s, 404, "GET {p}: {html}");
+        let (s, _, _) = b.post(p, &[("csrf", csrf), ("name", "x")]).await;
+        assert_eq!(s, 404, "POST {p}");
+    }
+}
+
+#[tokio::test]
+async fn key_person_forms_add_edit_delete_validate_and_stay_in_scope() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b,
+            ann,
+            ben: _,
+            mine,
+            theirs,
+            csrf,
+        } = two_reps(&app).await;
+        // The customer page offers to add one.
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains(&format!("/customers/{}/key-persons/new", mine.id)));
+        let new = format!("/customers/{}/key-persons/new", mine.id);
+        let (s, html) = b.get(&new).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"wedding_anniversary\""), "{html}");
+
+        // In Simplified Chinese: a bad e-mail and a birthday in the future, each named next to
+        // its field, what was typed kept.
+        b.post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "zh-CN"), ("next", "/")],
+        )
+        .await;
+        let future = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+        let (s, _, html) = b
+            .post(
+                &new,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "王经理"),
+                    ("email", "not-an-email"),
+                    ("birthday", &future),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"email-error\""), "{html}");
+        assert!(html.contains("id=\"birthday-error\""), "{html}");
+        assert!(html.contains("该日期晚于今天"), "{html}");
+        assert!(html.contains("value=\"not-an-email\""));
+        let (s, _, html) = b.post(&new, &[("csrf", &csrf), ("name", " ")]).await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"name-error\""), "{html}");
+
+        // Every field of the model, and a name that tries to run a script.
+        let (s, loc, _) = b
+            .post(
+                &new,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "<script>alert('kp')</script>"),
+                    ("title", "采购经理"),
+                    ("phone", "010-8888-1234"),
+                    ("mobile", "13912345678"),
+                    ("email", "wang@example.com"),
+                    ("hobbies", "高尔夫, 茶"),
+                    ("birthday", "1980-05-06"),
+                    ("wedding_anniversary", "2005-10-01"),
+                    ("notes", "喜欢周二上午拜访"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (s, loc.as_str()),
+            (303, &*format!("/customers/{}#kp", mine.id))
+        );
+        let kps = app
+            .store
+            .list_key_persons(&patron_store::KeyPersonQuery {
+                customer_id: Some(mine.id),
+                ..Default::default()
+            })
+            .await
+            .expect("kps")
+            .items;
+        assert_eq!(kps.len(), 1);
+        let kp = &kps[0];
+        assert_eq!(kp.title.as_deref(), Some("采购经理"));
+        assert_eq!(kp.mobile.as_deref(), Some("13912345678"));
+        assert_eq!(
+            kp.wedding_anniversary.map(|d| d.to_string()).as_deref(),
+            Some("2005-10-01")
+        );
+        assert_eq!(kp.notes.as_deref(), Some("喜欢周二上午拜访"));
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains("&lt;script&gt;alert("), "{page}");
+        assert!(!page.contains("<script>alert('kp')"));
+        let edit = format!("/key-persons/{}/edit", kp.id);
+        assert!(page.contains(&edit));
+
+        // Edit: the form shows the record; a change is audited as Ann's, field by field.
+        let (s, html) = b.get(&edit).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("value=\"采购经理\"") && html.contains("value=\"1980-05-06\""));
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "王经理"),
+                    ("title", "总经理"),
+                    ("birthday", "1980-05-06"),
+                    ("wedding_anniversary", "2005-10-01"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("update", "key_person", Some(ann.id))
+        );
+        assert_eq!(h[0].changes["title"]["before"], "采购经理");
+        assert_eq!(h[0].changes["title"]["after"], "总经理");
+        // The form sends every field: what was left empty is cleared.
+        assert_eq!(h[0].changes["mobile"]["after"], serde_json::Value::Null);
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains("总经理"), "the history and the list show it");
+
+        // A forged token changes nothing.
+        let (s, _, _) = b
+            .post(&edit, &[("csrf", "forged"), ("name", "Forged")])
+            .await;
+        assert_eq!(s, 403);
+        let (s, _, _) = b
+            .post(
+                &format!("/key-persons/{}/delete", kp.id),
+                &[("csrf", "forged")],
+            )
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            app.store.get_key_person(kp.id).await.expect("kp").name,
+            "王经理"
+        );
+
+        // Ben's customer and its key person are "not found", by URL and by form.
+        let bens = app
+            .store
+            .create_key_person(
+                theirs.id,
+                patron_core::KeyPersonInput {
+                    name: "Ben's contact".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("kp");
+        all_not_found(
+            &mut b,
+            &csrf,
+            &[
+                format!("/customers/{}/key-persons/new", theirs.id),
+                format!("/key-persons/{}/edit", bens.id),
+                format!("/key-persons/{}/delete", bens.id),
+                "/key-persons/999999/edit".into(),
+                "/key-persons/abc/edit".into(),
+            ],
+        )
+        .await;
+        assert_eq!(
+            app.store.get_key_person(bens.id).await.expect("kp").name,
+            "Ben's contact"
+        );
+
+        // Delete asks first, then deletes, and the history says who.
+        let del = format!("/key-persons/{}/delete", kp.id);
+        let (s, html) = b.get(&del).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"confirm-delete\"") && html.contains("王经理"));
+        let (s, _, _) = b.post(&del, &[("csrf", &csrf)]).await;
+        assert_eq!(s, 303);
+        assert!(app.store.get_key_person(kp.id).await.is_err());
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("delete", "key_person", Some(ann.id))
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn products_are_listed_for_all_and_edited_by_managers_only() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        let teapot = app
+            .store
+            .create_product(patron_core::ProductInput {
+                name: "紫砂壶".into(),
+                external_ref: Some("T-1".into()),
+                product_line: Some("茶具".into()),
+                unit_price_minor: Some(8800),
+                ..Default::default()
+            })
+            .await
+            .expect("p");
+        app.store
+            .create_product(patron_core::ProductInput {
+                name: "Green tea".into(),
+                product_line: Some("Tea".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("p");
+
+        // A representative sees the catalogue, may not change it: 403 by URL and by form.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (s, html) = rep.get("/products").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("紫砂壶") && html.contains("href=\"/products\""));
+        assert!(
+            !html.contains("/products/new") && !html.contains("/edit\""),
+            "{html}"
+        );
+        let rep_csrf = rep.csrf("/products").await;
+        let edit = format!("/products/{}/edit", teapot.id);
+        for p in ["/products/new", edit.as_str()] {
+            let (s, _) = rep.get(p).await;
+            assert_eq!(s, 403, "{p}");
+            let (s, _, _) = rep
+                .post(
+                    p,
+                    &[("csrf", &rep_csrf), ("name", "Rep's"), ("active", "on")],
+                )
+                .await;
+            assert_eq!(s, 403, "{p}");
+        }
+        assert_eq!(
+            app.store.get_product(teapot.id).await.expect("p").name,
+            "紫砂壶"
+        );
+
+        let mut b = Browser::new(&app);
+        b.sign_in("mia@example.com", "a good long password").await;
+        // Filter by product line, and search.
+        let (s, html) = b.get("/products?line=%E8%8C%B6%E5%85%B7").await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("紫砂壶") && !html.contains("Green tea"),
+            "{html}"
+        );
+        let (_, html) = b.get("/products?q=green").await;
+        assert!(
+            html.contains("Green tea") && !html.contains("紫砂壶"),
+            "{html}"
+        );
+        assert!(html.contains("/products/new"));
+        let csrf = b.csrf("/products/new").await;
+
+        // Validation next to each field.
+        let (s, _, html) = b
+            .post(
+                "/products/new",
+                &[
+                    ("csrf", &csrf),
+                    ("name", ""),
+                    ("unit_price", "twelve"),
+                    ("currency", "YUAN"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        for id in ["name-error", "unit_price-error", "currency-error"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        assert!(html.contains("value=\"twelve\""));
+        // A reference another product has.
+        let (s, _, html) = b
+            .post(
+                "/products/new",
+                &[("csrf", &csrf), ("name", "Copy"), ("ref", "T-1")],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"ref-error\""), "{html}");
+
+        // A good one, with a name that tries markup.
+        let (s, _, _) = b
+            .post(
+                "/products/new",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "<img src=x onerror=alert(1)>"),
+                    ("ref", "G-9"),
+                    ("product_line", "礼盒"),
+                    ("unit_price", "1,234.50"),
+                    ("currency", "cny"),
+                    ("active", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let made = app
+            .store
+            .list_products(&patron_store::ProductQuery {
+                q: Some("G-9".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .items;
+        assert_eq!(made.len(), 1);
+        assert_eq!(made[0].unit_price_minor, Some(123450));
+        assert_eq!(made[0].currency.as_str(), "CNY");
+        assert!(made[0].active);
+        let (_, html) = b.get("/products").await;
+        assert!(html.contains("&lt;img src=x"), "{html}");
+        assert!(!html.contains("<img src=x"));
+
+        // Edit: no longer sold (the unticked box), new price.
+        let edit = format!("/products/{}/edit", made[0].id);
+        let (s, html) = b.get(&edit).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("value=\"1234.50\""), "{html}");
+        let (s, _, _) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "礼盒装"),
+                    ("product_line", "礼盒"),
+                    ("unit_price", "99"),
+                    ("currency", "CNY"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let p = app.store.get_product(made[0].id).await.expect("p");
+        assert_eq!(
+            (p.name.as_str(), p.unit_price_minor, p.active),
+            ("礼盒装", Some(9900), false)
+        );
+        // Forged token, unknown product.
+        let (s, _, _) = b
+            .post(&edit, &[("csrf", "forged"), ("name", "Forged")])
+            .await;
+        assert_eq!(s, 403);
+        let (s, _) = b.get("/products/999999/edit").await;
+        assert_eq!(s, 404);
+        let (s, _, _) = b
+            .post(
+                "/products/999999/edit",
+                &[("csrf", &csrf), ("name", "Ghost")],
+            )
+            .await;
+        assert_eq!(s, 404);
+        assert_eq!(
+            app.store.get_product(made[0].id).await.expect("p").name,
+            "礼盒装"
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn orders_are_added_edited_and_deleted_with_errors_next_to_the_field() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b,
+            ann,
+            ben: _,
+            mine,
+            theirs,
+            csrf,
+        } = two_reps(&app).await;
+        let usd = patron_core::Currency::parse("c", "USD").expect("usd");
+        let cup = app
+            .store
+            .create_product(patron_core::ProductInput {
+                name: "Cup".into(),
+                product_line: Some("茶具".into()),
+                unit_price_minor: Some(1000),
+                currency: Some(usd.clone()),
+                ..Default::default()
+            })
+            .await
+            .expect("p");
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
+        // Imported as 3 for 100.00: the unit price is 33.33, the amount stays 100.00.
+        let order = app
+            .store
+            .create_order(patron_core::OrderInput {
+                customer_id: mine.id,
+                order_date: date,
+                currency: Some(usd.clone()),
+                lines: vec![patron_core::OrderLineInput {
+                    product_line: Some("茶叶".into()),
+                    quantity: 3,
+                    amount_minor: Some(10000),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order");
+
+        // The add-order form: errors next to the field, typed values kept.
+        let add = format!("/customers/{}/orders", mine.id);
+        let (s, _, html) = b
+            .post(
+                &add,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-02-01"),
+                    ("quantity", "0"),
+                    ("amount", "5"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"order-quantity-error\""), "{html}");
+        assert!(html.contains("greater than zero"), "{html}");
+        let (s, _, html) = b
+            .post(
+                &add,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-02-01"),
+                    ("quantity", "1"),
+                    ("amount", "a lot"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"order-amount-error\""), "{html}");
+        assert!(html.contains("value=\"a lot\""), "{html}");
+
+        // The timeline links to the edit form.
+        let edit = format!("/orders/{}/edit", order.id);
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains(&edit), "{page}");
+        let (s, html) = b.get(&edit).await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("id=\"quantity_0\"") && html.contains("value=\"33.33\""),
+            "{html}"
+        );
+        assert!(html.contains("$100.00"), "{html}");
+
+        // Errors land on their row.
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-01-15"),
+                    ("currency", "US"),
+                    ("quantity_0", "-1"),
+                    ("unit_price_0", "33.33"),
+                    ("quantity_1", "2"),
+                    ("unit_price_1", "abc"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        for id in ["currency-error", "unit_price_1-error"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-01-15"),
+                    ("quantity_0", "-1"),
+                    ("unit_price_0", "33.33"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"quantity_0-error\""), "{html}");
+        let (s, _, html) = b
+            .post(&edit, &[("csrf", &csrf), ("order_date", "2025-01-15")])
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"lines-error\""), "{html}");
+
+        // A good edit: the untouched line keeps its amount, the new line takes the product's
+        // price and line; the flag and notes are saved.
+        let cup_id = cup.id.0.to_string();
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-02-03"),
+                    ("currency", "USD"),
+                    ("order_ref", "SO-1"),
+                    ("asked_by_name", "on"),
+                    ("notes", "<script>alert(3)</script>"),
+                    ("product_id_0", ""),
+                    ("product_line_0", "茶叶"),
+                    ("quantity_0", "3"),
+                    ("unit_price_0", "33.33"),
+                    ("product_id_1", &cup_id),
+                    ("product_line_1", ""),
+                    ("quantity_1", "2"),
+                    ("unit_price_1", ""),
+                    ("product_line_2", "<b>礼盒</b>"),
+                    ("quantity_2", "1"),
+                    ("unit_price_2", "5"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        let o = app.store.get_order(order.id).await.expect("order");
+        assert_eq!(o.order_date.to_string(), "2025-02-03");
+        assert!(o.asked_by_name);
+        assert_eq!(o.order_ref.as_deref(), Some("SO-1"));
+        assert_eq!(o.lines.len(), 3);
+        assert_eq!(o.lines[0].amount_minor, 10000);
+        assert_eq!(o.lines[1].product_id, Some(cup.id));
+        assert_eq!(o.lines[1].product_line.as_deref(), Some("茶具"));
+        assert_eq!(o.lines[1].amount_minor, 2000);
+        assert_eq!(o.total_minor, 12500);
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("update", "order", Some(ann.id))
+        );
+        assert_eq!(h[0].changes["asked_by_name"]["after"], true);
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains("&lt;b&gt;礼盒&lt;&#x2f;b&gt; × 1"), "{page}");
+        assert!(!page.contains("<b>礼盒</b>"));
+        let (_, html) = b.get(&edit).await;
+        assert!(html.contains("&lt;script&gt;alert(3)"), "{html}");
+        assert!(html.contains("id=\"order-total\">$125.00<"), "{html}");
+        // Changing the quantity recomputes the amount.
+        let (s, _, _) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-02-03"),
+                    ("quantity_0", "4"),
+                    ("unit_price_0", "33.33"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let o = app.store.get_order(order.id).await.expect("order");
+        assert_eq!(
+            (o.lines.len(), o.total_minor, o.asked_by_name),
+            (1, 13332, false)
+        );
+
+        // Forged token; Ben's order by URL and by form.
+        let (s, _, _) = b
+            .post(&edit, &[("csrf", "forged"), ("order_date", "2020-01-01")])
+            .await;
+        assert_eq!(s, 403);
+        let (s, _, _) = b
+            .post(
+                &format!("/orders/{}/delete", order.id),
+                &[("csrf", "forged")],
+            )
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            app.store
+                .get_order(order.id)
+                .await
+                .expect("o")
+                .order_date
+                .to_string(),
+            "2025-02-03"
+        );
+        let bens = app
+            .store
+            .create_order(patron_core::OrderInput {
+                customer_id: theirs.id,
+                order_date: date,
+                lines: vec![patron_core::OrderLineInput {
+                    quantity: 1,
+                    amount_minor: Some(100),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order");
+        all_not_found(
+            &mut b,
+            &csrf,
+            &[
+                format!("/orders/{}/edit", bens.id),
+                format!("/orders/{}/delete", bens.id),
+            ],
+        )
+        .await;
+        let (s, _, _) = b
+            .post(
+                &format!("/customers/{}/orders", theirs.id),
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", "2025-01-01"),
+                    ("quantity", "1"),
+                    ("amount", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 404);
+        assert!(app.store.get_order(bens.id).await.is_ok());
+
+        // Delete asks first.
+        let del = format!("/orders/{}/delete", order.id);
+        let (s, html) = b.get(&del).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"confirm-delete\""), "{html}");
+        let (s, _, _) = b.post(&del, &[("csrf", &csrf)]).await;
+        assert_eq!(s, 303);
+        assert!(app.store.get_order(order.id).await.is_err());
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("delete", "order", Some(ann.id))
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn contacts_are_logged_edited_and_deleted_with_errors_next_to_the_field() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b,
+            ann,
+            ben,
+            mine,
+            theirs,
+            csrf,
+        } = two_reps(&app).await;
+        let kp = |name: &str| patron_core::KeyPersonInput {
+            name: name.into(),
+            ..Default::default()
+        };
+        let met = app
+            .store
+            .create_key_person(mine.id, kp("李主任"))
+            .await
+            .expect("kp");
+        let elsewhere = app
+            .store
+            .create_key_person(theirs.id, kp("别家联系人"))
+            .await
+            .expect("kp");
+
+        // The log form: errors next to the field, typed values kept.
+        let log = format!("/customers/{}/interactions", mine.id);
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "visit"),
+                    ("occurred_at", "yesterday"),
+                    ("outcome", "kept <i>this</i>"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"log-occurred_at-error\""), "{html}");
+        assert!(
+            html.contains("value=\"kept &lt;i&gt;this&lt;&#x2f;i&gt;\""),
+            "{html}"
+        );
+        let long = "长".repeat(1001);
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "bogus"),
+                    ("outcome", &long),
+                    ("key_person_id", &elsewhere.id.0.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        for id in ["log-kind-error", "log-key_person_id-error"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[("csrf", &csrf), ("kind", "call"), ("outcome", &long)],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"log-outcome-error\""), "{html}");
+        // A good one, with the key person met and a time.
+        let (s, _, _) = b
+            .post(
+                &log,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "visit"),
+                    ("occurred_at", "2025-03-01T10:00"),
+                    ("key_person_id", &met.id.0.to_string()),
+                    ("outcome", "谈妥"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let its = app
+            .store
+            .list_interactions(&patron_store::InteractionQuery {
+                customer_id: Some(mine.id),
+                ..Default::default()
+            })
+            .await
+            .expect("its")
+            .items;
+        assert_eq!(its.len(), 1);
+        let it = &its[0];
+        assert_eq!(
+            (it.key_person_id, it.staff_id),
+            (Some(met.id), Some(ann.id))
+        );
+        assert_eq!(it.occurred_at.to_rfc3339(), "2025-03-01T10:00:00+00:00");
+
+        // Edit from the timeline.
+        let edit = format!("/interactions/{}/edit", it.id);
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains(&edit), "{page}");
+        let (s, html) = b.get(&edit).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("value=\"2025-03-01T10:00\""), "{html}");
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "call"),
+                    ("occurred_at", ""),
+                    ("key_person_id", &elsewhere.id.0.to_string()),
+                    ("staff_id", "999999"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        for id in ["occurred_at-error", "key_person_id-error", "staff_id-error"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
+        assert!(
+            !html.contains("别家联系人"),
+            "another customer's key person is not offered"
+        );
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "call"),
+                    ("occurred_at", "2025-03-02T08:30"),
+                    ("staff_id", &ben.id.0.to_string()),
+                    ("key_person_id", ""),
+                    ("outcome", "<script>alert(2)</script>"),
+                    ("notes", "回访"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        let i = app.store.get_interaction(it.id).await.expect("it");
+        assert_eq!(i.kind.as_str(), "call");
+        assert_eq!((i.staff_id, i.key_person_id), (Some(ben.id), None));
+        assert_eq!(i.occurred_at.to_rfc3339(), "2025-03-02T08:30:00+00:00");
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("update", "interaction", Some(ann.id))
+        );
+        assert_eq!(h[0].changes["kind"]["before"], "visit");
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(page.contains("&lt;script&gt;alert(2)"), "{page}");
+        assert!(!page.contains("<script>alert(2)"));
+
+        // Forged token; Ben's contact by URL and by form.
+        let (s, _, _) = b.post(&edit, &[("csrf", "forged"), ("kind", "gift")]).await;
+        assert_eq!(s, 403);
+        let (s, _, _) = b
+            .post(
+                &format!("/interactions/{}/delete", it.id),
+                &[("csrf", "forged")],
+            )
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            app.store
+                .get_interaction(it.id)
+                .await
+                .expect("i")
+                .kind
+                .as_str(),
+            "call"
+        );
+        let bens = app
+            .store
+            .create_interaction(patron_core::InteractionInput {
+                customer_id: theirs.id,
+                kind: patron_core::InteractionKind::Visit,
+                occurred_at: None,
+                staff_id: Some(ben.id),
+                key_person_id: None,
+                outcome: Some("Ben's".into()),
+                notes: None,
+            })
+            .await
+            .expect("i");
+        all_not_found(
+            &mut b,
+            &csrf,
+            &[
+                format!("/interactions/{}/edit", bens.id),
+                format!("/interactions/{}/delete", bens.id),
+            ],
+        )
+        .await;
+        assert!(app.store.get_interaction(bens.id).await.is_ok());
+
+        // Delete asks first.
+        let del = format!("/interactions/{}/delete", it.id);
+        let (s, html) = b.get(&del).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"confirm-delete\""), "{html}");
+        let (s, _, _) = b.post(&del, &[("csrf", &csrf)]).await;
+        assert_eq!(s, 303);
+        assert!(app.store.get_interaction(it.id).await.is_err());
+        let h = app.store.customer_history(mine.id, 5).await.expect("h");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),
+            ("delete", "interaction", Some(ann.id))
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -2,6 +2,7 @@
 //! key persons with birthdays and anniversaries, warnings, order summary, the timeline of
 //! contacts and orders, the change history — with forms to log a contact and add an order.
 
+use super::forms::{add_error, blank, field_errors_as, merge_domain, optional_datetime, respond};
 use super::{i18n, Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -9,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use patron_core::{
-    parse_amount, CustomerId, InteractionInput, InteractionKind, OrderInput, OrderLineInput, UserId,
+    parse_amount, CustomerId, InteractionInput, InteractionKind, KeyPersonId, OrderInput,
+    OrderLineInput, UserId,
 };
 use patron_store::{InteractionQuery, OrderQuery};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -33,12 +35,17 @@ const KINDS: &[InteractionKind] = &[
 pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
     let run = async {
         let id = parse_id(&id)?;
-        render(&state, &page, id, StatusCode::OK, Map::new(), None).await
+        render(&state, &page, id, StatusCode::OK, None).await
     };
-    match run.await {
-        Ok(r) => r,
-        Err(e) => e.render(&page),
-    }
+    respond(run.await, &page)
+}
+
+/// A form of this page that was refused: which one, what was typed (shown again) and the
+/// message for each field.
+pub(crate) struct Refused {
+    form: &'static str,
+    values: Value,
+    errors: Map<String, Value>,
 }
 
 /// Ids in URLs are numbers; anything else is simply "not found".
@@ -55,8 +62,7 @@ async fn render(
     page: &Page,
     id: CustomerId,
     status: StatusCode,
-    errors: Map<String, Value>,
-    notice: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<Response, UiError> {
     let caller = page.user()?;
     // Out of scope reads exactly like missing.
@@ -73,7 +79,8 @@ async fn render(
         .iter()
         .map(|k| {
             json!({
-                "name": k.name, "title": k.title, "phone": k.phone.as_ref().or(k.mobile.as_ref()),
+                "id": k.id.0, "name": k.name, "title": k.title, "phone": k.phone,
+                "mobile": k.mobile, "email": k.email,
                 "hobbies": k.hobbies,
                 "birthday": k.birthday.map(|d| i18n::month_day(lang, d)),
                 "anniversary": k.wedding_anniversary.map(|d| i18n::month_day(lang, d)),
@@ -110,7 +117,8 @@ async fn render(
         timeline.push((
             i.occurred_at,
             json!({"when": i18n::datetime(lang, i.occurred_at), "kind": i.kind.as_str(),
-                   "text": match who { Some(w) => format!("{w}: {text}"), None => text }}),
+                   "text": match who { Some(w) => format!("{w}: {text}"), None => text },
+                   "path": "interactions", "rid": i.id.0}),
         ));
     }
     for o in &orders.items {
@@ -119,16 +127,22 @@ async fn render(
             .and_hms_opt(0, 0, 0)
             .map(|d| d.and_utc())
             .unwrap_or_default();
+        // Each line as "product line × quantity", so the timeline says what was bought.
         let lines = o
             .lines
             .iter()
-            .filter_map(|l| l.product_line.clone())
+            .map(|l| match &l.product_line {
+                Some(pl) => format!("{pl} × {}", l.quantity),
+                None => format!("× {}", l.quantity),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         timeline.push((
             at,
             json!({"when": i18n::date(lang, o.order_date), "order": true,
-                   "amount": i18n::money_parts(lang, o.total_minor, &o.currency), "text": lines}),
+                   "amount": i18n::money_parts(lang, o.total_minor, &o.currency), "text": lines,
+                   "by_name": o.asked_by_name,
+                   "path": "orders", "rid": o.id.0}),
         ));
     }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
@@ -159,7 +173,21 @@ async fn render(
     let money_list = |v: &[patron_core::Money]| -> Vec<String> {
         v.iter().map(|m| i18n::money(lang, m)).collect()
     };
-    let mut ctx = json!({
+    let (mut log, mut add) = (
+        json!({"v": LogForm::default(), "errors": {}}),
+        json!({"v": OrderForm::fresh(), "errors": {}}),
+    );
+    if let Some(r) = refused {
+        let slot = if r.form == "log" { &mut log } else { &mut add };
+        *slot = json!({"v": r.values, "errors": r.errors});
+    }
+    // The key persons the log form offers as "met" (the overview already holds them).
+    let key_person_choices: Vec<Value> = ov
+        .key_persons
+        .iter()
+        .map(|k| json!({"id": k.id.0.to_string(), "name": k.name}))
+        .collect();
+    let ctx = json!({
         "c": {
             "id": c.id.0, "name": c.name, "kind": c.kind.as_str(), "stage": c.stage.as_str(),
             "company": c.company, "phone": c.phone, "email": c.email, "address": c.address,
@@ -178,41 +206,32 @@ async fn render(
         "timeline": timeline.into_iter().map(|t| t.1).collect::<Vec<_>>(),
         "history": history,
         "kinds": KINDS.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        "today": chrono::Utc::now().date_naive().to_string(),
-        "errors": errors,
+        "key_person_choices": key_person_choices,
+        "log": log,
+        "add": add,
     });
-    if let (Some(n), Some(o)) = (notice, ctx.as_object_mut()) {
-        o.insert("notice".into(), Value::String(n));
-    }
     Ok(page.render_status(status, "customer.html", ctx))
 }
 
-#[derive(Debug, Deserialize)]
+/// The "log a contact" form, as typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct LogForm {
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     csrf: String,
+    #[serde(default)]
     kind: String,
+    /// Empty: now.
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    key_person_id: String,
     #[serde(default)]
     outcome: String,
     #[serde(default)]
     notes: String,
 }
 
-/// Maps validation errors to `field → message-key suffix` for the form.
-pub(crate) fn field_errors(e: &patron_core::ValidationErrors) -> Map<String, Value> {
-    let mut m = Map::new();
-    for f in &e.0 {
-        let key = match f.code.as_str() {
-            "required" | "too_long" | "out_of_range" | "invalid_email" | "invalid_phone"
-            | "outside_scope" => f.code.as_str(),
-            _ => "invalid",
-        };
-        m.entry(f.field.clone())
-            .or_insert_with(|| Value::String(key.to_owned()));
-    }
-    m
-}
-
+/// `POST /customers/{id}/interactions`: logs a contact as done by the signed-in user.
 pub async fn log_interaction(
     State(state): State<AppState>,
     page: Page,
@@ -225,47 +244,74 @@ pub async fn log_interaction(
         if !state.store.customer_in_scope(id, caller.scope).await? {
             return Err(UiError::NotFound);
         }
-        let kind = InteractionKind::parse("kind", &f.kind).map_err(|_| UiError::NotFound)?;
-        let blank = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut errs = Map::new();
+        let kind = InteractionKind::parse("kind", f.kind.trim()).ok();
+        if kind.is_none() {
+            add_error(&mut errs, "kind", "invalid");
+        }
+        let occurred_at = optional_datetime(&f.occurred_at, "occurred_at", &mut errs);
+        let key_person_id = match blank(&f.key_person_id).map(|s| s.parse::<i64>()) {
+            None => None,
+            Some(Ok(n)) => match state.store.get_key_person(KeyPersonId(n)).await {
+                Ok(k) if k.customer_id == id => Some(k.id),
+                Ok(_) | Err(patron_store::StoreError::NotFound { .. }) => {
+                    add_error(&mut errs, "key_person_id", "unknown_reference");
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Some(Err(_)) => {
+                add_error(&mut errs, "key_person_id", "invalid");
+                None
+            }
+        };
         let input = InteractionInput {
             customer_id: id,
-            kind,
-            occurred_at: None,
+            // Only used when the kind was valid: otherwise nothing is saved.
+            kind: kind.unwrap_or(InteractionKind::Other),
+            occurred_at,
             staff_id: Some(caller.id()),
-            key_person_id: None,
+            key_person_id,
             outcome: blank(&f.outcome),
             notes: blank(&f.notes),
         };
-        match state
-            .store
-            .create_interaction_by(Some(caller.id()), input)
-            .await
-        {
-            Ok(_) => Ok(super::see_other(&format!("/customers/{id}#timeline"))),
-            Err(patron_store::StoreError::Invalid(e)) => {
-                let errs = field_errors(&e);
-                render(
-                    &state,
-                    &page,
-                    id,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errs,
-                    None,
-                )
+        if errs.is_empty() {
+            match state
+                .store
+                .create_interaction_by(Some(caller.id()), input)
                 .await
+            {
+                Ok(_) => return Ok(super::see_other(&format!("/customers/{id}#timeline"))),
+                Err(patron_store::StoreError::Invalid(e)) => {
+                    errs = field_errors_as(&e, str::to_owned)
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => Err(e.into()),
+        } else {
+            // Every message at once: the domain's verdict on the rest of the form too.
+            merge_domain(&mut errs, input.validate(chrono::Utc::now()), str::to_owned);
         }
+        let refused = Refused {
+            form: "log",
+            values: json!(f),
+            errors: errs,
+        };
+        render(
+            &state,
+            &page,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(refused),
+        )
+        .await
     };
-    match run.await {
-        Ok(r) => r,
-        Err(e) => e.render(&page),
-    }
+    respond(run.await, &page)
 }
 
-#[derive(Debug, Deserialize)]
+/// The "add an order" form (one line), as typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct OrderForm {
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     csrf: String,
     #[serde(default)]
     order_date: String,
@@ -277,6 +323,30 @@ pub struct OrderForm {
     amount: String,
 }
 
+impl OrderForm {
+    /// An empty form: today, one piece.
+    fn fresh() -> Self {
+        OrderForm {
+            order_date: chrono::Utc::now().date_naive().to_string(),
+            quantity: "1".into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The add-order form's name for a field of the domain's order (it has one line, and its
+/// amount stands for the line's amount or price).
+fn order_form_field(field: &str) -> String {
+    match field.strip_prefix("lines[0].") {
+        Some("quantity") => "quantity".into(),
+        Some("product_line") => "product_line".into(),
+        Some(_) => "amount".into(),
+        None if field == "lines" => "amount".into(),
+        None => field.into(),
+    }
+}
+
+/// `POST /customers/{id}/orders`: records a one-line order.
 pub async fn add_order(
     State(state): State<AppState>,
     page: Page,
@@ -290,68 +360,81 @@ pub async fn add_order(
             return Err(UiError::NotFound);
         }
         let mut errs = Map::new();
-        let date = chrono::NaiveDate::parse_from_str(f.order_date.trim(), "%Y-%m-%d").ok();
+        let date = super::forms::optional_date(&f.order_date, "order_date", &mut errs);
         if date.is_none() {
-            errs.insert("order_date".into(), "required".into());
+            add_error(&mut errs, "order_date", "required");
         }
-        let qty = f.quantity.trim().parse::<i64>().ok().filter(|q| *q > 0);
-        if qty.is_none() {
-            errs.insert("quantity".into(), "invalid".into());
-        }
-        let currency = patron_core::Currency::parse(
-            "currency",
-            &state
-                .store
-                .get_setting("default_currency")
-                .await?
-                .unwrap_or_else(|| "USD".into()),
-        )
-        .unwrap_or_default();
-        let amount = parse_amount("amount", f.amount.trim(), &currency).ok();
-        if amount.is_none() {
-            errs.insert("amount".into(), "invalid".into());
-        }
-        let (Some(date), Some(qty), Some(amount)) = (date, qty, amount) else {
-            return render(
-                &state,
-                &page,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errs,
-                None,
-            )
-            .await;
-        };
-        let input = OrderInput {
-            customer_id: id,
-            order_date: date,
-            lines: vec![OrderLineInput {
-                quantity: qty,
-                amount_minor: Some(amount),
-                product_line: Some(f.product_line.trim().to_owned()).filter(|s| !s.is_empty()),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        match state.store.create_order_by(Some(caller.id()), input).await {
-            Ok(_) => Ok(super::see_other(&format!("/customers/{id}#timeline"))),
-            Err(patron_store::StoreError::Invalid(e)) => {
-                let errs = field_errors(&e);
-                render(
-                    &state,
-                    &page,
-                    id,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    errs,
-                    None,
-                )
-                .await
+        let qty = match f.quantity.trim().parse::<i64>() {
+            Ok(q) => Some(q),
+            Err(_) if f.quantity.trim().is_empty() => {
+                add_error(&mut errs, "quantity", "required");
+                None
             }
-            Err(e) => Err(e.into()),
+            Err(_) => {
+                add_error(&mut errs, "quantity", "invalid");
+                None
+            }
+        };
+        let currency = super::products::default_currency(&state).await?;
+        let amount = match blank(&f.amount) {
+            None => {
+                add_error(&mut errs, "amount", "required");
+                None
+            }
+            Some(a) => match parse_amount("amount", &a, &currency) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    add_error(&mut errs, "amount", &e.code);
+                    None
+                }
+            },
+        };
+        if let (Some(date), Some(qty), Some(amount), true) = (date, qty, amount, errs.is_empty()) {
+            let input = OrderInput {
+                customer_id: id,
+                order_date: date,
+                lines: vec![OrderLineInput {
+                    quantity: qty,
+                    amount_minor: Some(amount),
+                    product_line: blank(&f.product_line),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            match state.store.create_order_by(Some(caller.id()), input).await {
+                Ok(_) => return Ok(super::see_other(&format!("/customers/{id}#timeline"))),
+                Err(patron_store::StoreError::Invalid(e)) => {
+                    errs = field_errors_as(&e, order_form_field)
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        let refused = Refused {
+            form: "add",
+            values: json!(f),
+            errors: errs,
+        };
+        render(
+            &state,
+            &page,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(refused),
+        )
+        .await
     };
-    match run.await {
-        Ok(r) => r,
-        Err(e) => e.render(&page),
+    respond(run.await, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_errors_go_next_to_the_add_form_fields() {
+        assert_eq!(order_form_field("lines[0].quantity"), "quantity");
+        assert_eq!(order_form_field("lines[0].amount_minor"), "amount");
+        assert_eq!(order_form_field("lines[0].unit_price_minor"), "amount");
+        assert_eq!(order_form_field("order_date"), "order_date");
     }
 }

@@ -3,7 +3,7 @@
 //! each validation message next to its field, in the user's language. Changes go through the
 //! store's `*_by` methods, so the audit log records who changed what.
 
-use super::customer::field_errors;
+use super::forms::field_errors;
 use super::{Page, UiError};
 use crate::auth::Caller;
 use crate::AppState;

@@ -10,10 +10,15 @@ pub mod customer;
 pub mod customer_form;
 pub mod customers;
 pub mod duplicates;
+pub mod forms;
 pub mod i18n;
 pub mod import;
+pub mod interaction_form;
+pub mod key_person_form;
 pub mod language;
+pub mod order_form;
 pub mod password;
+pub mod products;
 pub mod sign_in;
 pub mod tokens;
 pub mod users;
@@ -60,6 +65,43 @@ pub fn routes() -> Router<AppState> {
             post(customer::log_interaction),
         )
         .route("/customers/{id}/orders", post(customer::add_order))
+        .route(
+            "/customers/{id}/key-persons/new",
+            get(key_person_form::new_form).post(key_person_form::create),
+        )
+        .route(
+            "/key-persons/{id}/edit",
+            get(key_person_form::edit_form).post(key_person_form::update),
+        )
+        .route(
+            "/key-persons/{id}/delete",
+            get(key_person_form::confirm_delete).post(key_person_form::delete),
+        )
+        .route("/products", get(products::list))
+        .route(
+            "/products/new",
+            get(products::new_form).post(products::create),
+        )
+        .route(
+            "/products/{id}/edit",
+            get(products::edit_form).post(products::update),
+        )
+        .route(
+            "/orders/{id}/edit",
+            get(order_form::edit_form).post(order_form::update),
+        )
+        .route(
+            "/orders/{id}/delete",
+            get(order_form::confirm_delete).post(order_form::delete),
+        )
+        .route(
+            "/interactions/{id}/edit",
+            get(interaction_form::edit_form).post(interaction_form::update),
+        )
+        .route(
+            "/interactions/{id}/delete",
+            get(interaction_form::confirm_delete).post(interaction_form::delete),
+        )
         .route(
             "/import",
             get(import::form)
@@ -133,6 +175,30 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "password.html",
         include_str!("../../templates/password.html"),
+    ),
+    (
+        "key_person_form.html",
+        include_str!("../../templates/key_person_form.html"),
+    ),
+    (
+        "confirm_delete.html",
+        include_str!("../../templates/confirm_delete.html"),
+    ),
+    (
+        "products.html",
+        include_str!("../../templates/products.html"),
+    ),
+    (
+        "product_form.html",
+        include_str!("../../templates/product_form.html"),
+    ),
+    (
+        "order_form.html",
+        include_str!("../../templates/order_form.html"),
+    ),
+    (
+        "interaction_form.html",
+        include_str!("../../templates/interaction_form.html"),
     ),
 ];
 

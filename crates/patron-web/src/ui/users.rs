@@ -3,7 +3,7 @@
 //! business manager sees) or whether the account is active, and set a new password (which signs
 //! the user out everywhere).
 
-use super::customer::field_errors;
+use super::forms::field_errors;
 use super::{Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
