@@ -10,7 +10,9 @@
 -- out: a trimmed two-character query never contains one.
 --
 -- Triggers keep it in step with every write path (forms, API, import, the demo's bulk insert,
--- merge, delete). Triggers cannot hold a WITH clause, so the positions 0..n-2 come from
+-- merge, delete). They never rely on INSERT OR IGNORE: an outer statement's conflict clause
+-- (the bulk path's INSERT OR ROLLBACK) overrides the one inside a trigger, so repeated windows
+-- ("张伟张伟") are removed with DISTINCT and NOT EXISTS instead. Triggers cannot hold a WITH clause, so the positions 0..n-2 come from
 -- json_each over an array of n-1 zeros built from zeroblob(n-1).
 CREATE TABLE customer_bigrams (
     gram        TEXT NOT NULL,
@@ -26,11 +28,13 @@ WHERE length(CAST(substr(c.search_text, p.key + 1, 2) AS BLOB)) > 2
   AND instr(substr(c.search_text, p.key + 1, 2), ' ') = 0;
 
 CREATE TRIGGER customer_bigrams_insert AFTER INSERT ON customers BEGIN
-    INSERT OR IGNORE INTO customer_bigrams (gram, customer_id)
-    SELECT substr(new.search_text, p.key + 1, 2), new.id
+    INSERT INTO customer_bigrams (gram, customer_id)
+    SELECT DISTINCT substr(new.search_text, p.key + 1, 2), new.id
     FROM json_each('[' || substr(replace(hex(zeroblob(max(length(new.search_text) - 1, 0))), '00', ',0'), 2) || ']') p
     WHERE length(CAST(substr(new.search_text, p.key + 1, 2) AS BLOB)) > 2
-      AND instr(substr(new.search_text, p.key + 1, 2), ' ') = 0;
+      AND instr(substr(new.search_text, p.key + 1, 2), ' ') = 0
+      AND NOT EXISTS (SELECT 1 FROM customer_bigrams b
+                      WHERE b.gram = substr(new.search_text, p.key + 1, 2) AND b.customer_id = new.id);
 END;
 
 CREATE TRIGGER customer_bigrams_delete AFTER DELETE ON customers BEGIN
@@ -46,9 +50,11 @@ WHEN old.search_text IS NOT new.search_text BEGIN
     WHERE customer_id = old.id AND gram IN (
         SELECT substr(old.search_text, p.key + 1, 2)
         FROM json_each('[' || substr(replace(hex(zeroblob(max(length(old.search_text) - 1, 0))), '00', ',0'), 2) || ']') p);
-    INSERT OR IGNORE INTO customer_bigrams (gram, customer_id)
-    SELECT substr(new.search_text, p.key + 1, 2), new.id
+    INSERT INTO customer_bigrams (gram, customer_id)
+    SELECT DISTINCT substr(new.search_text, p.key + 1, 2), new.id
     FROM json_each('[' || substr(replace(hex(zeroblob(max(length(new.search_text) - 1, 0))), '00', ',0'), 2) || ']') p
     WHERE length(CAST(substr(new.search_text, p.key + 1, 2) AS BLOB)) > 2
-      AND instr(substr(new.search_text, p.key + 1, 2), ' ') = 0;
+      AND instr(substr(new.search_text, p.key + 1, 2), ' ') = 0
+      AND NOT EXISTS (SELECT 1 FROM customer_bigrams b
+                      WHERE b.gram = substr(new.search_text, p.key + 1, 2) AND b.customer_id = new.id);
 END;
