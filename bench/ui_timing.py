@@ -25,11 +25,14 @@ def request(method, path, body=None, headers=None):
     data = r.read()
     return r.status, r.getheader("set-cookie") or "", r.getheader("location") or "", data
 
-# The users to sign in as: a director (sees every customer) and a sales representative.
+# The users to sign in as: a general manager (sees every customer), a sales representative
+# (their own book) and that representative's business manager (the team's books).
 db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 director = db.execute("SELECT email FROM users WHERE staff_level='general_manager' ORDER BY id LIMIT 1").fetchone()[0]
-rep_id, rep = db.execute(
-    "SELECT u.id, u.email FROM users u WHERE staff_level='sales_representative' ORDER BY id LIMIT 1").fetchone()
+rep_id, rep, rep_manager = db.execute(
+    "SELECT u.id, u.email, u.manager_id FROM users u WHERE staff_level='sales_representative' ORDER BY id LIMIT 1").fetchone()
+manager = db.execute(
+    "SELECT email FROM users WHERE id=? AND staff_level='business_manager'", (rep_manager,)).fetchone()[0]
 # A customer with orders and contacts, in the representative's scope, for the customer page.
 cust = db.execute(
     "SELECT c.id FROM customers c WHERE c.owner_id=? AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id=c.id) "
@@ -64,7 +67,8 @@ def timings(path, cookie):
 
 q = urllib.parse.quote
 results = {}
-for who, email in [("general_manager", director), ("sales_representative", rep)]:
+for who, email in [("general_manager", director), ("sales_representative", rep),
+                   ("business_manager", manager)]:
     cookie = sign_in(email)
     results[who] = {
         "customer_list_first_page": timings("/customers", cookie),

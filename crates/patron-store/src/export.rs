@@ -9,7 +9,7 @@ use crate::query::{CustomerQuery, KeyPersonQuery, OrderQuery};
 use crate::store::Store;
 use crate::StoreError;
 use patron_core::money::format_minor;
-use patron_core::{CustomerId, ProductId, UserId};
+use patron_core::{Customer, CustomerId, ProductId, Scope, UserId};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,17 @@ pub enum ExportError {
 /// Writes all records of `what` to `path` (`.csv` or `.xlsx`, by extension) and returns the
 /// number of data rows written. Orders are written one row per order line.
 pub async fn export(store: &dyn Store, what: ExportKind, path: &Path) -> Result<u64, ExportError> {
+    export_as(store, what, path, Scope::All).await
+}
+
+/// [`export`] of only the records inside `scope` (a user's customers and their contacts and
+/// orders): `patron export --as EMAIL` exports what that user may see, no more.
+pub async fn export_as(
+    store: &dyn Store,
+    what: ExportKind,
+    path: &Path,
+    scope: Scope,
+) -> Result<u64, ExportError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -77,9 +88,9 @@ pub async fn export(store: &dyn Store, what: ExportKind, path: &Path) -> Result<
     let written = async {
         sink.header(header)?;
         match what {
-            ExportKind::Customers => customers(store, &mut sink).await,
-            ExportKind::Contacts => contacts(store, &mut sink).await,
-            ExportKind::Orders => orders(store, &mut sink).await,
+            ExportKind::Customers => customers(store, scope, &mut sink).await,
+            ExportKind::Contacts => contacts(store, scope, &mut sink).await,
+            ExportKind::Orders => orders(store, scope, &mut sink).await,
         }
     }
     .await;
@@ -100,45 +111,60 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
-async fn customers(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError> {
-    // Owners are written as their e-mail, which the importer resolves back to the user.
-    let owners: HashMap<UserId, String> = store
+/// The header of a customers file: the import field names, so it re-imports cleanly.
+pub const CUSTOMER_HEADER: &[&str] = CUSTOMER_FIELDS;
+
+/// Owner id → e-mail: owners are written as their e-mail, which the importer resolves back to
+/// the user.
+pub async fn owner_emails(store: &dyn Store) -> Result<HashMap<UserId, String>, StoreError> {
+    Ok(store
         .list_users()
         .await?
         .into_iter()
         .map(|u| (u.id, u.email))
-        .collect();
+        .collect())
+}
+
+/// One customer as the cells of a customers file, in [`CUSTOMER_HEADER`] order (shared by the
+/// command-line export and the web download, so both files read the same).
+pub fn customer_cells(c: &Customer, owners: &HashMap<UserId, String>) -> Vec<String> {
+    vec![
+        opt(&c.external_ref),
+        c.kind.as_str().to_owned(),
+        c.name.clone(),
+        c.gender.map(|g| g.as_str().to_owned()).unwrap_or_default(),
+        opt(&c.birth_date),
+        opt(&c.phone),
+        opt(&c.email),
+        opt(&c.address),
+        c.owner_id
+            .and_then(|id| owners.get(&id).cloned())
+            .unwrap_or_default(),
+        c.stage.as_str().to_owned(),
+        c.tags.join(", "),
+        opt(&c.company),
+        opt(&c.fax),
+        opt(&c.level),
+        opt(&c.source),
+        opt(&c.notes),
+        opt(&c.churn_reason),
+    ]
+}
+
+async fn customers(store: &dyn Store, scope: Scope, sink: &mut Sink) -> Result<(), ExportError> {
+    let owners = owner_emails(store).await?;
     let mut cursor = None;
     loop {
         let page = store
             .list_customers(&CustomerQuery {
                 limit: Some(PAGE),
                 cursor,
+                scope,
                 ..Default::default()
             })
             .await?;
         for c in &page.items {
-            sink.row(vec![
-                opt(&c.external_ref),
-                c.kind.as_str().to_owned(),
-                c.name.clone(),
-                c.gender.map(|g| g.as_str().to_owned()).unwrap_or_default(),
-                opt(&c.birth_date),
-                opt(&c.phone),
-                opt(&c.email),
-                opt(&c.address),
-                c.owner_id
-                    .and_then(|id| owners.get(&id).cloned())
-                    .unwrap_or_default(),
-                c.stage.as_str().to_owned(),
-                c.tags.join(", "),
-                opt(&c.company),
-                opt(&c.fax),
-                opt(&c.level),
-                opt(&c.source),
-                opt(&c.notes),
-                opt(&c.churn_reason),
-            ])?;
+            sink.row(customer_cells(c, &owners))?;
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -163,7 +189,7 @@ impl CustomerRefs {
 
     /// Pages through all customers once: cheaper than one lookup per order when exporting
     /// orders, where nearly every customer appears.
-    async fn preload(store: &dyn Store) -> Result<Self, ExportError> {
+    async fn preload(store: &dyn Store, scope: Scope) -> Result<Self, ExportError> {
         let mut map = HashMap::new();
         let mut cursor = None;
         loop {
@@ -171,6 +197,7 @@ impl CustomerRefs {
                 .list_customers(&CustomerQuery {
                     limit: Some(PAGE),
                     cursor,
+                    scope,
                     ..Default::default()
                 })
                 .await?;
@@ -186,7 +213,7 @@ impl CustomerRefs {
     }
 }
 
-async fn contacts(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError> {
+async fn contacts(store: &dyn Store, scope: Scope, sink: &mut Sink) -> Result<(), ExportError> {
     // Contacts belong to few (organisation) customers: look each one up once, lazily.
     let mut refs = CustomerRefs(HashMap::new());
     let mut cursor = None;
@@ -195,6 +222,7 @@ async fn contacts(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError>
             .list_key_persons(&KeyPersonQuery {
                 limit: Some(PAGE),
                 cursor,
+                scope,
                 ..Default::default()
             })
             .await?;
@@ -219,8 +247,8 @@ async fn contacts(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError>
     }
 }
 
-async fn orders(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError> {
-    let mut refs = CustomerRefs::preload(store).await?;
+async fn orders(store: &dyn Store, scope: Scope, sink: &mut Sink) -> Result<(), ExportError> {
+    let mut refs = CustomerRefs::preload(store, scope).await?;
     let mut products: HashMap<ProductId, String> = HashMap::new();
     let mut cursor = None;
     loop {
@@ -228,6 +256,7 @@ async fn orders(store: &dyn Store, sink: &mut Sink) -> Result<(), ExportError> {
             .list_orders(&OrderQuery {
                 limit: Some(PAGE),
                 cursor,
+                scope,
                 ..Default::default()
             })
             .await?;

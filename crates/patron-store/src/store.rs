@@ -176,7 +176,17 @@ pub trait Store: Send + Sync + 'static {
     async fn bulk_insert(&self, chunk: BulkChunk) -> StoreResult<BulkIds>;
 
     // Archive maintenance.
-    async fn find_duplicates(&self, limit: usize) -> StoreResult<Vec<DuplicatePair>>;
+    /// Likely duplicate pairs across the whole archive (the command line's view).
+    async fn find_duplicates(&self, limit: usize) -> StoreResult<Vec<DuplicatePair>> {
+        self.find_duplicates_in(Scope::All, limit).await
+    }
+    /// Likely duplicate pairs whose two customers both lie inside `scope`: a user is never shown
+    /// (nor offered to merge) a customer they may not see.
+    async fn find_duplicates_in(
+        &self,
+        scope: Scope,
+        limit: usize,
+    ) -> StoreResult<Vec<DuplicatePair>>;
     async fn merge_customers(
         &self,
         keep: CustomerId,

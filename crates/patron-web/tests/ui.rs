@@ -1808,3 +1808,116 @@ async fn contacts_are_logged_edited_and_deleted_with_errors_next_to_the_field() 
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn customer_list_downloads_as_csv_within_scope_search_and_filters() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        user(&app, "gm@example.com", StaffLevel::GeneralManager).await;
+        let sam = user(&app, "sam@example.com", StaffLevel::SalesRepresentative).await;
+        let oz = user(&app, "oz@example.com", StaffLevel::SalesRepresentative).await;
+        // More than one store page (500 rows) of Sam's, so the download streams several.
+        let today = chrono::Utc::now().date_naive();
+        let mut chunk = patron_store::bulk::BulkChunk::default();
+        for i in 0..1100 {
+            let c = CustomerInput {
+                kind: CustomerKind::Person,
+                name: format!("Bulk {i}"),
+                owner_id: Some(sam.id),
+                ..Default::default()
+            };
+            chunk.customers.push(c.validate(today).expect("valid"));
+        }
+        app.store.bulk_insert(chunk).await.expect("bulk");
+        for (name, owner, stage) in [
+            ("张伟", sam.id, patron_core::LifecycleStage::Customer),
+            ("张伟明", sam.id, patron_core::LifecycleStage::Interested),
+            ("张伟强", oz.id, patron_core::LifecycleStage::Customer),
+            (
+                "<script>x</script>",
+                oz.id,
+                patron_core::LifecycleStage::Customer,
+            ),
+        ] {
+            app.store
+                .create_customer(CustomerInput {
+                    kind: CustomerKind::Person,
+                    name: name.into(),
+                    owner_id: Some(owner),
+                    stage: Some(stage),
+                    ..Default::default()
+                })
+                .await
+                .expect("customer");
+        }
+        let rows = |body: &str| -> Vec<String> {
+            body.lines()
+                .skip(1)
+                .filter_map(|l| l.split(',').nth(2).map(str::to_owned))
+                .collect()
+        };
+
+        // Signed out: to the sign-in page.
+        let anon = Browser::new(&app);
+        let (s, _) = anon.get("/customers/export.csv").await;
+        assert_eq!(s, 303);
+
+        let mut rep = Browser::new(&app);
+        rep.sign_in("sam@example.com", "a good long password").await;
+        let (_, html) = rep.get("/customers?q=%E5%BC%A0%E4%BC%9F").await;
+        assert!(
+            // (minijinja escapes the slashes of the path as &#x2f;)
+            html.contains("export.csv?q=%E5%BC%A0%E4%BC%9F&amp;stage="),
+            "the link carries the search: {html}"
+        );
+        let r = rep
+            .client
+            .get(rep.url("/customers/export.csv"))
+            .header("cookie", &rep.cookie)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status().as_u16(), 200);
+        let header = |n: &str| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(header("content-type").starts_with("text/csv"));
+        assert!(header("content-disposition").starts_with("attachment"));
+        let body = r.text().await.expect("body");
+        assert!(
+            body.starts_with("\u{feff}ref,kind,name,"),
+            "{}",
+            &body[..40]
+        );
+        let names = rows(&body);
+        assert_eq!(names.len(), 1102, "all of Sam's, none of Oz's");
+        assert!(names.iter().any(|n| n == "张伟明"));
+        assert!(!names.iter().any(|n| n == "张伟强" || n.contains("script")));
+
+        // The search and the stage filter of the list apply.
+        let (s, body) = rep
+            .get("/customers/export.csv?q=%E5%BC%A0%E4%BC%9F&stage=&owner=&tag=&sort=name&order=")
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(rows(&body), vec!["张伟", "张伟明"]);
+        let (_, body) = rep
+            .get("/customers/export.csv?q=%E5%BC%A0%E4%BC%9F&stage=interested")
+            .await;
+        assert_eq!(rows(&body), vec!["张伟明"]);
+
+        // The general manager's download holds everyone's; a hostile name stays plain text.
+        let mut gm = Browser::new(&app);
+        gm.sign_in("gm@example.com", "a good long password").await;
+        let (_, body) = gm.get("/customers/export.csv?q=%E5%BC%A0%E4%BC%9F").await;
+        assert_eq!(rows(&body), vec!["张伟", "张伟明", "张伟强"]);
+        let (_, body) = gm.get("/customers/export.csv").await;
+        assert_eq!(rows(&body).len(), 1104);
+        assert!(body.contains("<script>x</script>"));
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

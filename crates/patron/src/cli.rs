@@ -243,6 +243,11 @@ pub struct ExportArgs {
     pub what: ExportWhat,
     /// Output file: .csv or .xlsx.
     pub file: PathBuf,
+    /// Export only what this user (e-mail) may see: their customers and those customers'
+    /// contacts and orders, by the same rules as the web UI. Without it the command line, as the
+    /// database's operator, exports everything.
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

@@ -478,3 +478,67 @@ async fn user_add_reads_the_password_from_stdin_and_token_create_prints_a_bearer
     })
     .await;
 }
+
+#[tokio::test]
+async fn export_as_a_user_applies_their_scope() {
+    each(|db, dir| {
+        for (email, role) in [("ann@example.com", "sales"), ("ben@example.com", "sales")] {
+            json(
+                patron(db)
+                    .args(["user", "add", email, "--role", role, "--json"])
+                    .write_stdin("a long enough password\n"),
+            );
+        }
+        json(
+            patron(db)
+                .args(["user", "add", "boss@example.com", "--role", "manager", "--json"])
+                .write_stdin("a long enough password\n"),
+        );
+        json(patron(db).args(["user", "add", "ann2@example.com", "--role", "sales", "--manager", "boss@example.com", "--json"]).write_stdin("a long enough password\n"));
+        let customers = dir.join("c.csv");
+        std::fs::write(
+            &customers,
+            "ref,name,owner\nA1,张伟,ann@example.com\nA2,김민준,ann@example.com\nB1,李娜,ben@example.com\nT1,王芳,ann2@example.com\nN1,Nobody's,\n",
+        )
+        .expect("write");
+        let r = json(patron(db).args(["import", "customers"]).arg(&customers).arg("--json"));
+        assert_eq!(r["created"], 5, "{r}");
+        let export = |who: Option<&str>| {
+            let out = dir.join(format!("out-{}.csv", who.unwrap_or("all")));
+            let mut cmd = patron(db);
+            cmd.args(["export", "customers"]).arg(&out).arg("--json");
+            if let Some(w) = who {
+                cmd.args(["--as", w]);
+            }
+            let e = json(&mut cmd);
+            let text = std::fs::read_to_string(&out).expect("read");
+            let mut refs: Vec<String> = text
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split(',').next().map(str::to_owned))
+                .collect();
+            refs.sort();
+            assert_eq!(e["rows"].as_u64(), Some(refs.len() as u64));
+            refs
+        };
+        assert_eq!(export(None), vec!["A1", "A2", "B1", "N1", "T1"]);
+        assert_eq!(export(Some("ann@example.com")), vec!["A1", "A2"]);
+        assert_eq!(export(Some("BEN@example.com")), vec!["B1"]);
+        assert_eq!(export(Some("boss@example.com")), vec!["T1"]);
+        // An unknown user is an error, not an export of everything.
+        let out = patron(db)
+            .args(["export", "customers"])
+            .arg(dir.join("x.csv"))
+            .args(["--as", "nobody@example.com"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("nobody@example.com"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!dir.join("x.csv").exists());
+    })
+    .await;
+}

@@ -363,23 +363,46 @@ pub(crate) fn like_literal(s: &str) -> String {
     o
 }
 
-/// The search condition for the dialect, appended to `wh` with its argument.
-pub(crate) fn push_search(c: &Conn<'_>, needle: &str, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+/// The search condition for the dialect, appended to `wh` with its argument. Returns whether an
+/// index answers it (then the query is driven from the search's few candidates, not the scope).
+///
+/// - two characters with one outside ASCII (张伟, 김민): one lookup in the `customer_bigrams`
+///   table (migration 0004), exact because the table holds every such window;
+/// - three or more: the trigram index (SQLite FTS5, PostgreSQL pg_trgm behind `LIKE`);
+/// - anything else (one character, two ASCII characters): a scan of `search_text`, which stops
+///   at the first page of hits for the common short queries.
+pub(crate) fn push_search(
+    c: &Conn<'_>,
+    needle: &str,
+    wh: &mut Vec<String>,
+    a: &mut Vec<Arg>,
+) -> bool {
     let n = a.len() + 1;
+    let chars = needle.chars().count();
+    if chars == 2 && !needle.is_ascii() && !needle.contains(' ') {
+        wh.push(format!(
+            "c.id IN (SELECT b.customer_id FROM customer_bigrams b WHERE b.gram = ${n})"
+        ));
+        a.push(needle.into());
+        return true;
+    }
     if c.is_sqlite() {
-        if needle.chars().count() >= 3 {
+        if chars >= 3 {
             // FTS5 trigram: a quoted phrase matches as a substring, through the index.
             wh.push(format!(
                 "c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ${n})"
             ));
             a.push(format!("\"{}\"", needle.replace('"', "\"\"")).into());
+            true
         } else {
             wh.push(format!("instr(c.search_text, ${n}) > 0"));
             a.push(needle.into());
+            false
         }
     } else {
         wh.push(format!("c.search_text LIKE ${n}"));
         a.push(like_literal(needle).into());
+        chars >= 3
     }
 }
 
@@ -387,7 +410,6 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
     let limit = page_limit(q.limit);
     let mut wh: Vec<String> = Vec::new();
     let mut a: Vec<Arg> = Vec::new();
-    push_scope(q.scope, "c", &mut wh, &mut a);
     if let Some(s) = q.stage {
         a.push(s.as_str().into());
         wh.push(format!("c.stage = ${}", a.len()));
@@ -412,6 +434,7 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
             a.len()
         ));
     }
+    let mut indexed_search = false;
     if let Some(needle) = q.q.as_deref().and_then(search_needle) {
         if needle.chars().count() > 200 {
             return Err(StoreError::invalid(
@@ -420,7 +443,7 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
                 "search text is longer than 200 characters",
             ));
         }
-        push_search(c, &needle, &mut wh, &mut a);
+        indexed_search = push_search(c, &needle, &mut wh, &mut a);
     }
     let (sort_tag, col) = match q.sort {
         CustomerSort::Id => ("id", None),
@@ -468,15 +491,60 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
         Some(col) => format!("{col} {dir}, c.id {dir}"),
     };
     a.push((limit + 1).into());
-    let sql = format!(
-        "SELECT {CUSTOMER_COLS} FROM customers c {} ORDER BY {order} LIMIT ${}",
-        if wh.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", wh.join(" AND "))
-        },
-        a.len()
-    );
+    let lim = a.len();
+    let mut holders = scope_holders(c, q.scope).await?;
+    if let (Some(h), Some(_)) = (&holders, col) {
+        // Sorted by name or date, each holder's index would have to be sorted whole; walking the
+        // sort's own index and checking the scope per row finds a page quickly when the scope is
+        // a fair share of the archive (a representative's book), so use that there.
+        if !indexed_search && dense_scope(c, h).await? {
+            push_holder_check(h, "c", &mut wh, &mut a);
+            holders = None;
+        }
+    }
+    let sql = match holders {
+        // A scoped list without an indexed search: walk each holder's owner and relationship
+        // manager index in page order, one page per index, and merge them. A single OR over the
+        // two columns made SQLite collect and sort a representative's whole book (hundreds of
+        // thousands of rows) for the first page; a scan in id order instead would read the whole
+        // table for someone who holds few customers. This costs at most a page per index either
+        // way.
+        Some(holders) if !indexed_search => {
+            let mut branches = Vec::with_capacity(holders.len() * 2);
+            for h in holders {
+                a.push(h.into());
+                let hn = a.len();
+                for holder_col in ["owner_id", "relationship_manager_id"] {
+                    let mut bw = vec![format!("c.{holder_col} = ${hn}")];
+                    bw.extend(wh.iter().cloned());
+                    branches.push(format!(
+                        "SELECT id FROM (SELECT c.id FROM customers c WHERE {} ORDER BY {order} LIMIT ${lim}) b{}",
+                        bw.join(" AND "),
+                        branches.len()
+                    ));
+                }
+            }
+            format!(
+                "SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id IN ({}) ORDER BY {order} LIMIT ${lim}",
+                branches.join(" UNION ALL ")
+            )
+        }
+        // Unscoped, or the search index yields the candidates: the scope is checked on each
+        // candidate row (by primary key), never used to drive.
+        holders => {
+            if let Some(h) = holders {
+                push_holder_check(&h, "c", &mut wh, &mut a);
+            }
+            format!(
+                "SELECT {CUSTOMER_COLS} FROM customers c {} ORDER BY {order} LIMIT ${lim}",
+                if wh.is_empty() {
+                    String::new()
+                } else {
+                    format!("WHERE {}", wh.join(" AND "))
+                },
+            )
+        }
+    };
     let rows: Vec<CustomerRow> = c.fetch_all(&sql, a).await?;
     let mut items = rows
         .into_iter()
@@ -599,9 +667,76 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
     })
 }
 
+/// The users whose customers (as owner or relationship manager) `scope` covers, `None` for all:
+/// the user for [`Scope::Own`]; the manager and everyone reporting to them for [`Scope::Team`].
+pub(crate) async fn scope_holders(c: &mut Conn<'_>, scope: Scope) -> StoreResult<Option<Vec<i64>>> {
+    match scope {
+        Scope::All => Ok(None),
+        Scope::Own(me) => Ok(Some(vec![me.0])),
+        Scope::Team(me) => {
+            let rows: Vec<(i64,)> = c
+                .fetch_all(
+                    "SELECT id FROM users WHERE id = $1 OR manager_id = $1 ORDER BY id",
+                    args![me.0],
+                )
+                .await?;
+            let mut ids: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+            if ids.is_empty() {
+                // An unknown manager still holds nothing; keep the list non-empty for `IN`.
+                ids.push(me.0);
+            }
+            Ok(Some(ids))
+        }
+    }
+}
+
+/// Whether the customers held by `holders` are at least 1% of the archive, so that scanning an
+/// index in sort order meets a page of them within about a hundred rows per hit. Counts at most
+/// that many index entries.
+async fn dense_scope(c: &mut Conn<'_>, holders: &[i64]) -> StoreResult<bool> {
+    let top = c
+        .scalar_i64("SELECT COALESCE(MAX(id), 0) FROM customers", vec![])
+        .await?;
+    let need = (top / 100).max(1);
+    let mut held = 0;
+    for h in holders {
+        for holder_col in ["owner_id", "relationship_manager_id"] {
+            held += c
+                .scalar_i64(
+                    &format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM customers WHERE {holder_col} = $1 LIMIT $2) x"
+                    ),
+                    args![*h, need - held],
+                )
+                .await?;
+            if held >= need {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Appends "owner or relationship manager is one of `holders`" on the customer table aliased
+/// `alias`, as a check of rows found another way (by primary key, through the search index).
+/// The unary `+` keeps the planner from driving the query through the owner indexes instead:
+/// with hundreds of thousands of customers per representative that meant collecting them all.
+fn push_holder_check(holders: &[i64], alias: &str, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+    let mut list = Vec::with_capacity(holders.len());
+    for h in holders {
+        a.push((*h).into());
+        list.push(format!("${}", a.len()));
+    }
+    let list = list.join(", ");
+    wh.push(format!(
+        "(+{alias}.owner_id IN ({list}) OR +{alias}.relationship_manager_id IN ({list}))"
+    ));
+}
+
 /// Appends the record-level access condition of `scope` on the customer table aliased `alias`
 /// (see [`patron_core::Scope`]): nothing for `All`; owner or relationship manager is the user for
 /// `Own`; owner or relationship manager is the manager or one of their reports for `Team`.
+/// A check of rows found by primary key (the `+` keeps the owner indexes from driving).
 pub(crate) fn push_scope(scope: Scope, alias: &str, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
     match scope {
         Scope::All => {}
@@ -609,7 +744,7 @@ pub(crate) fn push_scope(scope: Scope, alias: &str, wh: &mut Vec<String>, a: &mu
             a.push(me.0.into());
             let n = a.len();
             wh.push(format!(
-                "({alias}.owner_id = ${n} OR {alias}.relationship_manager_id = ${n})"
+                "(+{alias}.owner_id = ${n} OR +{alias}.relationship_manager_id = ${n})"
             ));
         }
         Scope::Team(me) => {
@@ -618,14 +753,14 @@ pub(crate) fn push_scope(scope: Scope, alias: &str, wh: &mut Vec<String>, a: &mu
             let team =
                 format!("(SELECT u.id FROM users u WHERE u.id = ${n} OR u.manager_id = ${n})");
             wh.push(format!(
-                "({alias}.owner_id IN {team} OR {alias}.relationship_manager_id IN {team})"
+                "(+{alias}.owner_id IN {team} OR +{alias}.relationship_manager_id IN {team})"
             ));
         }
     }
 }
 
-/// Whether customer `id` exists and lies inside `scope`. Out-of-scope customers answer like
-/// missing ones, so probing ids tells nothing.
+/// Whether customer `id` exists and lies inside `scope`: one primary-key lookup. Out-of-scope
+/// customers answer like missing ones, so probing ids tells nothing.
 pub(crate) async fn in_scope(c: &mut Conn<'_>, id: CustomerId, scope: Scope) -> StoreResult<bool> {
     let mut wh = Vec::new();
     let mut a: Vec<Arg> = args![id.0];

@@ -16,18 +16,29 @@ use std::collections::{HashMap, HashSet};
 /// sorted-neighbourhood method keeps a million names near-linear).
 const WINDOW: usize = 12;
 
-pub(crate) async fn find(store: &SqlStore, limit: usize) -> StoreResult<Vec<DuplicatePair>> {
+/// Likely duplicate pairs whose two customers both lie inside `scope` (a representative is only
+/// shown pairs among the customers they may see; [`Scope::All`] for the whole archive).
+pub(crate) async fn find(
+    store: &SqlStore,
+    scope: Scope,
+    limit: usize,
+) -> StoreResult<Vec<DuplicatePair>> {
     let mut pc = store.acquire().await?;
     let mut c = pc.conn();
     let limit = limit.clamp(1, 100_000);
     let mut out: Vec<DuplicatePair> = Vec::new();
     let mut seen: HashSet<(i64, i64)> = HashSet::new();
     for (col, reason) in [("phone_key", "same_phone"), ("email_key", "same_email")] {
+        let mut a: Vec<Arg> = args![limit as i64];
+        let mut wh = vec![format!("a.{col} IS NOT NULL")];
+        customers::push_scope(scope, "a", &mut wh, &mut a);
+        customers::push_scope(scope, "b", &mut wh, &mut a);
         let sql = format!(
             "SELECT a.id, a.name, b.id, b.name FROM customers a JOIN customers b ON a.{col} = b.{col} AND a.id < b.id \
-             WHERE a.{col} IS NOT NULL ORDER BY a.id, b.id LIMIT $1"
+             WHERE {} ORDER BY a.id, b.id LIMIT $1",
+            wh.join(" AND ")
         );
-        let rows: Vec<(i64, String, i64, String)> = c.fetch_all(&sql, args![limit as i64]).await?;
+        let rows: Vec<(i64, String, i64, String)> = c.fetch_all(&sql, a).await?;
         for (a, an, b, bn) in rows {
             if seen.insert((a, b)) {
                 out.push(DuplicatePair {
@@ -40,7 +51,7 @@ pub(crate) async fn find(store: &SqlStore, limit: usize) -> StoreResult<Vec<Dupl
             }
         }
     }
-    similar_names(&mut c, limit, &mut seen, &mut out).await?;
+    similar_names(&mut c, scope, limit, &mut seen, &mut out).await?;
     out.sort_by_key(|p| (p.a, p.b));
     out.truncate(limit);
     Ok(out)
@@ -48,18 +59,26 @@ pub(crate) async fn find(store: &SqlStore, limit: usize) -> StoreResult<Vec<Dupl
 
 async fn similar_names(
     c: &mut Conn<'_>,
+    scope: Scope,
     limit: usize,
     seen: &mut HashSet<(i64, i64)>,
     out: &mut Vec<DuplicatePair>,
 ) -> StoreResult<()> {
-    // Page through names by id so memory holds (id, name) pairs only.
+    // Page through names by id so memory holds (id, name) pairs only; only names in scope, so
+    // both customers of every pair found are in it.
     let mut blocks: HashMap<String, Vec<(String, i64, String)>> = HashMap::new();
     let mut after = 0i64;
     loop {
+        let mut a: Vec<Arg> = args![after];
+        let mut wh = vec!["c.id > $1".to_owned()];
+        customers::push_scope(scope, "c", &mut wh, &mut a);
         let rows: Vec<(i64, String)> = c
             .fetch_all(
-                "SELECT id, name FROM customers WHERE id > $1 ORDER BY id LIMIT 50000",
-                args![after],
+                &format!(
+                    "SELECT c.id, c.name FROM customers c WHERE {} ORDER BY c.id LIMIT 50000",
+                    wh.join(" AND ")
+                ),
+                a,
             )
             .await?;
         let Some(last) = rows.last() else { break };

@@ -71,14 +71,30 @@ pub(crate) async fn find_user(c: &mut Conn<'_>, key: &str) -> StoreResult<Option
 
 // ---------- key persons ----------
 
-/// Restricts a list of a customer's records (key persons, orders, interactions) to the
-/// customers inside `scope`.
-fn push_child_scope(scope: Scope, wh: &mut Vec<String>, a: &mut Vec<Arg>) {
+/// Restricts a list of a customer's records (key persons, orders, interactions in `table`) to the
+/// customers inside `scope`. For one customer's records (the customer page) the scope is checked
+/// on that customer by primary key: the `IN (…)` form made the database list a representative's
+/// whole book first. Across customers the `IN (…)` set is the better driver.
+fn push_child_scope(
+    scope: Scope,
+    table: &str,
+    one_customer: bool,
+    wh: &mut Vec<String>,
+    a: &mut Vec<Arg>,
+) {
     let mut inner = Vec::new();
     super::customers::push_scope(scope, "c", &mut inner, a);
-    if !inner.is_empty() {
+    if inner.is_empty() {
+        return;
+    }
+    if one_customer {
         wh.push(format!(
-            "customer_id IN (SELECT c.id FROM customers c WHERE {})",
+            "EXISTS (SELECT 1 FROM customers c WHERE c.id = {table}.customer_id AND {})",
+            inner.join(" AND ")
+        ));
+    } else {
+        wh.push(format!(
+            "{table}.customer_id IN (SELECT c.id FROM customers c WHERE {})",
             inner.join(" AND ")
         ));
     }
@@ -251,7 +267,13 @@ pub(crate) async fn list_key_persons(
 ) -> StoreResult<Page<KeyPerson>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
-    push_child_scope(q.scope, &mut wh, &mut a);
+    push_child_scope(
+        q.scope,
+        "key_persons",
+        q.customer_id.is_some(),
+        &mut wh,
+        &mut a,
+    );
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));
@@ -529,7 +551,7 @@ pub(crate) async fn get_order(c: &mut Conn<'_>, id: OrderId) -> StoreResult<Orde
 pub(crate) async fn list_orders(c: &mut Conn<'_>, q: &OrderQuery) -> StoreResult<Page<Order>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
-    push_child_scope(q.scope, &mut wh, &mut a);
+    push_child_scope(q.scope, "orders", q.customer_id.is_some(), &mut wh, &mut a);
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));
@@ -667,7 +689,13 @@ pub(crate) async fn list_interactions(
 ) -> StoreResult<Page<Interaction>> {
     let limit = page_limit(q.limit);
     let (mut wh, mut a) = (Vec::new(), Vec::<Arg>::new());
-    push_child_scope(q.scope, &mut wh, &mut a);
+    push_child_scope(
+        q.scope,
+        "interactions",
+        q.customer_id.is_some(),
+        &mut wh,
+        &mut a,
+    );
     if let Some(cid) = q.customer_id {
         a.push(cid.0.into());
         wh.push(format!("customer_id = ${}", a.len()));

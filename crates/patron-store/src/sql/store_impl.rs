@@ -575,8 +575,12 @@ impl Store for SqlStore {
         super::bulk::insert_chunk(self, chunk).await
     }
 
-    async fn find_duplicates(&self, limit: usize) -> StoreResult<Vec<DuplicatePair>> {
-        dedupe::find(self, limit).await
+    async fn find_duplicates_in(
+        &self,
+        scope: Scope,
+        limit: usize,
+    ) -> StoreResult<Vec<DuplicatePair>> {
+        dedupe::find(self, scope, limit).await
     }
 
     async fn merge_customers_by(

@@ -69,6 +69,7 @@ customers-col-updated = Updated
 customers-none = No customers match.
 customers-next = Next page
 customers-first = First page
+customers-export = Export CSV
 customers-count = { $count ->
     [one] One customer on this page
    *[other] { $count } customers on this page

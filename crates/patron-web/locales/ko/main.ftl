@@ -69,6 +69,7 @@ customers-col-updated = 수정일
 customers-none = 조건에 맞는 고객이 없습니다.
 customers-next = 다음 페이지
 customers-first = 첫 페이지
+customers-export = CSV 내보내기
 customers-count = 이 페이지에 고객 { $count }명
 
 customer-profile = 고객 카드

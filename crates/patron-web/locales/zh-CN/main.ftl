@@ -69,6 +69,7 @@ customers-col-updated = 更新时间
 customers-none = 没有符合条件的客户。
 customers-next = 下一页
 customers-first = 第一页
+customers-export = 导出 CSV
 customers-count = 本页 { $count } 位客户
 
 customer-profile = 客户信息卡

@@ -69,6 +69,7 @@ customers-col-updated = 更新時間
 customers-none = 沒有符合條件的顧客。
 customers-next = 下一頁
 customers-first = 第一頁
+customers-export = 匯出 CSV
 customers-count = 本頁 { $count } 位顧客
 
 customer-profile = 顧客資料卡

@@ -13,8 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-/// Pairs asked of the store, and pairs shown.
-const SCAN: usize = 500;
+/// Pairs shown.
 const SHOW: usize = 50;
 
 fn merger(page: &Page) -> Result<&crate::auth::Caller, UiError> {
@@ -45,15 +44,8 @@ pub async fn list(State(state): State<AppState>, page: Page) -> Response {
             })
         };
         let mut pairs: Vec<Value> = Vec::new();
-        for p in state.store.find_duplicates(SCAN).await? {
-            if pairs.len() >= SHOW {
-                break;
-            }
-            if !state.store.customer_in_scope(p.a, caller.scope).await?
-                || !state.store.customer_in_scope(p.b, caller.scope).await?
-            {
-                continue;
-            }
+        // The store only pairs customers that are both inside the caller's scope.
+        for p in state.store.find_duplicates_in(caller.scope, SHOW).await? {
             let a = state.store.get_customer(p.a).await?;
             let b = state.store.get_customer(p.b).await?;
             pairs.push(json!({"a": card(&a), "b": card(&b), "reason": p.reason}));

@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/language", post(language::set))
         .route("/password", get(password::form).post(password::submit))
         .route("/customers", get(customers::list))
+        .route("/customers/export.csv", get(customers::export_csv))
         .route(
             "/customers/new",
             get(customer_form::new_form).post(customer_form::create),

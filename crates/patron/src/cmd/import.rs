@@ -5,8 +5,8 @@ use crate::output;
 use crate::settings::Settings;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use patron_core::Currency;
-use patron_store::export::{export as export_file, ExportKind};
+use patron_core::{Currency, Scope};
+use patron_store::export::{export_as, ExportKind};
 use patron_store::import::{run_import, Delimiter, EncodingChoice, Entity, ImportOptions};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -120,7 +120,23 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         ExportWhat::Contacts => ExportKind::Contacts,
         ExportWhat::Orders => ExportKind::Orders,
     };
-    let rows = export_file(store.as_ref(), kind, &a.file)
+    let scope = match &a.as_user {
+        None => Scope::All,
+        Some(email) => {
+            let user = store
+                .find_user(email)
+                .await?
+                .with_context(|| format!("--as: no user has the e-mail '{email}'"))?;
+            if !user.active {
+                bail!(
+                    "--as: {} is deactivated and may see no customers",
+                    user.email
+                );
+            }
+            Scope::of(&user)
+        }
+    };
+    let rows = export_as(store.as_ref(), kind, &a.file, scope)
         .await
         .with_context(|| format!("exporting to {}", a.file.display()))?;
     if a.json {
