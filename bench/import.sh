@@ -24,25 +24,33 @@ now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 sqlite_times=(); pg_times=(); ceiling_times=()
+# Each timed run starts on a quiet machine: the previous run's dirty pages are written out
+# (sync) and PostgreSQL's checkpoint after a million-row load is done (CHECKPOINT) before the
+# clock starts, so no run pays for another's aftermath. The ceiling and the SQLite import run
+# back to back, alternating, so a drift of the machine affects both alike.
+settle() { sync; psql -q "$pg_admin" -c "CHECKPOINT" >/dev/null; sleep 2; }
 for i in $(seq 1 "$RUNS"); do
+  rm -f "$work"/ceiling.db
+  settle
+  t0=$(now)
+  sqlite3 "$work/ceiling.db" \
+    "CREATE TABLE orders (customer_ref TEXT, date TEXT, product_ref TEXT, product_line TEXT, quantity INTEGER, amount REAL);" \
+    ".mode csv" ".import --skip 1 $csv orders"
+  t1=$(now); ceiling_times+=("$(echo "$t1 - $t0" | bc)")
+
   rm -f "$work"/bench.db*
+  settle
   t0=$(now)
   "$bin" --db "sqlite://$work/bench.db" import orders "$csv" --json > "$work/sqlite.json"
   t1=$(now); sqlite_times+=("$(echo "$t1 - $t0" | bc)")
 
   db="patron_bench_$$_$i"
   psql -q "$pg_admin" -c "CREATE DATABASE $db" >/dev/null
+  settle
   t0=$(now)
   "$bin" --db "$pg_base/$db" import orders "$csv" --json > "$work/pg.json"
   t1=$(now); pg_times+=("$(echo "$t1 - $t0" | bc)")
   psql -q "$pg_admin" -c "DROP DATABASE $db" >/dev/null
-
-  rm -f "$work"/ceiling.db
-  t0=$(now)
-  sqlite3 "$work/ceiling.db" \
-    "CREATE TABLE orders (customer_ref TEXT, date TEXT, product_ref TEXT, product_line TEXT, quantity INTEGER, amount REAL);" \
-    ".mode csv" ".import --skip 1 $csv orders"
-  t1=$(now); ceiling_times+=("$(echo "$t1 - $t0" | bc)")
 done
 created=$(python3 -c "import json;print(json.load(open('$work/sqlite.json'))['created'])")
 [ "$created" = "$ROWS" ] || { echo "SQLite import created $created of $ROWS" >&2; exit 1; }

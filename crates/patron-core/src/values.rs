@@ -95,6 +95,12 @@ pub fn parse_date(field: &str, s: &str, format: Option<&str>) -> Result<NaiveDat
         Some(f) => NaiveDate::parse_from_str(t, f)
             .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, f).map(|dt| dt.date()))
             .map_err(|e| bad(format!("expected format {f} ({e})")))?,
+        None if is_iso_date(t) => {
+            // The common case (every export of ours, most systems' CSV) without trying formats.
+            let num = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(0);
+            NaiveDate::from_ymd_opt(num(0..4) as i32, num(5..7), num(8..10))
+                .ok_or_else(|| bad("no such day".into()))?
+        }
         None => {
             let head = t.split(['T', ' ']).next().unwrap_or(t);
             let candidates = [t, head];
@@ -115,6 +121,17 @@ pub fn parse_date(field: &str, s: &str, format: Option<&str>) -> Result<NaiveDat
         return Err(bad(format!("year {y} is out of range")));
     }
     Ok(parsed)
+}
+
+/// `YYYY-MM-DD` exactly, digits where digits belong.
+fn is_iso_date(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -97,6 +97,45 @@ impl TestDb {
         v
     }
 
+    /// The schema of the customer and order tables, one line per index, constraint, trigger
+    /// and column default: equal before and after an import means the import put back
+    /// everything it set aside (see the bulk path of the orders import).
+    pub async fn schema_fingerprint(&self) -> Vec<String> {
+        const TABLES: &str = "('customers', 'orders', 'order_lines')";
+        let rows: Vec<(String,)> = match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                let sql = format!(
+                    "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master \
+                     WHERE tbl_name IN {TABLES} ORDER BY 1"
+                );
+                sqlx::query_as(&sql).fetch_all(&mut c).await
+            }
+            Backend::Postgres => {
+                let mut c = PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                let sql = format!(
+                    "SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes \
+                     WHERE tablename IN {TABLES} \
+                     UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) \
+                     || ' valid=' || convalidated FROM pg_constraint \
+                     WHERE conrelid::regclass::text IN {TABLES} \
+                     UNION ALL SELECT 'trigger ' || tgname || ': ' || tgenabled::text FROM pg_trigger \
+                     WHERE tgrelid::regclass::text IN {TABLES} AND NOT tgisinternal \
+                     UNION ALL SELECT 'default ' || table_name || '.' || column_name || ': ' \
+                     || COALESCE(column_default, '') FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name IN {TABLES} ORDER BY 1"
+                );
+                sqlx::query_as(&sql).fetch_all(&mut c).await
+            }
+        }
+        .expect("read the schema");
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
     /// Removes the database. Call at the end of a test (a failed test leaves it for inspection).
     pub async fn cleanup(self) {
         if let Some(dir) = &self.dir {

@@ -27,6 +27,7 @@ fn opts(entity: Entity) -> ImportOptions {
         dry_run: false,
         rejects_path: None,
         sheet: None,
+        online: false,
     }
 }
 
@@ -672,6 +673,107 @@ async fn streamed_orders_import_spans_chunks_and_reimports_unchanged() {
         assert_eq!(store.count_customers().await.expect("count"), 6000);
         assert_eq!(search_refs(&*store, "D02999").await, ["D02999"]);
         assert_eq!(search_refs(&*store, "C02999").await, ["C02999"]);
+        db.cleanup().await;
+    }
+}
+
+/// A file of `rows` one-line orders, one customer per 10 rows; every 1,300th customer has a
+/// Chinese name (so the two-character index must hold them); `bad_last` spoils the last row.
+fn large_orders(rows: usize, bad_last: bool) -> String {
+    let mut s = String::from("customer_ref,date,product_ref,product_line,quantity,amount\n");
+    for k in 0..rows {
+        let c = k / 10;
+        let customer = if c % 130 == 0 {
+            format!("张伟{c}")
+        } else {
+            format!("L{c:05}")
+        };
+        let amount = if bad_last && k + 1 == rows {
+            "x".to_owned()
+        } else {
+            format!("{}.50", 10 + k % 90)
+        };
+        s.push_str(&format!(
+            "{customer},2024-{:02}-{:02},P{:03},Line {},{},{amount}\n",
+            1 + k % 12,
+            1 + k % 28,
+            k % 40,
+            k % 4,
+            1 + k % 3
+        ));
+    }
+    s
+}
+
+/// A large import into an empty archive takes the bulk path (indexes, and on PostgreSQL foreign
+/// keys, rebuilt once at the end; search indexes filled once). Whether it commits or is refused,
+/// the schema afterwards is exactly what it was, and the imported customers are searchable,
+/// by two Chinese characters too.
+#[tokio::test]
+async fn large_import_restores_the_schema_it_set_aside() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let before = db.schema_fingerprint().await;
+        assert!(
+            before.iter().any(|l| l.contains("orders_customer_date")),
+            "{before:?}"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rows = 52_000;
+
+        // Refused (strict, the last row is bad): nothing is in, the schema is as before.
+        let bad = write(dir.path(), "bad.csv", large_orders(rows, true).as_bytes());
+        let strict = import(
+            &*store,
+            &bad,
+            &ImportOptions {
+                strict: true,
+                ..opts(Entity::Orders)
+            },
+        )
+        .await;
+        assert!(
+            strict.refused && strict.bulk,
+            "{:?}: {strict:?}",
+            db.backend
+        );
+        assert_eq!(store.count_customers().await.expect("count"), 0);
+        assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
+
+        // Committed: everything is in, the schema is as before.
+        let good = write(dir.path(), "good.csv", large_orders(rows, false).as_bytes());
+        let r = import(&*store, &good, &opts(Entity::Orders)).await;
+        assert_eq!(
+            (r.created, r.rejected, r.bulk),
+            (rows as u64, 0, true),
+            "{:?}: {r:?}",
+            db.backend
+        );
+        assert_eq!(store.count_customers().await.expect("count"), 5_200);
+        assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
+        let chinese: Vec<String> = (0..40).map(|i| format!("张伟{}", i * 130)).collect();
+        let mut found = search_refs(&*store, "张伟").await;
+        let mut want = chinese.clone();
+        want.sort();
+        found.sort();
+        assert_eq!(found, want, "{:?}", db.backend);
+        assert_eq!(search_refs(&*store, "L05199").await, ["L05199"]);
+
+        // The same rows and a tenth more, in bulk again (the file outnumbers the archive, so
+        // every stored key is loaded up front): the known rows are unchanged, the rest new.
+        let more = write(
+            dir.path(),
+            "more.csv",
+            large_orders(rows + rows / 10, false).as_bytes(),
+        );
+        let again = import(&*store, &more, &opts(Entity::Orders)).await;
+        assert_eq!(
+            (again.created, again.unchanged, again.bulk),
+            ((rows / 10) as u64, rows as u64, true),
+            "{:?}: {again:?}",
+            db.backend
+        );
+        assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
         db.cleanup().await;
     }
 }

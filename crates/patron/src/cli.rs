@@ -227,6 +227,12 @@ pub struct ImportArgs {
     /// Sheet of an XLSX workbook (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Never make other sessions wait. A large orders import on PostgreSQL (at least 50,000
+    /// rows, at least as many as the orders already stored) otherwise rebuilds the order tables'
+    /// indexes and foreign keys once at the end, holding those tables until it commits; with
+    /// --online it checks every row as it goes (slower). SQLite imports never block readers.
+    #[arg(long)]
+    pub online: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 /// Gives each unnumbered row its key, counting identical rows in file order.
 #[derive(Debug, Default)]
 pub struct OrderKeyer {
-    seen: HashMap<[u8; 16], u32>,
+    /// Occurrences per content hash. The keys are hash output already: a fast hash suffices.
+    seen: HashMap<[u8; 16], u32, foldhash::fast::RandomState>,
 }
 
 impl OrderKeyer {

@@ -64,6 +64,25 @@ impl From<&ImportOptions> for ReadOptions {
 /// Workbook extensions handed to calamine; anything else is read as delimited text.
 const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
+/// About how many rows a text file holds: its size over the mean length of the lines in its
+/// first 64 KiB. `None` for a workbook (compressed), an unreadable or an empty file. An estimate
+/// only — it chooses how an import writes, never what it writes.
+pub fn estimate_rows(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    if is_workbook(path) {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let size = f.metadata().ok()?.len();
+    let mut head = Vec::with_capacity(64 * 1024);
+    f.by_ref().take(64 * 1024).read_to_end(&mut head).ok()?;
+    let lines = head.iter().filter(|&&b| b == b'\n').count() as u64;
+    if head.is_empty() || lines == 0 {
+        return None;
+    }
+    Some(size.saturating_mul(lines) / head.len() as u64)
+}
+
 fn is_workbook(path: &Path) -> bool {
     let ext = path
         .extension()

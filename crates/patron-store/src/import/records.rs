@@ -168,6 +168,9 @@ pub struct ImportOutcome {
     /// Rows the store refused (an owner or customer reference it could not resolve, a
     /// uniqueness clash); the parser's rejects are added by the caller.
     pub rejected: Vec<RowReject>,
+    /// The import rebuilt indexes (and on PostgreSQL foreign keys) once at the end instead of
+    /// maintaining them row by row (a large import; see `ApplyOptions::expected_rows`).
+    pub bulk: bool,
 }
 
 /// How a batch is applied.
@@ -179,6 +182,11 @@ pub struct ApplyOptions {
     pub strict: bool,
     /// Called now and then with the number of records applied so far (for a progress bar).
     pub progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
+    /// About how many rows the file holds, when known before reading it: a large import
+    /// rebuilds indexes once instead of maintaining them row by row.
+    pub expected_rows: Option<u64>,
+    /// Never lock tables against other sessions (PostgreSQL's large-import path does).
+    pub online: bool,
 }
 
 impl std::fmt::Debug for ApplyOptions {
@@ -186,6 +194,8 @@ impl std::fmt::Debug for ApplyOptions {
         f.debug_struct("ApplyOptions")
             .field("dry_run", &self.dry_run)
             .field("strict", &self.strict)
+            .field("expected_rows", &self.expected_rows)
+            .field("online", &self.online)
             .finish()
     }
 }

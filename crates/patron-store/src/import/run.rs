@@ -54,6 +54,9 @@ pub struct ImportOptions {
     pub rejects_path: Option<PathBuf>,
     /// XLSX sheet name; default the first sheet.
     pub sheet: Option<String>,
+    /// Never lock tables against other sessions: a large orders import on PostgreSQL otherwise
+    /// drops and rebuilds the order tables' indexes and foreign keys, holding them meanwhile.
+    pub online: bool,
 }
 
 /// The summary `patron import … --json` prints (the first five fields are the contract).
@@ -71,6 +74,9 @@ pub struct ImportReport {
     pub refused: bool,
     /// The first rejects, for display (all of them are in `rejects_file`).
     pub rejects: Vec<RowReject>,
+    /// A large orders import that rebuilt indexes (and on PostgreSQL foreign keys) once at the
+    /// end rather than row by row.
+    pub bulk: bool,
 }
 
 /// Errors that stop an import before any row is applied: the file cannot be read, is empty, is
@@ -126,6 +132,8 @@ pub async fn run_import(
         dry_run: opts.dry_run,
         strict: opts.strict,
         progress,
+        expected_rows: read::estimate_rows(path),
+        online: opts.online,
     };
     let mut report = ImportReport {
         dry_run: opts.dry_run,
@@ -137,6 +145,7 @@ pub async fn run_import(
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "import: applied");
         report.rows = streamed.rows;
         let outcome = streamed.outcome;
+        report.bulk = outcome.bulk;
         let mut rejected = streamed.parse_rejects;
         if opts.strict && (!rejected.is_empty() || !outcome.rejected.is_empty()) {
             // The store rolled back; nothing was imported.

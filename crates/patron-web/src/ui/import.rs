@@ -528,6 +528,8 @@ pub async fn run(
             dry_run,
             rejects_path: Some(path.with_extension("rejects.csv")),
             sheet: None,
+            // The server has other users: never lock them out for an upload.
+            online: true,
         };
         let report = match run_import(state.store.as_ref(), &path, &opts, None).await {
             Ok(r) => r,

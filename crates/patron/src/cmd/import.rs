@@ -69,6 +69,7 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
         dry_run: a.dry_run,
         rejects_path: a.rejects.clone(),
         sheet: a.sheet.clone(),
+        online: a.online,
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
