@@ -126,7 +126,13 @@ pub(crate) async fn apply_stream(
         )
         .await?;
         st.created_by_default = deferred.created_by_default;
-        while let Some(chunk) = chunks.recv().await {
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            let t = std::time::Instant::now();
+            let Some(chunk) = chunks.recv().await else {
+                break;
+            };
+            waited += t.elapsed();
             complete |= chunk.last;
             refused |= opts.strict && chunk.rejected > 0;
             if refused {
@@ -145,6 +151,7 @@ pub(crate) async fn apply_stream(
             products_and_keys_ms = ms(1),
             prepare_ms = ms(2),
             insert_ms = ms(3),
+            waiting_for_reader_ms = waited.as_millis() as u64,
             bulk,
             "import: orders applied"
         );
@@ -163,7 +170,9 @@ pub(crate) async fn apply_stream(
     if !rollback {
         deferred.finish(&mut session.conn()).await?;
     }
+    let t = std::time::Instant::now();
     session.end(!rollback).await?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "import: committed");
     Ok(out)
 }
 

@@ -106,6 +106,11 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
         if report.dry_run {
             eprintln!("--dry-run: nothing was changed.");
         }
+        if report.bulk {
+            eprintln!(
+                "A large import: indexes (and on PostgreSQL foreign keys) were built once at the end."
+            );
+        }
     }
     Ok(if report.refused {
         ExitCode::FAILURE
