@@ -32,6 +32,8 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
+    /// Imports the wizard runs in the background, so a large file shows its progress.
+    pub imports: Arc<ui::import::Jobs>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
         AppState {
             store,
             config: Arc::new(config),
+            imports: Arc::default(),
         }
     }
 }
@@ -65,6 +68,9 @@ pub struct WebConfig {
     pub upload_limit: usize,
     /// Where the import wizard keeps uploaded files between its steps.
     pub upload_dir: std::path::PathBuf,
+    /// How long the wizard waits for an import before showing its progress page instead
+    /// (a small file's result comes back at once).
+    pub import_wait: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -76,6 +82,7 @@ impl Default for WebConfig {
             login_window: chrono::Duration::minutes(15),
             upload_limit: 20 * 1024 * 1024,
             upload_dir: std::env::temp_dir().join("patron-uploads"),
+            import_wait: std::time::Duration::from_secs(2),
         }
     }
 }

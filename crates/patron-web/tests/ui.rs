@@ -1921,3 +1921,77 @@ async fn customer_list_downloads_as_csv_within_scope_search_and_filters() {
         db.cleanup().await;
     }
 }
+
+/// An import that takes longer than the wizard waits goes on in the background: its page shows
+/// the progress and refreshes itself, only its owner may watch it, and it ends with the result.
+#[tokio::test]
+async fn long_import_shows_its_progress_then_its_result() {
+    for db in TestDb::each().await {
+        let uploads = tempfile::tempdir().expect("tempdir");
+        let config = patron_web::WebConfig {
+            upload_dir: uploads.path().to_path_buf(),
+            import_wait: std::time::Duration::ZERO,
+            ..Default::default()
+        };
+        let app = spawn_with(&db, config).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        user(&app, "gina@example.com", StaffLevel::GeneralManager).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("dora@example.com", "a good long password").await;
+        let csrf = b.csrf("/import").await;
+        let mut g = Browser::new(&app);
+        g.sign_in("gina@example.com", "a good long password").await;
+        // Large enough that the first look comes while it runs.
+        let rows = 50_000;
+        let mut csv = String::from("name,phone\n");
+        for i in 0..rows {
+            csv.push_str(&format!("Customer {i},1380{i:07}\n"));
+        }
+        let (s, loc, _) = b
+            .upload(&csrf, "customers", "many.csv", csv.into_bytes())
+            .await;
+        assert_eq!(s, 303);
+        let run = loc.split('?').next().unwrap_or("").to_owned();
+        let id = run.trim_start_matches("/import/").to_owned();
+        let (s, job, html) = b
+            .post(
+                &run,
+                &[
+                    ("csrf", &csrf),
+                    ("entity", "customers"),
+                    ("mode", "apply"),
+                    ("col0", "name"),
+                    ("col1", "phone"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        assert_eq!(job, format!("/import/jobs/{id}"));
+        let (s, html) = b.get(&job).await;
+        assert_eq!(s, 200, "{html}");
+        assert!(
+            html.contains("id=\"import-progress\"") && html.contains("http-equiv=\"refresh\""),
+            "{html}"
+        );
+        // Nobody else may watch it, not even another user who may import.
+        let (s, _) = g.get(&job).await;
+        assert_eq!(s, 404);
+        let mut done = String::new();
+        for _ in 0..1200 {
+            let (s, html) = b.get(&job).await;
+            assert_eq!(s, 200, "{html}");
+            if html.contains("id=\"done\"") {
+                done = html;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(done.contains("id=\"import-created\""), "never finished");
+        assert_eq!(app.store.count_customers().await.expect("count"), rows);
+        // A finished job is shown once, then forgotten.
+        let (s, _) = b.get(&job).await;
+        assert_eq!(s, 404);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -19,14 +19,17 @@ use super::{Page, UiError};
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use patron_core::{Currency, Scope};
 use patron_store::import::mapping::{self, fields};
 use patron_store::import::read::{self, ReadOptions, StreamEvent};
 use patron_store::import::{run_import, Entity, ImportError, ImportOptions};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 
 /// Extensions accepted for upload (what `patron import` reads).
@@ -531,58 +534,206 @@ pub async fn run(
             // The server has other users: never lock them out for an upload.
             online: true,
         };
-        let report = match run_import(state.store.as_ref(), &path, &opts, None).await {
-            Ok(r) => r,
-            Err(ImportError::Store(e)) => return Err(e.into()),
-            Err(ImportError::Columns(detail)) => {
-                tracing::info!(%detail, "import mapping refused");
-                return Ok(show(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(json!({"key": "import-error-mapping"})),
-                    None,
-                ));
-            }
-            Err(e) => {
-                tracing::info!(error = %e, "import file refused");
-                return Ok(unreadable(&page, entity));
-            }
-        };
-        let rejects: Vec<Value> = report
-            .rejects
-            .iter()
-            .map(|r| json!({"line": r.line, "field": r.field, "reason": r.reason}))
-            .collect();
-        let summary = json!({
-            "dry_run": dry_run,
-            "rows": report.rows,
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "rejected": report.rejected,
-            "rejects": rejects,
-        });
         if dry_run {
-            Ok(show(StatusCode::OK, None, Some(summary)))
-        } else {
-            tracing::info!(
-                user = caller.id().0,
-                entity = entity.as_str(),
-                rows = report.rows,
-                created = report.created,
-                updated = report.updated,
-                "import from the web"
-            );
-            let _ = tokio::fs::remove_file(&path).await;
-            let _ = tokio::fs::remove_file(path.with_extension("rejects.csv")).await;
-            Ok::<_, UiError>(page.render(
-                "import.html",
-                json!({"step": "done", "entity": entity.as_str(), "report": summary}),
-            ))
+            let report = match run_import(state.store.as_ref(), &path, &opts, None).await {
+                Ok(r) => r,
+                Err(ImportError::Store(e)) => return Err(e.into()),
+                Err(ImportError::Columns(detail)) => {
+                    tracing::info!(%detail, "import mapping refused");
+                    return Ok(show(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Some(json!({"key": "import-error-mapping"})),
+                        None,
+                    ));
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "import file refused");
+                    return Ok(unreadable(&page, entity));
+                }
+            };
+            return Ok(show(StatusCode::OK, None, Some(summary(&report, true))));
         }
+        // The import runs in the background: a large file takes a while, and its page shows
+        // how far it got. A small one is finished before the wait below runs out and shows its
+        // result at once.
+        let job = Arc::new(Job {
+            user: caller.id().0,
+            entity,
+            expected: read::estimate_rows(&path),
+            done: AtomicU64::new(0),
+            outcome: Mutex::new(None),
+        });
+        state.imports.insert(&id, job.clone());
+        let progress: Arc<dyn Fn(u64) + Send + Sync> = {
+            let job = job.clone();
+            Arc::new(move |n| job.done.store(n, Ordering::Relaxed))
+        };
+        let store = state.store.clone();
+        let running = job.clone();
+        tokio::spawn(async move {
+            let job = running;
+            let outcome = match run_import(store.as_ref(), &path, &opts, Some(progress)).await {
+                Ok(report) => {
+                    tracing::info!(
+                        user = job.user,
+                        entity = entity.as_str(),
+                        rows = report.rows,
+                        created = report.created,
+                        updated = report.updated,
+                        "import from the web"
+                    );
+                    let _ = tokio::fs::remove_file(&path).await;
+                    let _ = tokio::fs::remove_file(path.with_extension("rejects.csv")).await;
+                    Ok(summary(&report, false))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "import from the web failed; nothing was imported");
+                    Err(())
+                }
+            };
+            job.finish(outcome);
+        });
+        let started = std::time::Instant::now();
+        loop {
+            if job.finished() {
+                return Ok(job_result(&state, &page, &id));
+            }
+            if started.elapsed() >= state.config.import_wait {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        Ok::<_, UiError>(
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/import/jobs/{id}"))],
+            )
+                .into_response(),
+        )
     };
     match run.await {
         Ok(r) => r,
         Err(e) => e.render(&page),
+    }
+}
+
+/// What the wizard shows of an import's report.
+fn summary(report: &patron_store::import::ImportReport, dry_run: bool) -> Value {
+    let rejects: Vec<Value> = report
+        .rejects
+        .iter()
+        .map(|r| json!({"line": r.line, "field": r.field, "reason": r.reason}))
+        .collect();
+    json!({
+        "dry_run": dry_run,
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "rejects": rejects,
+    })
+}
+
+/// Imports running in the background, by upload id. In this process's memory: a page asked
+/// of another `patron serve` process behind the same proxy does not know the job (it answers
+/// 404), and a restart forgets it — the import itself is one transaction either way.
+#[derive(Default)]
+pub struct Jobs(Mutex<HashMap<String, Arc<Job>>>);
+
+impl Jobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Job>>> {
+        // A panic while holding this lock cannot leave the map inconsistent (single inserts
+        // and removals), so a poisoned lock is used as it is.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn insert(&self, id: &str, job: Arc<Job>) {
+        self.lock().insert(id.to_owned(), job);
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Job>> {
+        self.lock().get(id).cloned()
+    }
+
+    fn remove(&self, id: &str) -> Option<Arc<Job>> {
+        self.lock().remove(id)
+    }
+}
+
+/// One background import.
+pub struct Job {
+    user: i64,
+    entity: Entity,
+    /// About how many rows the file holds (`None`: a workbook, not estimated).
+    expected: Option<u64>,
+    /// Records written so far.
+    done: AtomicU64,
+    /// The summary once finished; `Err` when it failed (and imported nothing).
+    outcome: Mutex<Option<Result<Value, ()>>>,
+}
+
+impl Job {
+    fn finish(&self, outcome: Result<Value, ()>) {
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+    }
+
+    fn finished(&self) -> bool {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}
+
+/// The page of a finished job (which is then forgotten), or of one still running.
+fn job_result(state: &AppState, page: &Page, id: &str) -> Response {
+    let Some(job) = state.imports.get(id) else {
+        return UiError::NotFound.render(page);
+    };
+    let outcome = job
+        .outcome
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    match outcome {
+        Some(Ok(report)) => {
+            state.imports.remove(id);
+            page.render(
+                "import.html",
+                json!({"step": "done", "entity": job.entity.as_str(), "report": report}),
+            )
+        }
+        Some(Err(())) => {
+            state.imports.remove(id);
+            unreadable(page, job.entity)
+        }
+        None => {
+            let done = job.done.load(Ordering::Relaxed);
+            // The estimate may fall short of the real file: never show more than full.
+            let expected = job.expected.map(|e| e.max(done));
+            page.render(
+                "import.html",
+                json!({"step": "running", "entity": job.entity.as_str(), "done": done, "expected": expected}),
+            )
+        }
+    }
+}
+
+/// `GET /import/jobs/{id}`: a running import's progress (the page refreshes itself), then its
+/// result. Only the user who started it sees it.
+pub async fn job_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = match importer(&page) {
+        Ok(c) => c.id().0,
+        Err(e) => return e.render(&page),
+    };
+    match state.imports.get(&id) {
+        Some(job) if job.user == caller => job_result(&state, &page, &id),
+        _ => UiError::NotFound.render(&page),
     }
 }
 

@@ -115,6 +115,7 @@ pub fn routes() -> Router<AppState> {
             "/import/{upload}",
             get(import::mapping_page).post(import::run),
         )
+        .route("/import/jobs/{upload}", get(import::job_page))
         .route("/duplicates", get(duplicates::list))
         .route("/duplicates/merge", post(duplicates::merge))
         .route("/users", get(users::list).post(users::add))
