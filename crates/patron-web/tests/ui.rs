@@ -1080,6 +1080,8 @@ async fn key_person_forms_add_edit_delete_validate_and_stay_in_scope() {
         assert_eq!(h[0].changes["mobile"]["after"], serde_json::Value::Null);
         let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
         assert!(page.contains("总经理"), "the history and the list show it");
+        // The history names the field in the reader's language, not the member's name.
+        assert!(page.contains("职务: 采购经理 → 总经理"), "{page}");
 
         // A forged token changes nothing.
         let (s, _, _) = b

@@ -163,7 +163,12 @@ async fn render(
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    json!({"name": k, "before": show(&v["before"]), "after": show(&v["after"])})
+                    // The member's name in the reader's language; a member without a
+                    // label (added to a record later) shows as it is.
+                    let key = format!("history-field-{k}");
+                    let label = i18n::tr(lang, &key, &[]);
+                    let name = if label == key { k.clone() } else { label };
+                    json!({"name": name, "before": show(&v["before"]), "after": show(&v["after"])})
                 })
                 .collect();
             json!({"action": h.action, "entity": h.entity.as_str(), "who": h.user_name,
