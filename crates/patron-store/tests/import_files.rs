@@ -740,6 +740,28 @@ async fn large_import_restores_the_schema_it_set_aside() {
         assert_eq!(store.count_customers().await.expect("count"), 0);
         assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
 
+        // --online: PostgreSQL keeps the row-by-row path (its bulk path locks tables); SQLite's
+        // never blocks readers, so it restructures all the same.
+        let online = import(
+            &*store,
+            &bad,
+            &ImportOptions {
+                strict: true,
+                online: true,
+                ..opts(Entity::Orders)
+            },
+        )
+        .await;
+        assert!(online.refused, "{:?}: {online:?}", db.backend);
+        assert_eq!(
+            online.bulk,
+            db.backend == patron_store::Backend::Sqlite,
+            "{:?}: {online:?}",
+            db.backend
+        );
+        assert_eq!(store.count_customers().await.expect("count"), 0);
+        assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
+
         // Committed: everything is in, the schema is as before.
         let good = write(dir.path(), "good.csv", large_orders(rows, false).as_bytes());
         let r = import(&*store, &good, &opts(Entity::Orders)).await;
