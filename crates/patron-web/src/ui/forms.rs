@@ -194,3 +194,38 @@ mod tests {
         assert_eq!(errs["t2"], "invalid");
     }
 }
+
+/// The form of a "really delete?" page: only its CSRF token.
+#[derive(Debug, serde::Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// What a "really delete?" page is about: a record of one customer.
+pub(crate) struct DeleteTarget {
+    /// Message key of the heading (`delete-order`, …).
+    pub heading: &'static str,
+    /// The record as the user knows it (a name, a date and amount).
+    pub what: String,
+    pub customer: CustomerId,
+    pub customer_name: String,
+    /// Where the confirming form posts.
+    pub action: String,
+    /// Where "cancel" leads (the customer page, at the record's section).
+    pub back: String,
+}
+
+/// Renders the "really delete?" page: a plain form, no script needed.
+pub(crate) fn confirm_delete_page(page: &Page, t: DeleteTarget) -> Response {
+    page.render(
+        "confirm_delete.html",
+        serde_json::json!({
+            "heading": t.heading,
+            "what": t.what,
+            "customer": {"id": t.customer.0, "name": t.customer_name},
+            "action": t.action,
+            "back": t.back,
+        }),
+    )
+}

@@ -4,10 +4,9 @@
 //! (UTC, as the UI shows instants), the member of staff, the key person met, outcome and notes.
 
 use super::forms::{
-    add_error, blank, customer_in_reach, datetime_value, field_errors, merge_domain,
-    optional_datetime, path_id, respond,
+    add_error, blank, confirm_delete_page, customer_in_reach, datetime_value, field_errors,
+    merge_domain, optional_datetime, path_id, respond, ConfirmForm, DeleteTarget,
 };
-use super::key_person_form::ConfirmForm;
 use super::{i18n, Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -257,15 +256,16 @@ pub async fn confirm_delete(
             i18n::datetime(page.lang, i.occurred_at),
             page.t(&format!("interaction-{}", i.kind.as_str()))
         );
-        Ok(page.render(
-            "confirm_delete.html",
-            json!({
-                "heading": "delete-interaction",
-                "what": what,
-                "customer": {"id": i.customer_id.0, "name": name},
-                "action": format!("/interactions/{}/delete", i.id),
-                "back": format!("/customers/{}#timeline", i.customer_id),
-            }),
+        Ok(confirm_delete_page(
+            &page,
+            DeleteTarget {
+                heading: "delete-interaction",
+                what,
+                customer: i.customer_id,
+                customer_name: name,
+                action: format!("/interactions/{}/delete", i.id),
+                back: format!("/customers/{}#timeline", i.customer_id),
+            },
         ))
     };
     respond(run.await, &page)

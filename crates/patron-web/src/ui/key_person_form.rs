@@ -5,7 +5,8 @@
 //! page's history shows who changed what.
 
 use super::forms::{
-    blank, customer_in_reach, field_errors, merge_domain, optional_date, path_id, respond,
+    blank, confirm_delete_page, customer_in_reach, field_errors, merge_domain, optional_date,
+    path_id, respond, ConfirmForm, DeleteTarget,
 };
 use super::{Page, UiError};
 use crate::AppState;
@@ -236,12 +237,6 @@ pub async fn update(
 }
 
 /// The confirmation form's only field.
-#[derive(Debug, Default, Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `GET /key-persons/{id}/delete`: asks before deleting (a plain form, no script needed).
 pub async fn confirm_delete(
     State(state): State<AppState>,
@@ -250,15 +245,16 @@ pub async fn confirm_delete(
 ) -> Response {
     let run = async {
         let (kp, name) = load(&state, &page, &id).await?;
-        Ok(page.render(
-            "confirm_delete.html",
-            json!({
-                "heading": "delete-key-person",
-                "what": kp.name,
-                "customer": {"id": kp.customer_id.0, "name": name},
-                "action": format!("/key-persons/{}/delete", kp.id),
-                "back": format!("/customers/{}#kp", kp.customer_id),
-            }),
+        Ok(confirm_delete_page(
+            &page,
+            DeleteTarget {
+                heading: "delete-key-person",
+                what: kp.name,
+                customer: kp.customer_id,
+                customer_name: name,
+                action: format!("/key-persons/{}/delete", kp.id),
+                back: format!("/customers/{}#kp", kp.customer_id),
+            },
         ))
     };
     respond(run.await, &page)

@@ -11,9 +11,9 @@
 //! works without JavaScript.
 
 use super::forms::{
-    add_error, blank, customer_in_reach, field_errors_as, optional_date, path_id, respond,
+    add_error, blank, confirm_delete_page, customer_in_reach, field_errors_as, optional_date,
+    path_id, respond, ConfirmForm, DeleteTarget,
 };
-use super::key_person_form::ConfirmForm;
 use super::{i18n, Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -455,15 +455,16 @@ pub async fn confirm_delete(
             i18n::date(page.lang, o.order_date),
             i18n::money_parts(page.lang, o.total_minor, &o.currency)
         );
-        Ok(page.render(
-            "confirm_delete.html",
-            json!({
-                "heading": "delete-order",
-                "what": what,
-                "customer": {"id": o.customer_id.0, "name": name},
-                "action": format!("/orders/{}/delete", o.id),
-                "back": format!("/customers/{}#timeline", o.customer_id),
-            }),
+        Ok(confirm_delete_page(
+            &page,
+            DeleteTarget {
+                heading: "delete-order",
+                what,
+                customer: o.customer_id,
+                customer_name: name,
+                action: format!("/orders/{}/delete", o.id),
+                back: format!("/customers/{}#timeline", o.customer_id),
+            },
         ))
     };
     respond(run.await, &page)
