@@ -175,11 +175,33 @@ pub struct AuditEntry {
     pub entity: AuditEntity,
     pub entity_id: i64,
     pub customer_id: CustomerId,
-    /// `create`, `update`, `delete` or `merge`.
+    /// `create`, `update`, `delete`, `merge`, or `import`: an orders import's summary for one
+    /// customer (`changes` then holds `orders_created`, and `orders_updated` and
+    /// `customer_created` when they apply).
     pub action: String,
-    /// Field name → `{"before": …, "after": …}`.
+    /// Field name → `{"before": …, "after": …}` (for `import`: the summary's counts).
     #[schema(value_type = Object)]
     pub changes: serde_json::Map<String, serde_json::Value>,
+    /// The import that made this change, when one did.
+    pub import_id: Option<i64>,
+    /// That import's file name.
+    pub import_file: Option<String>,
+}
+
+/// One committed import: who ran it, when, on which file, and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<UserId>,
+    pub user_name: Option<String>,
+    /// `customers`, `contacts`, `products` or `orders`.
+    pub entity: String,
+    pub file_name: Option<String>,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
 }
 
 /// One reassignment of a customer's owner.

@@ -2,7 +2,8 @@
 //! which database is behind it.
 
 use crate::accounts::{
-    ApiToken, AuditEntry, LoginFailures, NewApiToken, NewSession, OwnerChange, Session,
+    ApiToken, AuditEntry, ImportRecord, LoginFailures, NewApiToken, NewSession, OwnerChange,
+    Session,
 };
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::StoreResult;
@@ -251,4 +252,6 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<AuditEntry>>;
     async fn owner_history(&self, customer: CustomerId) -> StoreResult<Vec<OwnerChange>>;
+    /// Committed imports, newest first; `by` limits them to one user's.
+    async fn list_imports(&self, by: Option<UserId>, limit: u32) -> StoreResult<Vec<ImportRecord>>;
 }

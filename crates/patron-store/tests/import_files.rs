@@ -28,6 +28,8 @@ fn opts(entity: Entity) -> ImportOptions {
         rejects_path: None,
         sheet: None,
         online: false,
+        by: None,
+        file_name: None,
     }
 }
 
@@ -797,5 +799,134 @@ async fn large_import_restores_the_schema_it_set_aside() {
         );
         assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
         db.cleanup().await;
+    }
+}
+
+/// Every committed import is recorded (who, file, counts), and the records it created or changed
+/// carry it in their history: field-level rows for customers and key persons, one summary row
+/// per customer for orders. A dry run or a refused import leaves no trace.
+#[tokio::test]
+async fn imports_are_recorded_and_marked_in_the_history() {
+    for db in TestDb::each().await {
+        let store = connect(&db.url).await.expect("connect");
+        let b = db.backend;
+        let li = store
+            .create_user(UserInput {
+                email: "li@example.com".into(),
+                name: "Li Na".into(),
+                staff_level: StaffLevel::GeneralManager,
+                manager_id: None,
+            })
+            .await
+            .expect("user");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let as_li = |entity| ImportOptions {
+            by: Some(li.id),
+            file_name: Some("客户 list.csv".into()),
+            ..opts(entity)
+        };
+        let customers = write(
+            dir.path(),
+            "c.csv",
+            "ref,name,phone\nK1,张三,13800000001\nK2,김민준,01012345678\n".as_bytes(),
+        );
+
+        // Neither a dry run nor a refused import is recorded.
+        let dry = ImportOptions {
+            dry_run: true,
+            ..as_li(Entity::Customers)
+        };
+        import(&*store, &customers, &dry).await;
+        let bad = write(
+            dir.path(),
+            "bad.csv",
+            b"ref,name,email\nK9,X,not-an-email\n",
+        );
+        let strict = ImportOptions {
+            strict: true,
+            ..as_li(Entity::Customers)
+        };
+        assert!(import(&*store, &bad, &strict).await.refused);
+        assert!(
+            store
+                .list_imports(None, 10)
+                .await
+                .expect("imports")
+                .is_empty(),
+            "{b:?}"
+        );
+
+        let r = import(&*store, &customers, &as_li(Entity::Customers)).await;
+        assert_eq!(r.created, 2);
+        let k1 = by_ref(&all_customers(&*store).await, "K1").id;
+        let h = store.customer_history(k1, 10).await.expect("history");
+        assert_eq!(h.len(), 1, "{b:?}: {h:?}");
+        assert_eq!(
+            (h[0].action.as_str(), h[0].user_id),
+            ("create", Some(li.id))
+        );
+        assert_eq!(h[0].changes["name"]["after"], "张三");
+        let first = h[0].import_id.expect("marked with its import");
+        assert_eq!(h[0].import_file.as_deref(), Some("客户 list.csv"));
+
+        // A re-import that changes a phone: a field-level update row, marked.
+        let changed = write(
+            dir.path(),
+            "c2.csv",
+            "ref,name,phone\nK1,张三,13800000009\nK2,김민준,01012345678\n".as_bytes(),
+        );
+        let r = import(&*store, &changed, &opts(Entity::Customers)).await;
+        assert_eq!((r.updated, r.unchanged), (1, 1));
+        let h = store.customer_history(k1, 10).await.expect("history");
+        assert_eq!(h[0].action, "update");
+        assert_eq!(h[0].user_id, None, "no --as: the command line");
+        assert_eq!(
+            h[0].changes["phone"],
+            serde_json::json!({"before": "13800000001", "after": "13800000009"})
+        );
+        let second = h[0].import_id.expect("marked");
+        assert_ne!(first, second);
+        assert_eq!(
+            h[0].import_file.as_deref(),
+            Some("c2.csv"),
+            "the path's name"
+        );
+
+        // Orders: one summary row per customer, new customers flagged as created.
+        let orders = write(
+            dir.path(),
+            "o.csv",
+            b"customer_ref,date,amount\nK1,2026-01-02,10.00\nK1,2026-02-03,12.50\nN1,2026-03-04,5.00\nZ9,bad-date,1\n",
+        );
+        let r = import(&*store, &orders, &as_li(Entity::Orders)).await;
+        assert_eq!((r.created, r.rejected), (3, 1), "{b:?}");
+        let h = store.customer_history(k1, 10).await.expect("history");
+        assert_eq!(h[0].action, "import", "{b:?}: {h:?}");
+        assert_eq!(h[0].changes["orders_created"], 2);
+        assert!(h[0].changes.get("customer_created").is_none());
+        assert_eq!(h[0].user_name.as_deref(), Some("Li Na"));
+        let n1 = by_ref(&all_customers(&*store).await, "N1").id;
+        let h = store.customer_history(n1, 10).await.expect("history");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].changes["customer_created"], true);
+        assert_eq!(h[0].changes["orders_created"], 1);
+
+        let imports = store.list_imports(None, 10).await.expect("imports");
+        assert_eq!(imports.len(), 3, "{b:?}: {imports:?}");
+        let o = &imports[0];
+        assert_eq!(
+            (o.entity.as_str(), o.created, o.rejected, o.user_id),
+            ("orders", 3, 1, Some(li.id))
+        );
+        assert_eq!(o.user_name.as_deref(), Some("Li Na"));
+        assert_eq!((imports[1].updated, imports[1].unchanged), (1, 1));
+        let mine = store.list_imports(Some(li.id), 10).await.expect("imports");
+        assert_eq!(mine.len(), 2, "the command-line import is not Li's");
+
+        // Importing the same orders again adds nothing and writes no summary rows.
+        let r = import(&*store, &orders, &as_li(Entity::Orders)).await;
+        assert_eq!((r.created, r.unchanged), (0, 3));
+        let h = store.customer_history(k1, 10).await.expect("history");
+        assert_eq!(h.iter().filter(|e| e.action == "import").count(), 1);
     }
 }

@@ -420,9 +420,38 @@ async fn import_wizard_maps_previews_dry_runs_and_imports() {
         let (s, _, html) = b.post(&run, &apply).await;
         assert_eq!(s, 200, "{html}");
         assert_eq!(app.store.count_customers().await.expect("count"), 1);
-        // The upload is gone once imported.
+        // The upload is gone once imported, its kept name too.
         let (s, _) = b.get(&loc).await;
         assert_eq!(s, 404);
+        let left: Vec<_> = std::fs::read_dir(uploads.path())
+            .expect("uploads")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(&run[8..]))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // The import is recorded under the file's own name, by who ran it, and the customer's
+        // history says which import created it.
+        let (s, html) = b.get("/import").await;
+        assert_eq!(s, 200);
+        let table = html
+            .split("id=\"import-history\"")
+            .nth(1)
+            .expect("imports table");
+        assert!(
+            table.contains("客户.csv") && table.contains("dora"),
+            "{table}"
+        );
+        let id = app
+            .store
+            .list_customers(&patron_store::CustomerQuery::default())
+            .await
+            .expect("list")
+            .items[0]
+            .id;
+        let (_, page) = b.get(&format!("/customers/{}", id.0)).await;
+        let imports = app.store.list_imports(None, 1).await.expect("imports");
+        let mark = format!("import #{} (客户.csv)", imports[0].id);
+        assert!(page.contains(&mark), "{page}");
         let _ = app.stop.send(());
         db.cleanup().await;
     }

@@ -233,6 +233,10 @@ pub struct ImportArgs {
     /// --online it checks every row as it goes (slower). SQLite imports never block readers.
     #[arg(long)]
     pub online: bool,
+    /// Record the import, and the changes it makes in the customers' history, as made by this
+    /// user (e-mail). Without it they are recorded as made from the command line.
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

@@ -2,7 +2,7 @@
 //! update never blanks data the file did not mention.
 
 use chrono::NaiveDate;
-use patron_core::{Currency, CustomerKind, Gender, LifecycleStage};
+use patron_core::{Currency, CustomerKind, Gender, LifecycleStage, UserId};
 use serde::Serialize;
 
 /// What a file holds.
@@ -187,6 +187,12 @@ pub struct ApplyOptions {
     pub expected_rows: Option<u64>,
     /// Never lock tables against other sessions (PostgreSQL's large-import path does).
     pub online: bool,
+    /// Who runs the import (recorded with it and in the audit rows it writes).
+    pub by: Option<UserId>,
+    /// The file's name as its user knows it (recorded with the import).
+    pub file_name: Option<String>,
+    /// Rows the parser already refused (counted in the import's record).
+    pub parse_rejected: u64,
 }
 
 impl std::fmt::Debug for ApplyOptions {
@@ -196,6 +202,9 @@ impl std::fmt::Debug for ApplyOptions {
             .field("strict", &self.strict)
             .field("expected_rows", &self.expected_rows)
             .field("online", &self.online)
+            .field("by", &self.by)
+            .field("file_name", &self.file_name)
+            .field("parse_rejected", &self.parse_rejected)
             .finish()
     }
 }

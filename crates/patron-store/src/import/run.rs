@@ -6,7 +6,7 @@ use super::read::ReadOptions;
 use super::records::*;
 use super::{mapping, parse, read, rejects};
 use crate::store::Store;
-use patron_core::Currency;
+use patron_core::{Currency, UserId};
 use std::path::{Path, PathBuf};
 
 /// Column separator of a text file.
@@ -57,6 +57,12 @@ pub struct ImportOptions {
     /// Never lock tables against other sessions: a large orders import on PostgreSQL otherwise
     /// drops and rebuilds the order tables' indexes and foreign keys, holding them meanwhile.
     pub online: bool,
+    /// Who runs the import: recorded with it and in the customers' history (`None`: the
+    /// command line without `--as`).
+    pub by: Option<UserId>,
+    /// The name recorded for the file; default the input path's file name (an upload passes
+    /// the name it had on the user's machine).
+    pub file_name: Option<String>,
 }
 
 /// The summary `patron import … --json` prints (the first five fields are the contract).
@@ -134,6 +140,12 @@ pub async fn run_import(
         progress,
         expected_rows: read::estimate_rows(path),
         online: opts.online,
+        by: opts.by,
+        file_name: opts
+            .file_name
+            .clone()
+            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned())),
+        parse_rejected: 0,
     };
     let mut report = ImportReport {
         dry_run: opts.dry_run,
@@ -181,6 +193,10 @@ pub async fn run_import(
             drop(batch);
             report.refused = true;
         } else if !batch.is_empty() {
+            let apply_opts = ApplyOptions {
+                parse_rejected: rejected.len() as u64,
+                ..apply_opts
+            };
             let outcome = store.apply_import(batch, apply_opts).await?;
             tracing::debug!(ms = started.elapsed().as_millis() as u64, "import: applied");
             if opts.strict && !outcome.rejected.is_empty() {

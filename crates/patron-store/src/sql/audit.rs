@@ -2,8 +2,9 @@
 //! transaction as the change itself (a change without its audit row cannot commit).
 
 use super::conn::{args, Conn};
-use crate::accounts::{AuditEntity, AuditEntry, OwnerChange};
+use crate::accounts::{AuditEntity, AuditEntry, ImportRecord, OwnerChange};
 use crate::error::{StoreError, StoreResult};
+use crate::import::{Entity, ImportOutcome};
 use chrono::{DateTime, Utc};
 use patron_core::{CustomerId, UserId};
 use serde::Serialize;
@@ -71,14 +72,45 @@ pub(crate) async fn record<T: Serialize>(
     after: Option<&T>,
 ) -> StoreResult<()> {
     let changes = diff(before, after)?;
+    write_row(c, by, None, entity, entity_id, customer, action, changes).await
+}
+
+/// One audit row of a change an import made: like [`record`], marked with the import.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_imported<T: Serialize>(
+    c: &mut Conn<'_>,
+    import: ImportMark,
+    entity: AuditEntity,
+    entity_id: i64,
+    customer: CustomerId,
+    action: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> StoreResult<()> {
+    let changes = diff(before, after)?;
+    let (by, id) = (import.by, Some(import.id));
+    write_row(c, by, id, entity, entity_id, customer, action, changes).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_row(
+    c: &mut Conn<'_>,
+    by: Option<UserId>,
+    import: Option<i64>,
+    entity: AuditEntity,
+    entity_id: i64,
+    customer: CustomerId,
+    action: &str,
+    changes: Map<String, Value>,
+) -> StoreResult<()> {
     if changes.is_empty() && action == "update" {
         return Ok(());
     }
     let text = serde_json::to_string(&changes)
         .map_err(|e| StoreError::other("serialising audit changes", e))?;
     c.execute(
-        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes, \
+         import_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         args![
             super::now(),
             by.map(|u| u.0),
@@ -86,10 +118,116 @@ pub(crate) async fn record<T: Serialize>(
             entity_id,
             customer.0,
             action,
-            text
+            text,
+            import
         ],
     )
     .await?;
+    Ok(())
+}
+
+/// An import under way: its row in `imports` (written in the import's own transaction, so an
+/// import that rolls back leaves no trace) and who runs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImportMark {
+    pub id: i64,
+    pub by: Option<UserId>,
+}
+
+/// Opens the import's record; its counts are filled in by [`end_import`].
+pub(crate) async fn begin_import(
+    c: &mut Conn<'_>,
+    by: Option<UserId>,
+    entity: Entity,
+    file_name: Option<&str>,
+) -> StoreResult<ImportMark> {
+    let id = c
+        .scalar_i64(
+            "INSERT INTO imports (at, user_id, entity, file_name) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+            args![
+                super::now(),
+                by.map(|u| u.0),
+                entity.as_str(),
+                file_name.map(str::to_owned)
+            ],
+        )
+        .await?;
+    Ok(ImportMark { id, by })
+}
+
+/// Writes what the import did into its record. `rejected` counts every refused row, the
+/// parser's and the store's.
+pub(crate) async fn end_import(
+    c: &mut Conn<'_>,
+    import: ImportMark,
+    out: &ImportOutcome,
+    rejected: u64,
+) -> StoreResult<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    c.execute(
+        "UPDATE imports SET created = $1, updated = $2, unchanged = $3, rejected = $4 \
+         WHERE id = $5",
+        args![
+            n(out.created),
+            n(out.updated),
+            n(out.unchanged),
+            n(rejected),
+            import.id
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What an orders import did to one customer: the summary row of its history.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ImportedOrders {
+    pub orders_created: u64,
+    pub orders_updated: u64,
+    /// The customer did not exist and was created from the file's reference.
+    pub customer_created: bool,
+}
+
+/// How many customers' summaries go into one statement (one JSON parameter).
+const SUMMARY_BATCH: usize = 20_000;
+
+/// One `import` row per customer an orders import touched, written set-based: the rows travel
+/// as one JSON array per statement, so 100,000 customers cost a few statements, not 100,000.
+pub(crate) async fn summarise_orders(
+    c: &mut Conn<'_>,
+    import: ImportMark,
+    per_customer: &[(i64, ImportedOrders)],
+) -> StoreResult<()> {
+    let sql = if c.is_sqlite() {
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes, \
+         import_id) SELECT $1, $2, 'customer', j.value ->> 0, j.value ->> 0, 'import', \
+         j.value ->> 1, $3 FROM json_each($4) j"
+    } else {
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes, \
+         import_id) SELECT $1, $2, 'customer', (j ->> 0)::bigint, (j ->> 0)::bigint, 'import', \
+         j ->> 1, $3 FROM jsonb_array_elements($4::jsonb) j"
+    };
+    let at = super::now();
+    for part in per_customer.chunks(SUMMARY_BATCH) {
+        let rows: Vec<Value> = part
+            .iter()
+            .map(|(cid, s)| {
+                let mut m = Map::new();
+                m.insert("orders_created".into(), s.orders_created.into());
+                if s.orders_updated > 0 {
+                    m.insert("orders_updated".into(), s.orders_updated.into());
+                }
+                if s.customer_created {
+                    m.insert("customer_created".into(), true.into());
+                }
+                Value::Array(vec![(*cid).into(), Value::Object(m).to_string().into()])
+            })
+            .collect();
+        let json = Value::Array(rows).to_string();
+        c.execute(sql, args![at, import.by.map(|u| u.0), import.id, json])
+            .await?;
+    }
     Ok(())
 }
 
@@ -130,6 +268,8 @@ struct AuditRow {
     customer_id: i64,
     action: String,
     changes: String,
+    import_id: Option<i64>,
+    import_file: Option<String>,
 }
 
 /// A customer's history, newest first.
@@ -141,7 +281,8 @@ pub(crate) async fn history(
     let rows: Vec<AuditRow> = c
         .fetch_all(
             "SELECT a.id, a.at, a.user_id, u.name AS user_name, a.entity, a.entity_id, a.customer_id, \
-             a.action, a.changes FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+             a.action, a.changes, a.import_id, i.file_name AS import_file FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id LEFT JOIN imports i ON i.id = a.import_id \
              WHERE a.customer_id = $1 ORDER BY a.id DESC LIMIT $2",
             args![customer.0, limit],
         )
@@ -166,9 +307,57 @@ pub(crate) async fn history(
                 customer_id: CustomerId(r.customer_id),
                 action: r.action,
                 changes,
+                import_id: r.import_id,
+                import_file: r.import_file,
             })
         })
         .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    id: i64,
+    at: DateTime<Utc>,
+    user_id: Option<i64>,
+    user_name: Option<String>,
+    entity: String,
+    file_name: Option<String>,
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+    rejected: i64,
+}
+
+/// Committed imports, newest first (all of them, or one user's).
+pub(crate) async fn list_imports(
+    c: &mut Conn<'_>,
+    by: Option<UserId>,
+    limit: i64,
+) -> StoreResult<Vec<ImportRecord>> {
+    let rows: Vec<ImportRow> = c
+        .fetch_all(
+            "SELECT i.id, i.at, i.user_id, u.name AS user_name, i.entity, i.file_name, i.created, \
+             i.updated, i.unchanged, i.rejected FROM imports i \
+             LEFT JOIN users u ON u.id = i.user_id \
+             WHERE ($1 IS NULL OR i.user_id = $1) ORDER BY i.id DESC LIMIT $2",
+            args![by.map(|u| u.0), limit],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ImportRecord {
+            id: r.id,
+            at: r.at,
+            user_id: r.user_id.map(UserId),
+            user_name: r.user_name,
+            entity: r.entity,
+            file_name: r.file_name,
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            rejected: r.rejected,
+        })
+        .collect())
 }
 
 #[derive(Debug)]

@@ -6,10 +6,12 @@
 //! and count as `unchanged` when nothing differs. Orders have their own streamed path
 //! ([`super::import_orders`]).
 
+use super::audit::{self, ImportMark};
 use super::conn::{args, Conn};
 use super::customers::{self, must_load};
 use super::records as r;
 use super::{now, SqlStore};
+use crate::accounts::AuditEntity;
 use crate::error::{StoreError, StoreResult};
 use crate::import::keys::OrderKeyer;
 use crate::import::*;
@@ -40,12 +42,23 @@ pub(crate) async fn apply(
     {
         let mut c = tx.conn();
         super::bulk::bulk_mode(&mut c).await?;
+        let entity = match &batch {
+            ImportBatch::Customers(_) => Entity::Customers,
+            ImportBatch::Contacts(_) => Entity::Contacts,
+            ImportBatch::Products(_) => Entity::Products,
+            ImportBatch::Orders(_) => Entity::Orders,
+        };
+        let mark = audit::begin_import(&mut c, opts.by, entity, opts.file_name.as_deref()).await?;
         match batch {
-            ImportBatch::Customers(rs) => apply_customers(&mut c, rs, &opts, &mut out).await?,
-            ImportBatch::Contacts(rs) => apply_contacts(&mut c, rs, &opts, &mut out).await?,
+            ImportBatch::Customers(rs) => {
+                apply_customers(&mut c, rs, &opts, mark, &mut out).await?
+            }
+            ImportBatch::Contacts(rs) => apply_contacts(&mut c, rs, &opts, mark, &mut out).await?,
             ImportBatch::Products(rs) => apply_products(&mut c, rs, &mut out).await?,
             ImportBatch::Orders(_) => {}
         }
+        let rejected = opts.parse_rejected + out.rejected.len() as u64;
+        audit::end_import(&mut c, mark, &out, rejected).await?;
     }
     out.rejected.sort_by_key(|r| r.line);
     if opts.dry_run || (opts.strict && !out.rejected.is_empty()) {
@@ -201,6 +214,7 @@ async fn apply_customers(
     c: &mut Conn<'_>,
     rs: Vec<CustomerRecord>,
     opts: &ApplyOptions,
+    mark: ImportMark,
     out: &mut ImportOutcome,
 ) -> StoreResult<()> {
     let today = Utc::now().date_naive();
@@ -227,8 +241,9 @@ async fn apply_customers(
         let existing = match_customer(c, &rec).await?;
         let (mut input, before) = match existing {
             Some(id) => {
-                let cur = CustomerInput::from(must_load(c, id).await?);
-                (cur.clone(), Some((id, cur)))
+                let loaded = must_load(c, id).await?;
+                let cur = CustomerInput::from(loaded.clone());
+                (cur.clone(), Some((id, cur, loaded)))
             }
             None => {
                 if rec.name.is_none() {
@@ -265,8 +280,10 @@ async fn apply_customers(
             }
             Err(e) => return Err(e),
         }
+        // The history compares the stored cards, as an edit in the UI does.
+        let ce = AuditEntity::Customer;
         match before {
-            Some((id, cur)) => {
+            Some((id, cur, loaded)) => {
                 let same = cur
                     .validate(today)
                     .map(|b| b.input == v.input)
@@ -275,11 +292,17 @@ async fn apply_customers(
                     out.unchanged += 1;
                 } else {
                     customers::update(c, id, &v).await?;
+                    let after = must_load(c, id).await?;
+                    let (b, a) = (Some(&loaded), Some(&after));
+                    audit::record_imported(c, mark, ce, id.0, id, "update", b, a).await?;
+                    audit::owner_change(c, mark.by, id, loaded.owner_id, after.owner_id).await?;
                     out.updated += 1;
                 }
             }
             None => {
-                customers::insert(c, &v, now()).await?;
+                let id = customers::insert(c, &v, now()).await?;
+                let after = must_load(c, id).await?;
+                audit::record_imported(c, mark, ce, id.0, id, "create", None, Some(&after)).await?;
                 out.created += 1;
             }
         }
@@ -291,6 +314,7 @@ async fn apply_contacts(
     c: &mut Conn<'_>,
     rs: Vec<ContactRecord>,
     opts: &ApplyOptions,
+    mark: ImportMark,
     out: &mut ImportOutcome,
 ) -> StoreResult<()> {
     let today = Utc::now().date_naive();
@@ -367,6 +391,7 @@ async fn apply_contacts(
                 continue;
             }
         };
+        let ke = AuditEntity::KeyPerson;
         match found {
             Some(prev) => {
                 let prev_input = KeyPersonInput::from(prev.clone()).validate(today).ok();
@@ -374,11 +399,17 @@ async fn apply_contacts(
                     out.unchanged += 1;
                 } else {
                     r::update_key_person(c, prev.id, &k).await?;
+                    let after = r::get_key_person(c, prev.id).await?;
+                    let (b, a) = (Some(&prev), Some(&after));
+                    audit::record_imported(c, mark, ke, prev.id.0, cid, "update", b, a).await?;
                     out.updated += 1;
                 }
             }
             None => {
-                r::insert_key_person(c, cid, &k).await?;
+                let id = r::insert_key_person(c, cid, &k).await?;
+                let after = r::get_key_person(c, id).await?;
+                audit::record_imported(c, mark, ke, id.0, cid, "create", None, Some(&after))
+                    .await?;
                 out.created += 1;
             }
         }

@@ -11,12 +11,14 @@
 //! and products are looked up or created first, lines point at orders written just before), so
 //! the per-row checks would only repeat work — a third of SQLite's time in this path.
 
+use super::audit::{self, ImportMark, ImportedOrders};
 use super::bulk::{insert_customers, insert_orders_stamped, NewOrder};
 use super::bulk_load::{is_bulk, is_bulk_customers, row_estimate, Deferred};
 use super::conn::{args, Arg, Conn, Tx};
 use super::import_apply::{reject, report};
 use super::records as r;
 use super::{now, placeholders, Pool, SqlStore};
+use crate::accounts::AuditEntity;
 use crate::error::{map_sqlx, StoreError, StoreResult};
 use crate::import::keys::{hex16, row_hash};
 use crate::import::*;
@@ -116,6 +118,9 @@ pub(crate) async fn apply_stream(
         let bulk = is_bulk(opts.expected_rows, existing, online_required);
         let customers = row_estimate(&mut c, "customers").await?;
         let mut st = OrderImport::new(&mut c, bulk).await?;
+        let mark =
+            audit::begin_import(&mut c, opts.by, Entity::Orders, opts.file_name.as_deref()).await?;
+        let mut parse_rejected = opts.parse_rejected;
         let deferred = Deferred::start(
             &mut c,
             bulk,
@@ -132,6 +137,7 @@ pub(crate) async fn apply_stream(
             };
             waited += t.elapsed();
             complete |= chunk.last;
+            parse_rejected += chunk.rejected as u64;
             refused |= opts.strict && chunk.rejected > 0;
             if refused {
                 // All or nothing: the import is already lost; drain the file quickly.
@@ -141,7 +147,18 @@ pub(crate) async fn apply_stream(
             report(&opts, st.rows_done);
         }
         if !refused {
-            st.finish(&mut c, &mut out).await?;
+            st.finish(&mut c, mark, &mut out).await?;
+            let t = std::time::Instant::now();
+            let mut touched: Vec<(i64, ImportedOrders)> = st.touched.drain().collect();
+            touched.sort_unstable_by_key(|t| t.0);
+            audit::summarise_orders(&mut c, mark, &touched).await?;
+            let rejected = parse_rejected + out.rejected.len() as u64;
+            audit::end_import(&mut c, mark, &out, rejected).await?;
+            tracing::debug!(
+                ms = t.elapsed().as_millis() as u64,
+                customers = touched.len(),
+                "import: history written"
+            );
         }
         let ms = |i: usize| st.timing[i].as_millis() as u64;
         tracing::debug!(
@@ -203,6 +220,8 @@ struct OrderImport {
     default_currency: Currency,
     numbered: Vec<NumberedOrder>,
     by_number: HashMap<String, usize>,
+    /// What this import did to each customer, for the customers' history.
+    touched: HashMap<i64, ImportedOrders>,
     rows_done: u64,
     /// Time spent per phase, for the debug log: where a slow import spends its time.
     timing: [std::time::Duration; 4],
@@ -244,6 +263,7 @@ impl OrderImport {
             default_currency,
             numbered: Vec::new(),
             by_number: HashMap::default(),
+            touched: HashMap::default(),
             rows_done: 0,
             timing: Default::default(),
         })
@@ -296,6 +316,7 @@ impl OrderImport {
         let ids = insert_customers(c, &new, self.at).await?;
         for (m, id) in missing.into_iter().zip(ids) {
             self.customers.insert(m.clone(), id);
+            self.touched.entry(id).or_default().customer_created = true;
         }
         Ok(())
     }
@@ -442,6 +463,7 @@ impl OrderImport {
         insert_orders_stamped(c, &rows, self.stamp()).await?;
         self.timing[3] += t.elapsed();
         out.created += rows.len() as u64;
+        count_created(&mut self.touched, &rows);
         Ok(())
     }
 
@@ -503,7 +525,12 @@ impl OrderImport {
     }
 
     /// Writes the numbered orders: unchanged, updated, or new.
-    async fn finish(&mut self, c: &mut Conn<'_>, out: &mut ImportOutcome) -> StoreResult<()> {
+    async fn finish(
+        &mut self,
+        c: &mut Conn<'_>,
+        mark: ImportMark,
+        out: &mut ImportOutcome,
+    ) -> StoreResult<()> {
         if self.numbered.is_empty() {
             return Ok(());
         }
@@ -537,12 +564,20 @@ impl OrderImport {
                     if h.as_deref() == Some(hash.as_str()) && *cid == p.order.customer_id.0 {
                         out.unchanged += 1;
                     } else {
-                        r::update_order(c, OrderId(*id), &p.order, Some(hash)).await?;
+                        let oid = OrderId(*id);
+                        let before = r::get_order(c, oid).await?;
+                        r::update_order(c, oid, &p.order, Some(hash)).await?;
                         c.execute(
                             "UPDATE orders SET import_key = $1 WHERE id = $2",
                             args![key, *id],
                         )
                         .await?;
+                        let after = r::get_order(c, oid).await?;
+                        let (b, a) = (Some(&before), Some(&after));
+                        let oe = AuditEntity::Order;
+                        let cid = after.customer_id;
+                        audit::record_imported(c, mark, oe, *id, cid, "update", b, a).await?;
+                        self.touched.entry(cid.0).or_default().orders_updated += 1;
                         out.updated += 1;
                     }
                 }
@@ -556,7 +591,18 @@ impl OrderImport {
         new.sort_by_key(|o| (o.customer_id, o.order_date));
         insert_orders_stamped(c, &new, self.stamp()).await?;
         out.created += new.len() as u64;
+        count_created(&mut self.touched, &new);
         Ok(())
+    }
+}
+
+/// Counts new orders per customer (rows arrive sorted by customer: one map update per run).
+fn count_created(touched: &mut HashMap<i64, ImportedOrders>, rows: &[NewOrder<'_>]) {
+    for run in rows.chunk_by(|a, b| a.customer_id == b.customer_id) {
+        touched
+            .entry(run[0].customer_id)
+            .or_default()
+            .orders_created += run.len() as u64;
     }
 }
 

@@ -4,8 +4,8 @@
 use super::conn::args;
 use super::{accounts as acc, audit, customers, dedupe, import_apply, records as r, SqlStore};
 use crate::accounts::{
-    check_password, hash_password, ApiToken, AuditEntity, AuditEntry, LoginFailures, NewApiToken,
-    NewSession, OwnerChange, Session,
+    check_password, hash_password, ApiToken, AuditEntity, AuditEntry, ImportRecord, LoginFailures,
+    NewApiToken, NewSession, OwnerChange, Session,
 };
 use crate::bulk::{BulkChunk, BulkIds};
 use crate::error::{StoreError, StoreResult};
@@ -734,5 +734,10 @@ impl Store for SqlStore {
     async fn owner_history(&self, customer: CustomerId) -> StoreResult<Vec<OwnerChange>> {
         let mut pc = self.acquire().await?;
         audit::owner_history(&mut pc.conn(), customer).await
+    }
+
+    async fn list_imports(&self, by: Option<UserId>, limit: u32) -> StoreResult<Vec<ImportRecord>> {
+        let mut pc = self.acquire().await?;
+        audit::list_imports(&mut pc.conn(), by, i64::from(limit.clamp(1, 1000))).await
     }
 }

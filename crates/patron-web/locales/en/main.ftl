@@ -109,11 +109,21 @@ customer-timeline-order = Order { $amount }
 customer-history = Change history
 customer-history-none = No changes recorded.
 customer-history-by = { $who } · { $when }
-customer-history-system = command line or import
+customer-history-system = command line
 history-create = created { $entity }
 history-update = changed { $entity }
 history-delete = deleted { $entity }
 history-merge = merged { $entity }
+history-import = { $orders ->
+    [one] imported one order
+   *[other] imported { $orders } orders
+}
+history-import-updated = { $orders ->
+    [one] changed one order
+   *[other] changed { $orders } orders
+}
+history-import-customer-created = created the customer from its reference
+history-from-import = import #{ $id } ({ $file })
 entity-customer = customer
 entity-key_person = key person
 entity-order = order
@@ -211,6 +221,11 @@ import-confirm = Import now
 import-preview = The first rows
 import-done-title = Imported
 import-another = Import another file
+import-recent = Imports so far
+import-recent-none = Nothing has been imported yet.
+import-recent-when = When
+import-recent-who = By
+import-recent-file = File
 import-running-title = Importing…
 import-running-rows = { $done } of about { $total } rows written
 import-running-rows-unknown = { $done } rows written

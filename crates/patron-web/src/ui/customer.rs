@@ -171,8 +171,13 @@ async fn render(
                     json!({"name": name, "before": show(&v["before"]), "after": show(&v["after"])})
                 })
                 .collect();
+            let count = |k: &str| h.changes.get(k).and_then(Value::as_i64).unwrap_or(0);
             json!({"action": h.action, "entity": h.entity.as_str(), "who": h.user_name,
-                   "when": i18n::datetime(lang, h.at), "fields": fields})
+                   "when": i18n::datetime(lang, h.at), "fields": fields,
+                   "import_id": h.import_id, "import_file": h.import_file,
+                   "orders_created": count("orders_created"),
+                   "orders_updated": count("orders_updated"),
+                   "customer_created": h.changes.get("customer_created") == Some(&Value::Bool(true))})
         })
         .collect();
     let money_list = |v: &[patron_core::Money]| -> Vec<String> {

@@ -15,7 +15,7 @@
 //! removed at the next upload. (Several `patron serve` processes need a shared upload directory or
 //! sticky sessions for the wizard.)
 
-use super::{Page, UiError};
+use super::{i18n, Page, UiError};
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -63,12 +63,33 @@ fn entities_ctx() -> Vec<&'static str> {
     ENTITIES.iter().map(|e| e.as_str()).collect()
 }
 
-/// `GET /import`: the upload form.
-pub async fn form(page: Page) -> Response {
-    match importer(&page) {
-        Ok(_) => upload_page(&page, StatusCode::OK, None, "customers"),
-        Err(e) => e.render(&page),
+/// `GET /import`: the upload form, and the imports made so far (who, when, which file, what
+/// they did): the import-level record that the customers' histories point at.
+pub async fn form(State(state): State<AppState>, page: Page) -> Response {
+    if let Err(e) = importer(&page) {
+        return e.render(&page);
     }
+    let recent = match state.store.list_imports(None, 20).await {
+        Ok(r) => r,
+        Err(e) => return UiError::from(e).render(&page),
+    };
+    let lang = page.lang;
+    let recent: Vec<Value> = recent
+        .into_iter()
+        .map(|i| {
+            json!({"id": i.id, "when": i18n::datetime(lang, i.at), "who": i.user_name,
+                   "entity": i.entity, "file": i.file_name,
+                   "created": i18n::number(i.created), "updated": i18n::number(i.updated),
+                   "unchanged": i18n::number(i.unchanged),
+                   "rejected": i18n::number(i.rejected)})
+        })
+        .collect();
+    page.render_status(
+        StatusCode::OK,
+        "import.html",
+        json!({"step": "upload", "entities": entities_ctx(), "entity": "customers",
+               "recent": recent}),
+    )
 }
 
 fn upload_page(page: &Page, status: StatusCode, error: Option<Value>, entity: &str) -> Response {
@@ -184,7 +205,15 @@ pub async fn upload(
                     .collect();
                 let path = upload_path(&dir, caller.id().0, &id, &ext);
                 match save_field(field, &path, state.config.upload_limit).await {
-                    Ok(true) => saved = Some((id, path)),
+                    Ok(true) => {
+                        // The name the file had on the user's machine, for the import's
+                        // record; losing it loses a label, not data.
+                        let label = upload_path(&dir, caller.id().0, &id, NAME_EXT);
+                        if let Err(e) = tokio::fs::write(&label, clean_name(&name)).await {
+                            tracing::warn!(error = %e, "keeping the upload's name failed");
+                        }
+                        saved = Some((id, path))
+                    }
                     Ok(false) => {
                         let _ = tokio::fs::remove_file(&path).await;
                         oversize = true;
@@ -253,6 +282,25 @@ async fn save_field(
 
 fn upload_path(dir: &std::path::Path, user: i64, id: &str, ext: &str) -> PathBuf {
     dir.join(format!("{user}-{id}.{ext}"))
+}
+
+/// The extension of the file beside an upload that keeps its original name.
+const NAME_EXT: &str = "name";
+
+/// An uploaded file's name as recorded: its last path component, without control characters,
+/// at most 200 characters.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+/// The name an upload had on its user's machine, when it was kept.
+async fn upload_name(state: &AppState, user: i64, id: &str) -> Option<String> {
+    let p = upload_path(&state.config.upload_dir, user, id, NAME_EXT);
+    tokio::fs::read_to_string(p)
+        .await
+        .ok()
+        .filter(|n| !n.is_empty())
 }
 
 /// The stored upload of this user with this id, if it exists. Ids are checked to be what
@@ -533,6 +581,8 @@ pub async fn run(
             sheet: None,
             // The server has other users: never lock them out for an upload.
             online: true,
+            by: Some(caller.id()),
+            file_name: upload_name(&state, caller.id().0, &id).await,
         };
         if dry_run {
             let report = match run_import(state.store.as_ref(), &path, &opts, None).await {
@@ -584,6 +634,7 @@ pub async fn run(
                     );
                     let _ = tokio::fs::remove_file(&path).await;
                     let _ = tokio::fs::remove_file(path.with_extension("rejects.csv")).await;
+                    let _ = tokio::fs::remove_file(path.with_extension(NAME_EXT)).await;
                     Ok(summary(&report, false))
                 }
                 Err(e) => {

@@ -70,6 +70,17 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
         rejects_path: a.rejects.clone(),
         sheet: a.sheet.clone(),
         online: a.online,
+        by: match &a.as_user {
+            None => None,
+            Some(email) => Some(
+                store
+                    .find_user(email)
+                    .await?
+                    .with_context(|| format!("--as: no user has the e-mail '{email}'"))?
+                    .id,
+            ),
+        },
+        file_name: None,
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
