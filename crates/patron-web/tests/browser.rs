@@ -448,16 +448,44 @@ async fn the_ui_in_headless_chromium() {
         .await;
     ui.fill("#quantity_0", "5").await;
     ui.click("#asked_by_name").await;
+    // A second line: typing part of a name fetches suggestions from the whole catalogue (the
+    // page's own list is replaced by the matches), and the picked token names the product.
+    let usd = patron_core::Currency::parse("currency", "USD").expect("usd");
+    for (r, name) in [("P-88", "乌龙茶"), ("P-89", "绿茶")] {
+        store
+            .create_product(patron_core::ProductInput {
+                external_ref: Some(r.into()),
+                name: name.into(),
+                product_line: Some("茶叶".into()),
+                unit_price_minor: Some(1000),
+                currency: Some(usd.clone()),
+                ..Default::default()
+            })
+            .await
+            .expect("product");
+    }
+    ui.go(&format!("/orders/{}/edit", order.id)).await;
+    ui.fill("#quantity_0", "5").await;
+    ui.click("#asked_by_name").await;
+    ui.fill("#product_id_1", "乌龙").await;
+    ui.until("the suggestions for 乌龙", |h| {
+        h.contains("<option value=\"P-88 · 乌龙茶\"") && !h.contains("P-89 · 绿茶")
+    })
+    .await;
+    ui.fill("#product_id_1", "P-88 · 乌龙茶").await;
+    ui.fill("#quantity_1", "1").await;
     ui.shot("order-form").await;
     ui.click("#order-save").await;
     let html = ui
         .until("the edited order in the timeline", |h| {
-            h.contains("id=\"timeline-list\"") && h.contains("$75.00")
+            h.contains("id=\"timeline-list\"") && h.contains("$85.00")
         })
         .await;
     assert!(html.contains("茶叶 × 5"), "{html}");
     let o = store.get_order(order.id).await.expect("order");
-    assert_eq!((o.total_minor, o.asked_by_name), (7500, true));
+    assert_eq!((o.total_minor, o.asked_by_name), (8500, true));
+    assert_eq!(o.lines.len(), 2);
+    assert!(o.lines[1].product_id.is_some());
     let h = store.customer_history(mine.id, 5).await.expect("history");
     assert_eq!(
         (h[0].action.as_str(), h[0].entity.as_str(), h[0].user_id),

@@ -1622,6 +1622,130 @@ async fn orders_are_added_edited_and_deleted_with_errors_next_to_the_field() {
     }
 }
 
+/// Posts a form whose values are owned strings.
+async fn post_owned(
+    b: &mut Browser<'_>,
+    path: &str,
+    form: Vec<(&'static str, String)>,
+) -> (u16, String, String) {
+    let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(path, &f).await
+}
+
+#[tokio::test]
+async fn order_lines_pick_products_by_reference_or_name_from_the_whole_catalogue() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b, mine, csrf, ..
+        } = two_reps(&app).await;
+        // More products than the page's own list holds.
+        let mut last = None;
+        for i in 0..510 {
+            let p = app
+                .store
+                .create_product(patron_core::ProductInput {
+                    external_ref: Some(format!("P{i:04}")),
+                    name: if i >= 508 {
+                        "同名茶".into()
+                    } else {
+                        format!("Tea {i:04}")
+                    },
+                    product_line: Some("茶叶".into()),
+                    ..Default::default()
+                })
+                .await
+                .expect("product");
+            last = Some(p);
+        }
+        let last = last.expect("made");
+        let order = app
+            .store
+            .create_order(patron_core::OrderInput {
+                customer_id: mine.id,
+                order_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"),
+                lines: vec![patron_core::OrderLineInput {
+                    quantity: 1,
+                    amount_minor: Some(100),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order");
+        let edit = format!("/orders/{}/edit", order.id);
+        let (s, html) = b.get(&edit).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<datalist id=\"product-list\">"), "{html}");
+        assert_eq!(
+            html.matches("label=\"茶叶\"").count(),
+            500,
+            "the page's own list"
+        );
+
+        // The suggestions search the whole catalogue; a picked token stays searchable.
+        let (s, json) = b.get("/products/suggest?q=p0509").await;
+        assert_eq!(s, 200, "{json}");
+        let items: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(items[0]["value"], "P0509 · 同名茶", "{json}");
+        assert_eq!(items[0]["label"], "茶叶");
+        let (_, json) = b
+            .get("/products/suggest?q=P0509%20%C2%B7%20%E5%90%8C")
+            .await;
+        assert!(json.contains("P0509"), "{json}");
+
+        let post = |product: &str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("order_date", "2025-03-01".to_owned()),
+                ("product_id_0", product.to_owned()),
+                ("quantity_0", "1".to_owned()),
+                ("unit_price_0", "1".to_owned()),
+            ]
+        };
+        // Two products share the name: refused next to the field, the typed text kept.
+        let (s, _, html) = post_owned(&mut b, &edit, post("同名茶")).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"product_id_0-error\""), "{html}");
+        assert!(html.contains("Several records match"), "{html}");
+        assert!(html.contains("value=\"同名茶\""), "{html}");
+        let (s, _, html) = post_owned(&mut b, &edit, post("no such tea")).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("There is no such record"), "{html}");
+
+        // The token a suggestion puts there, the reference alone, #id, or a unique name.
+        for (typed, want) in [
+            ("P0509 · 同名茶".to_owned(), last.id),
+            ("P0509".to_owned(), last.id),
+            (format!("#{}", last.id.0), last.id),
+        ] {
+            let (s, _, html) = post_owned(&mut b, &edit, post(&typed)).await;
+            assert_eq!(s, 303, "{typed}: {html}");
+            let o = app.store.get_order(order.id).await.expect("order");
+            assert_eq!(o.lines[0].product_id, Some(want), "{typed}");
+        }
+        let (s, _, _) = post_owned(&mut b, &edit, post("tea 0007")).await;
+        assert_eq!(s, 303);
+        let o = app.store.get_order(order.id).await.expect("order");
+        let p7 = app
+            .store
+            .get_product(o.lines[0].product_id.expect("p"))
+            .await
+            .expect("p");
+        assert_eq!(p7.external_ref.as_deref(), Some("P0007"));
+        // The saved line shows its product's token.
+        let (_, html) = b.get(&edit).await;
+        assert!(html.contains("value=\"P0007 · Tea 0007\""), "{html}");
+
+        // Signed out: no catalogue.
+        let anon = Browser::new(&app);
+        let (s, _) = anon.get("/products/suggest?q=tea").await;
+        assert_ne!(s, 200);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn contacts_are_logged_edited_and_deleted_with_errors_next_to_the_field() {
     for db in TestDb::each().await {

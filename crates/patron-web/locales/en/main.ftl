@@ -336,6 +336,8 @@ order-by-name-short = asked for by name
 order-lines = Lines
 order-lines-hint = The amount of a line is quantity × unit price. Empty a row to remove its line; fill an empty row to add one.
 order-product = Product
+order-product-placeholder = reference or name
+order-product-hint = Type a product's reference or name and pick it from the suggestions; leave it empty for a line without a product.
 order-total = Total
 interaction-edit = Edit contact
 interaction-when = When (UTC)
@@ -348,6 +350,7 @@ error-too_large = This is too large.
 error-invalid_currency = Use a three-letter currency code such as CNY, USD or KRW.
 error-invalid_amount = This is not an amount (for example 1,234.50).
 error-unknown_reference = There is no such record here.
+error-ambiguous = Several records match: pick one from the list, or type its reference.
 
 # Field names in the change history of the customer page (audit log members).
 history-field-external_ref = Reference

@@ -327,6 +327,8 @@ order-by-name-short = 지명 구매
 order-lines = 주문 품목
 order-lines-hint = 품목 금액은 수량 × 단가입니다. 행을 비우면 그 품목이 삭제되고, 빈 행을 채우면 품목이 추가됩니다.
 order-product = 제품
+order-product-placeholder = 참조 번호 또는 이름
+order-product-hint = 제품의 참조 번호나 이름을 입력하고 제안 목록에서 고르세요. 제품 없는 항목은 비워 두세요.
 order-total = 합계
 interaction-edit = 연락 기록 편집
 interaction-when = 일시 (UTC)
@@ -339,6 +341,7 @@ error-too_large = 값이 너무 큽니다.
 error-invalid_currency = KRW, USD, CNY처럼 세 글자 통화 코드를 입력하세요.
 error-invalid_amount = 금액이 아닙니다 (예: 1,234.50).
 error-unknown_reference = 여기에 그런 기록이 없습니다.
+error-ambiguous = 여러 기록이 일치합니다. 목록에서 고르거나 참조 번호를 입력하세요.
 
 # Field names in the change history of the customer page (audit log members).
 history-field-external_ref = 참조 번호

@@ -327,6 +327,8 @@ order-by-name-short = 指名购买
 order-lines = 订单明细
 order-lines-hint = 每行金额 = 数量 × 单价。清空一行即删除该明细；填写空行即新增明细。
 order-product = 产品
+order-product-placeholder = 编号或名称
+order-product-hint = 输入产品编号或名称，从提示中选择；不关联产品的明细请留空。
 order-total = 合计
 interaction-edit = 编辑联系记录
 interaction-when = 时间（UTC）
@@ -339,6 +341,7 @@ error-too_large = 数值过大。
 error-invalid_currency = 请使用三个字母的币种代码，如 CNY、USD 或 KRW。
 error-invalid_amount = 这不是金额（例如 1,234.50）。
 error-unknown_reference = 此处没有这条记录。
+error-ambiguous = 有多条记录匹配：请从列表中选择，或输入其编号。
 
 # Field names in the change history of the customer page (audit log members).
 history-field-external_ref = 编号

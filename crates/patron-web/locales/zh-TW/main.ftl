@@ -327,6 +327,8 @@ order-by-name-short = 指名購買
 order-lines = 訂單明細
 order-lines-hint = 每行金額 = 數量 × 單價。清空一行即刪除該明細；填寫空行即新增明細。
 order-product = 產品
+order-product-placeholder = 編號或名稱
+order-product-hint = 輸入產品編號或名稱，從提示中選擇；不關聯產品的明細請留空。
 order-total = 合計
 interaction-edit = 編輯聯絡紀錄
 interaction-when = 時間（UTC）
@@ -339,6 +341,7 @@ error-too_large = 數值過大。
 error-invalid_currency = 請使用三個字母的幣別代碼，如 TWD、USD 或 CNY。
 error-invalid_amount = 這不是金額（例如 1,234.50）。
 error-unknown_reference = 此處沒有這筆紀錄。
+error-ambiguous = 有多筆紀錄相符：請從清單中選擇，或輸入其編號。
 
 # Field names in the change history of the customer page (audit log members).
 history-field-external_ref = 編號

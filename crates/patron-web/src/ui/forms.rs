@@ -26,6 +26,7 @@ const CODES: &[&str] = &[
     "invalid_currency",
     "invalid_amount",
     "unknown_reference",
+    "ambiguous",
     "taken",
 ];
 

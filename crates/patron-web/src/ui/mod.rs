@@ -18,6 +18,7 @@ pub mod key_person_form;
 pub mod language;
 pub mod order_form;
 pub mod password;
+pub mod product_picker;
 pub mod products;
 pub mod sign_in;
 pub mod tokens;
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
             get(key_person_form::confirm_delete).post(key_person_form::delete),
         )
         .route("/products", get(products::list))
+        .route("/products/suggest", get(product_picker::suggest))
         .route(
             "/products/new",
             get(products::new_form).post(products::create),

@@ -14,17 +14,15 @@ use super::forms::{
     add_error, blank, confirm_delete_page, customer_in_reach, field_errors_as, optional_date,
     path_id, respond, ConfirmForm, DeleteTarget,
 };
-use super::{i18n, Page, UiError};
+use super::{i18n, product_picker, Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use patron_core::money::format_minor;
-use patron_core::{
-    parse_amount, Currency, Order, OrderId, OrderInput, OrderLineInput, Product, ProductId,
-};
-use patron_store::{ProductQuery, StoreError};
+use patron_core::{parse_amount, Currency, Order, OrderId, OrderInput, OrderLineInput};
+use patron_store::StoreError;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -33,8 +31,6 @@ use std::collections::BTreeMap;
 const MAX_ROWS: usize = 200;
 /// Empty rows offered for new lines.
 const SPARE_ROWS: usize = 2;
-/// Products offered in a row's list; the rows' own products are always added.
-const PRODUCT_CHOICES: u32 = 500;
 
 /// One row of the lines table, as typed.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -168,17 +164,10 @@ async fn parse(
         }
         let product = match blank(&row.product_id) {
             None => None,
-            Some(s) => match s.parse::<i64>() {
-                Ok(n) => match state.store.get_product(ProductId(n)).await {
-                    Ok(p) => Some(p),
-                    Err(StoreError::NotFound { .. }) => {
-                        add_error(errs, &format!("product_id_{i}"), "unknown_reference");
-                        None
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-                Err(_) => {
-                    add_error(errs, &format!("product_id_{i}"), "invalid");
+            Some(text) => match product_picker::resolve(state, &text).await? {
+                Ok(p) => Some(p),
+                Err(code) => {
+                    add_error(errs, &format!("product_id_{i}"), code);
                     None
                 }
             },
@@ -279,43 +268,6 @@ async fn load(state: &AppState, page: &Page, id: &str) -> Result<(Order, String)
     Ok((o, name))
 }
 
-/// The products a row may choose: the first of the catalogue (active ones) plus every product
-/// the rows already name, so an order of a retired product still shows it.
-async fn product_choices(state: &AppState, f: &OrderFields) -> Result<Vec<Value>, UiError> {
-    let mut products: Vec<Product> = state
-        .store
-        .list_products(&ProductQuery {
-            limit: Some(PRODUCT_CHOICES),
-            ..Default::default()
-        })
-        .await?
-        .items
-        .into_iter()
-        .filter(|p| p.active)
-        .collect();
-    for row in &f.lines {
-        if let Ok(n) = row.product_id.trim().parse::<i64>() {
-            if !products.iter().any(|p| p.id.0 == n) {
-                match state.store.get_product(ProductId(n)).await {
-                    Ok(p) => products.push(p),
-                    Err(StoreError::NotFound { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-    }
-    Ok(products
-        .iter()
-        .map(|p| {
-            let label = match &p.product_line {
-                Some(l) => format!("{} · {l}", p.name),
-                None => p.name.clone(),
-            };
-            json!({"id": p.id.0.to_string(), "label": label})
-        })
-        .collect())
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
@@ -329,19 +281,16 @@ async fn render(
 ) -> Result<Response, UiError> {
     let lang = page.lang;
     let currency = Currency::parse("currency", &f.currency).unwrap_or(order.currency.clone());
-    let rows: Vec<Value> = f
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            json!({
-                "i": i, "product_id": r.product_id, "product_line": r.product_line,
-                "quantity": r.quantity, "unit_price": r.unit_price,
-                "amount": amounts.get(i).copied().flatten()
-                    .map(|a| i18n::money_parts(lang, a, &currency)),
-            })
-        })
-        .collect();
+    let mut rows: Vec<Value> = Vec::with_capacity(f.lines.len());
+    for (i, r) in f.lines.iter().enumerate() {
+        rows.push(json!({
+            "i": i, "product": product_picker::shown(state, &r.product_id).await?,
+            "product_line": r.product_line,
+            "quantity": r.quantity, "unit_price": r.unit_price,
+            "amount": amounts.get(i).copied().flatten()
+                .map(|a| i18n::money_parts(lang, a, &currency)),
+        }));
+    }
     let total: Option<i64> = amounts
         .iter()
         .flatten()
@@ -355,7 +304,7 @@ async fn render(
             "f": f,
             "rows": rows,
             "total": total.map(|t| i18n::money_parts(lang, t, &currency)),
-            "products": product_choices(state, f).await?,
+            "products": product_picker::choices(state).await?,
             "errors": errors,
         }),
     ))
