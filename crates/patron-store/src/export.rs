@@ -374,9 +374,8 @@ impl Sink {
                 rows,
                 ..
             } => {
-                writer
-                    .write_record(&cells)
-                    .map_err(|e| csv_error(partial, e))?;
+                // Formula-looking cells are quoted (see crate::csv_cell); the import undoes it.
+                crate::csv_cell::write_record(writer, &cells).map_err(|e| csv_error(partial, e))?;
                 *rows += 1;
                 Ok(())
             }

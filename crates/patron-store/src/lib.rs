@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod bulk;
+pub mod csv_cell;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -388,18 +388,19 @@ async fn export_customers_to_csv_and_xlsx_then_reimport_creates_nothing() {
             "ref,kind,name,gender,birth_date,phone,email,owner,tags,company,level,source,notes\n\
              E1,person,张伟,male,1980-05-06,138-0013-8000,zw@example.com,li@example.com,\"vip, 北京\",ACME,A,fair,\"two\nlines\"\n\
              E2,company,Hanbit 상사,,,02-555-0100,,,,,,,\n\
-             E3,,Plain,,,,,,,,,,\n"
+             E3,,Plain,,,,,,,,,,\n\
+             E4,,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",,,+86 138 0013 9999,,,,,,,@SUM(1)\n"
                 .as_bytes(),
         );
         let r = import(&*store, &src, &opts(Entity::Customers)).await;
-        assert_eq!((r.created, r.rejected), (3, 0), "{:?}: {r:?}", db.backend);
+        assert_eq!((r.created, r.rejected), (4, 0), "{:?}: {r:?}", db.backend);
 
         let csv_out = dir.path().join("customers.csv");
         assert_eq!(
             export(&*store, ExportKind::Customers, &csv_out)
                 .await
                 .expect("csv"),
-            3
+            4
         );
         let recs = read_csv(&csv_out);
         assert_eq!(recs[0], CUSTOMER_FIELDS);
@@ -407,13 +408,18 @@ async fn export_customers_to_csv_and_xlsx_then_reimport_creates_nothing() {
         assert_eq!(e1[8], "li@example.com", "owner as e-mail");
         assert_eq!(e1[10], "vip, 北京");
         assert_eq!(e1[15], "two\nlines");
+        // Formula-looking cells are quoted for spreadsheets; the re-import below undoes it.
+        let e4 = recs.iter().find(|r| r[0] == "E4").expect("E4 row");
+        assert_eq!(e4[2], "'=HYPERLINK(\"http://evil.example\",\"x\")");
+        assert_eq!(e4[5], "'+86 138 0013 9999");
+        assert_eq!(e4[15], "'@SUM(1)");
 
         let xlsx_out = dir.path().join("customers.xlsx");
         assert_eq!(
             export(&*store, ExportKind::Customers, &xlsx_out)
                 .await
                 .expect("xlsx"),
-            3
+            4
         );
 
         for path in [&csv_out, &xlsx_out] {
@@ -425,7 +431,7 @@ async fn export_customers_to_csv_and_xlsx_then_reimport_creates_nothing() {
                     again.unchanged,
                     again.rejected
                 ),
-                (0, 0, 3, 0),
+                (0, 0, 4, 0),
                 "{:?} re-import of {}: {again:?}",
                 db.backend,
                 path.display()

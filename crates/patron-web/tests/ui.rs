@@ -1993,6 +1993,11 @@ async fn customer_list_downloads_as_csv_within_scope_search_and_filters() {
                 oz.id,
                 patron_core::LifecycleStage::Customer,
             ),
+            (
+                "=HYPERLINK(\"http://x\")",
+                oz.id,
+                patron_core::LifecycleStage::Customer,
+            ),
         ] {
             app.store
                 .create_customer(CustomerInput {
@@ -2070,8 +2075,13 @@ async fn customer_list_downloads_as_csv_within_scope_search_and_filters() {
         let (_, body) = gm.get("/customers/export.csv?q=%E5%BC%A0%E4%BC%9F").await;
         assert_eq!(rows(&body), vec!["张伟", "张伟明", "张伟强"]);
         let (_, body) = gm.get("/customers/export.csv").await;
-        assert_eq!(rows(&body).len(), 1104);
+        assert_eq!(rows(&body).len(), 1105);
         assert!(body.contains("<script>x</script>"));
+        // A formula is quoted so a spreadsheet shows it as text.
+        assert!(
+            body.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+            "{body}"
+        );
         let _ = app.stop.send(());
         db.cleanup().await;
     }

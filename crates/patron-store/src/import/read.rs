@@ -438,7 +438,11 @@ fn each_csv_record(
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let cells = rec.iter().map(str::to_owned).collect();
+                // A formula-looking cell Patron quoted on export loses its apostrophe.
+                let cells = rec
+                    .iter()
+                    .map(|c| crate::csv_cell::unescape(c).to_owned())
+                    .collect();
                 if !f((record_line(text, &rec), cells)) {
                     return Ok(());
                 }

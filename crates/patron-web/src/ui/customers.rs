@@ -174,7 +174,7 @@ async fn start_export(state: &AppState, page: &Page, p: ListParams) -> Result<Re
     let mut head = csv_bytes(|w| {
         w.write_record(CUSTOMER_HEADER)?;
         for c in &first.items {
-            w.write_record(customer_cells(c, &owners))?;
+            patron_store::csv_cell::write_record(w, &customer_cells(c, &owners))?;
         }
         Ok(())
     })
@@ -218,7 +218,7 @@ impl ExportRest {
                 self.query.cursor = page.next_cursor;
                 csv_bytes(|w| {
                     for c in &page.items {
-                        w.write_record(customer_cells(c, &self.owners))?;
+                        patron_store::csv_cell::write_record(w, &customer_cells(c, &self.owners))?;
                     }
                     Ok(())
                 })
