@@ -189,46 +189,72 @@ pub(crate) struct ImportedOrders {
     pub customer_created: bool,
 }
 
-/// How many customers' summaries go into one statement (one JSON parameter).
-const SUMMARY_BATCH: usize = 20_000;
-
-/// One `import` row per customer an orders import touched, written set-based: the rows travel
-/// as one JSON array per statement, so 100,000 customers cost a few statements, not 100,000.
+/// One `import` row per customer an orders import touched, written like the orders themselves
+/// (multi-row statements on SQLite, COPY on PostgreSQL): 100,000 customers cost about as much
+/// as 10,000 orders, where a JSON array unpacked in SQL took a third of a second.
 pub(crate) async fn summarise_orders(
     c: &mut Conn<'_>,
     import: ImportMark,
     per_customer: &[(i64, ImportedOrders)],
 ) -> StoreResult<()> {
-    let sql = if c.is_sqlite() {
-        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes, \
-         import_id) SELECT $1, $2, 'customer', j.value ->> 0, j.value ->> 0, 'import', \
-         j.value ->> 1, $3 FROM json_each($4) j"
-    } else {
-        "INSERT INTO audit_log (at, user_id, entity, entity_id, customer_id, action, changes, \
-         import_id) SELECT $1, $2, 'customer', (j ->> 0)::bigint, (j ->> 0)::bigint, 'import', \
-         j ->> 1, $3 FROM jsonb_array_elements($4::jsonb) j"
-    };
-    let at = super::now();
-    for part in per_customer.chunks(SUMMARY_BATCH) {
-        let rows: Vec<Value> = part
-            .iter()
-            .map(|(cid, s)| {
-                let mut m = Map::new();
-                m.insert("orders_created".into(), s.orders_created.into());
-                if s.orders_updated > 0 {
-                    m.insert("orders_updated".into(), s.orders_updated.into());
-                }
-                if s.customer_created {
-                    m.insert("customer_created".into(), true.into());
-                }
-                Value::Array(vec![(*cid).into(), Value::Object(m).to_string().into()])
-            })
-            .collect();
-        let json = Value::Array(rows).to_string();
-        c.execute(sql, args![at, import.by.map(|u| u.0), import.id, json])
-            .await?;
+    if per_customer.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let at = super::bulk::Stamp::new(c, super::now());
+    let mut rows = SummaryRows {
+        at: &at.0,
+        import,
+        rows: per_customer.iter(),
+        changes: String::new(),
+    };
+    super::bulk::write_rows(c, "audit_log", &SUMMARY_COLS, &mut rows).await
+}
+
+const SUMMARY_COLS: [&str; 8] = [
+    "at",
+    "user_id",
+    "entity",
+    "entity_id",
+    "customer_id",
+    "action",
+    "changes",
+    "import_id",
+];
+
+struct SummaryRows<'a> {
+    at: &'a str,
+    import: ImportMark,
+    rows: std::slice::Iter<'a, (i64, ImportedOrders)>,
+    changes: String,
+}
+
+impl super::bulk::RowSource for SummaryRows<'_> {
+    fn next_row(&mut self, w: &mut super::bulk::RowBuf) -> bool {
+        use std::fmt::Write as _;
+        let Some((cid, s)) = self.rows.next() else {
+            return false;
+        };
+        // The same JSON object serde would write, without a `Value` per row.
+        self.changes.clear();
+        let _ = write!(self.changes, "{{\"orders_created\":{}", s.orders_created);
+        if s.orders_updated > 0 {
+            let _ = write!(self.changes, ",\"orders_updated\":{}", s.orders_updated);
+        }
+        if s.customer_created {
+            self.changes.push_str(",\"customer_created\":true");
+        }
+        self.changes.push('}');
+        w.text(self.at);
+        w.opt_int(self.import.by.map(|u| u.0));
+        w.text(AuditEntity::Customer.as_str());
+        w.int(*cid);
+        w.int(*cid);
+        w.text("import");
+        w.text(&self.changes);
+        w.int(self.import.id);
+        w.end_row();
+        true
+    }
 }
 
 /// Records a change of owner when there is one.

@@ -288,10 +288,10 @@ impl RowSource for LineRows<'_> {
 
 /// A timestamp as the backend's text form, formatted once for a whole bulk write (the same
 /// text sqlx writes for a `DateTime<Utc>`, so reads decode it alike).
-struct Stamp(String);
+pub(crate) struct Stamp(pub(crate) String);
 
 impl Stamp {
-    fn new(c: &Conn<'_>, at: DateTime<Utc>) -> Self {
+    pub(crate) fn new(c: &Conn<'_>, at: DateTime<Utc>) -> Self {
         let s = if c.is_sqlite() {
             at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
         } else {
