@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 pub mod accounts;
+pub mod analytics;
 pub mod bulk;
 pub mod csv_cell;
 pub mod demo;

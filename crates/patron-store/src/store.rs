@@ -11,7 +11,7 @@ use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
 use crate::query::*;
 use crate::sql::Backend;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use patron_core::*;
 
 #[async_trait]
@@ -157,6 +157,15 @@ pub trait Store: Send + Sync + 'static {
     async fn define_custom_field(&self, def: CustomFieldDef) -> StoreResult<CustomFieldDef>;
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    // Analytics.
+    /// Per customer, the purchase days in `currency` up to `until` (see
+    /// [`crate::analytics::PurchaseHistory`]), by customer id.
+    async fn purchase_histories(
+        &self,
+        until: NaiveDate,
+        currency: &Currency,
+    ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>>;
 
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With

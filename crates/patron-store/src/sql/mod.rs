@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod accounts;
+mod analytics;
 mod audit;
 pub(crate) mod bulk;
 pub(crate) mod bulk_load;

@@ -549,6 +549,15 @@ impl Store for SqlStore {
         r::get_setting(&mut pc.conn(), key).await
     }
 
+    async fn purchase_histories(
+        &self,
+        until: chrono::NaiveDate,
+        currency: &Currency,
+    ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
+        let mut pc = self.acquire().await?;
+        super::analytics::purchase_histories(&mut pc.conn(), until, currency).await
+    }
+
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         r::set_setting(&mut tx.conn(), key, value).await?;
