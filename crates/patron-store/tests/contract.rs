@@ -1168,3 +1168,65 @@ async fn settings_upsert_and_vocabularies() {
     })
     .await;
 }
+
+/// The models' input: orders of one day are one purchase day (amounts summed), later orders and
+/// other currencies are left out, customers without orders are absent.
+#[tokio::test]
+async fn purchase_histories_aggregate_days_per_customer() {
+    each(|s| async move {
+        let a = s.create_customer(person("甲")).await.expect("a");
+        let b = s.create_customer(person("乙")).await.expect("b");
+        s.create_customer(person("丙")).await.expect("no orders");
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).expect("date");
+        let usd = Currency::parse("c", "USD").expect("usd");
+        let krw = Currency::parse("c", "KRW").expect("krw");
+        for (c, date, amount, cur) in [
+            (a.id, d(1, 5), 1000, &usd),
+            (a.id, d(1, 5), 500, &usd),
+            (a.id, d(2, 1), 700, &usd),
+            (a.id, d(3, 1), 300, &usd),
+            (a.id, d(6, 1), 9900, &usd),
+            (a.id, d(2, 2), 50_000, &krw),
+            (b.id, d(4, 1), 200, &usd),
+        ] {
+            s.create_order(OrderInput {
+                customer_id: c,
+                order_date: date,
+                currency: Some(cur.clone()),
+                lines: vec![OrderLineInput {
+                    quantity: 1,
+                    amount_minor: Some(amount),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order");
+        }
+        let h = s
+            .purchase_histories(d(3, 31), &usd)
+            .await
+            .expect("histories");
+        assert_eq!(h.len(), 1, "{h:?}");
+        let ha = &h[0];
+        assert_eq!(ha.customer_id, a.id);
+        assert_eq!((ha.first_day, ha.last_day), (d(1, 5), d(3, 1)));
+        assert_eq!(
+            (ha.days, ha.total_minor, ha.first_day_minor),
+            (3, 2500, 1500)
+        );
+        let all = s
+            .purchase_histories(d(12, 31), &usd)
+            .await
+            .expect("histories");
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].days, all[0].total_minor), (4, 12400));
+        assert_eq!((all[1].customer_id, all[1].days), (b.id, 1));
+        assert!(s
+            .purchase_histories(d(1, 1), &usd)
+            .await
+            .expect("none")
+            .is_empty());
+    })
+    .await;
+}
