@@ -21,3 +21,21 @@ pub struct PurchaseHistory {
     /// The first day's amount, minor units (Gamma-Gamma leaves the first day out).
     pub first_day_minor: i64,
 }
+
+/// One customer's model scores (`patron model score`), as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerScore {
+    pub customer_id: CustomerId,
+    /// `None` where the model has no answer (never NaN).
+    pub p_alive: Option<f64>,
+    pub expected_purchases: Option<f64>,
+    pub expected_spend: Option<f64>,
+    pub clv: Option<f64>,
+    /// The money of `expected_spend` and `clv`.
+    pub currency: String,
+    /// The horizon of `expected_purchases` and `clv`, in days.
+    pub horizon_days: i64,
+    /// The day the history was scored up to.
+    pub as_of: NaiveDate,
+    pub scored_at: chrono::DateTime<chrono::Utc>,
+}

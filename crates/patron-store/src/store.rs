@@ -166,6 +166,16 @@ pub trait Store: Send + Sync + 'static {
         until: NaiveDate,
         currency: &Currency,
     ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>>;
+    /// Replaces all stored model scores with these (one transaction).
+    async fn replace_customer_scores(
+        &self,
+        scores: &[crate::analytics::CustomerScore],
+    ) -> StoreResult<()>;
+    /// A customer's latest model score, if it has one.
+    async fn customer_score(
+        &self,
+        id: CustomerId,
+    ) -> StoreResult<Option<crate::analytics::CustomerScore>>;
 
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With

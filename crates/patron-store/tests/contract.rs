@@ -1230,3 +1230,55 @@ async fn purchase_histories_aggregate_days_per_customer() {
     })
     .await;
 }
+
+/// Model scores are stored whole and replaced whole; a missing value stays missing (not NaN).
+#[tokio::test]
+async fn customer_scores_are_replaced_as_a_whole() {
+    each(|s| async move {
+        use patron_store::analytics::CustomerScore;
+        let a = s.create_customer(person("甲")).await.expect("a");
+        let b = s.create_customer(person("乙")).await.expect("b");
+        let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).expect("d");
+        let at = Utc
+            .with_ymd_and_hms(2025, 7, 1, 8, 0, 0)
+            .single()
+            .expect("t");
+        let score = |c: CustomerId, p: Option<f64>| CustomerScore {
+            customer_id: c,
+            p_alive: p,
+            expected_purchases: Some(1.2345678901234),
+            expected_spend: Some(35.5),
+            clv: Some(f64::NAN),
+            currency: "USD".into(),
+            horizon_days: 364,
+            as_of,
+            scored_at: at,
+        };
+        s.replace_customer_scores(&[score(a.id, Some(0.25)), score(b.id, None)])
+            .await
+            .expect("scores");
+        let got = s.customer_score(a.id).await.expect("read").expect("scored");
+        assert_eq!(got.p_alive, Some(0.25));
+        assert_eq!(got.expected_purchases, Some(1.2345678901234));
+        assert_eq!(got.clv, None, "NaN is stored as unknown");
+        assert_eq!(
+            (got.horizon_days, got.as_of, got.scored_at),
+            (364, as_of, at)
+        );
+        assert_eq!(
+            s.customer_score(b.id)
+                .await
+                .expect("read")
+                .expect("b")
+                .p_alive,
+            None
+        );
+        s.replace_customer_scores(&[score(b.id, Some(0.5))])
+            .await
+            .expect("again");
+        assert!(s.customer_score(a.id).await.expect("read").is_none());
+        s.replace_customer_scores(&[]).await.expect("none");
+        assert!(s.customer_score(b.id).await.expect("read").is_none());
+    })
+    .await;
+}

@@ -1,7 +1,8 @@
 //! Aggregates for the customer-base models (see [`crate::analytics`]).
 
+use super::bulk::{write_rows, RowBuf, RowSource, Stamp};
 use super::conn::{args, Conn};
-use crate::analytics::PurchaseHistory;
+use crate::analytics::{CustomerScore, PurchaseHistory};
 use crate::error::StoreResult;
 use chrono::NaiveDate;
 use patron_core::{Currency, CustomerId};
@@ -56,4 +57,95 @@ pub(crate) async fn purchase_histories(
             first_day_minor: r.first_day_minor,
         })
         .collect())
+}
+
+/// Replaces every stored score with `scores` (one transaction: readers see the old scores or the
+/// new ones, never a mix).
+pub(crate) async fn replace_scores(c: &mut Conn<'_>, scores: &[CustomerScore]) -> StoreResult<()> {
+    c.execute("DELETE FROM customer_scores", vec![]).await?;
+    let Some(first) = scores.first() else {
+        return Ok(());
+    };
+    let stamp = Stamp::new(c, first.scored_at);
+    let mut rows = ScoreRows {
+        scores: scores.iter(),
+        scored_at: &stamp.0,
+    };
+    write_rows(c, "customer_scores", &SCORE_COLS, &mut rows).await
+}
+
+const SCORE_COLS: [&str; 9] = [
+    "customer_id",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+    "currency",
+    "horizon_days",
+    "as_of",
+    "scored_at",
+];
+
+struct ScoreRows<'a> {
+    scores: std::slice::Iter<'a, CustomerScore>,
+    scored_at: &'a str,
+}
+
+impl RowSource for ScoreRows<'_> {
+    fn next_row(&mut self, w: &mut RowBuf) -> bool {
+        let Some(s) = self.scores.next() else {
+            return false;
+        };
+        w.int(s.customer_id.0);
+        for v in [s.p_alive, s.expected_purchases, s.expected_spend, s.clv] {
+            match v {
+                Some(v) => w.real(v),
+                None => w.null(),
+            }
+        }
+        w.text(&s.currency);
+        w.int(s.horizon_days);
+        w.arg(s.as_of.into());
+        w.text(self.scored_at);
+        w.end_row();
+        true
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ScoreRow {
+    customer_id: i64,
+    p_alive: Option<f64>,
+    expected_purchases: Option<f64>,
+    expected_spend: Option<f64>,
+    clv: Option<f64>,
+    currency: String,
+    horizon_days: i64,
+    as_of: NaiveDate,
+    scored_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The stored score of one customer, if it was scored.
+pub(crate) async fn score_of(
+    c: &mut Conn<'_>,
+    id: CustomerId,
+) -> StoreResult<Option<CustomerScore>> {
+    let r: Option<ScoreRow> = c
+        .fetch_optional(
+            "SELECT customer_id, p_alive, expected_purchases, expected_spend, clv, currency, \
+             horizon_days, as_of, scored_at FROM customer_scores WHERE customer_id = $1",
+            args![id.0],
+        )
+        .await?;
+    Ok(r.map(|r| CustomerScore {
+        customer_id: CustomerId(r.customer_id),
+        p_alive: r.p_alive,
+        expected_purchases: r.expected_purchases,
+        expected_spend: r.expected_spend,
+        clv: r.clv,
+        currency: r.currency,
+        horizon_days: r.horizon_days,
+        as_of: r.as_of,
+        scored_at: r.scored_at,
+    }))
 }

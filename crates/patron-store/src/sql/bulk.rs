@@ -336,6 +336,7 @@ pub(crate) enum RowBuf {
 #[derive(Clone, Copy)]
 pub(crate) enum Lite {
     Int(i64),
+    Real(f64),
     Null,
     Text(usize, usize),
 }
@@ -400,6 +401,20 @@ impl RowBuf {
             RowBuf::Pg { buf, first, .. } => {
                 Self::pg_cell(buf, first);
                 let _ = write!(buf, "{v}");
+            }
+        }
+    }
+
+    /// A floating-point value; one that is not finite is written as NULL (never NaN).
+    pub(crate) fn real(&mut self, v: f64) {
+        if !v.is_finite() {
+            return self.null();
+        }
+        match self {
+            RowBuf::Sqlite { vals, .. } => vals.push(Lite::Real(v)),
+            RowBuf::Pg { buf, first, .. } => {
+                Self::pg_cell(buf, first);
+                let _ = write!(buf, "{v:?}");
             }
         }
     }
@@ -598,6 +613,7 @@ fn sqlite_write<S: RowSource>(
             for (i, v) in vals.iter().enumerate() {
                 let r = match *v {
                     Lite::Int(x) => st.raw_bind_parameter(i + 1, x),
+                    Lite::Real(x) => st.raw_bind_parameter(i + 1, x),
                     Lite::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null),
                     Lite::Text(s, e) => st.raw_bind_parameter(i + 1, text.get(s..e).unwrap_or("")),
                 };

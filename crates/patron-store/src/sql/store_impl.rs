@@ -558,6 +558,23 @@ impl Store for SqlStore {
         super::analytics::purchase_histories(&mut pc.conn(), until, currency).await
     }
 
+    async fn replace_customer_scores(
+        &self,
+        scores: &[crate::analytics::CustomerScore],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::analytics::replace_scores(&mut tx.conn(), scores).await?;
+        tx.commit().await
+    }
+
+    async fn customer_score(
+        &self,
+        id: CustomerId,
+    ) -> StoreResult<Option<crate::analytics::CustomerScore>> {
+        let mut pc = self.acquire().await?;
+        super::analytics::score_of(&mut pc.conn(), id).await
+    }
+
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         r::set_setting(&mut tx.conn(), key, value).await?;
