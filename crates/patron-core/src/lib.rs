@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod analytics;
 pub mod archive;
 pub mod dedupe;
 pub mod ids;
