@@ -1747,6 +1747,46 @@ async fn order_lines_pick_products_by_reference_or_name_from_the_whole_catalogue
 }
 
 #[tokio::test]
+async fn the_customer_page_shows_the_latest_model_scores() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps { mut b, mine, .. } = two_reps(&app).await;
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        assert!(!page.contains("id=\"model-scores\""), "not scored yet");
+        let score = patron_store::analytics::CustomerScore {
+            customer_id: mine.id,
+            p_alive: Some(0.373),
+            expected_purchases: Some(2.46),
+            expected_spend: Some(35.456),
+            clv: None,
+            currency: "USD".into(),
+            horizon_days: 364,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+            scored_at: chrono::Utc::now(),
+        };
+        app.store
+            .replace_customer_scores(&[score])
+            .await
+            .expect("scores");
+        let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
+        let part = page
+            .split("id=\"model-scores\"")
+            .nth(1)
+            .expect("scores shown");
+        assert!(part.contains("<dd>37%</dd>"), "{part}");
+        assert!(part.contains("<dd>2.5</dd>"), "{part}");
+        assert!(part.contains("$35.46"), "{part}");
+        assert!(part.contains("next 364 days"), "{part}");
+        assert!(
+            part.contains("<dd>—</dd>"),
+            "an unknown value is a dash, never NaN: {part}"
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn contacts_are_logged_edited_and_deleted_with_errors_next_to_the_field() {
     for db in TestDb::each().await {
         let app = spawn(&db).await;

@@ -45,6 +45,51 @@ pub enum Command {
     /// Personal API tokens (Authorization: Bearer TOKEN).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Customer-base models: BG/NBD (who is still buying, how often) and Gamma-Gamma (spend).
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Fit BG/NBD and Gamma-Gamma to the purchase history by maximum likelihood and print their
+    /// parameters (kept in the database for scoring).
+    Fit(ModelFitArgs),
+    /// Score every customer with the last fit: P(alive), expected purchases and spend over the
+    /// horizon, and customer lifetime value; kept for the customer pages and printed.
+    Score(ModelScoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelScoreArgs {
+    /// How far ahead: `52w` (weeks), `365d` (days), or a number in the fit's unit.
+    #[arg(long, default_value = "52w")]
+    pub horizon: String,
+    /// Yearly discount rate of the lifetime value (0.10 = 10%). Default: the setting
+    /// `model.discount_rate`, else 0.10.
+    #[arg(long)]
+    pub discount_rate: Option<f64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelFitArgs {
+    /// The end of the calibration period (YYYY-MM-DD): orders after it are left out. Default:
+    /// the day of the latest order.
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: Option<String>,
+    /// The models' unit of time (a week is 7 days; times are fractional).
+    #[arg(long, value_enum, default_value = "week")]
+    pub unit: UnitArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    Week,
+    Day,
 }
 
 /// Roles as the command line spells them (METHOD §0).

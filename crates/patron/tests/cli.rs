@@ -542,3 +542,92 @@ async fn export_as_a_user_applies_their_scope() {
     })
     .await;
 }
+
+/// Relative distance of `got` from `want`.
+fn rel(got: &Value, want: f64) -> f64 {
+    let g = got.as_f64().unwrap_or(f64::NAN);
+    ((g - want) / want).abs()
+}
+
+/// The CDNOW log imported as it is and fitted over its 39-week calibration period gives the
+/// published BG/NBD and Gamma-Gamma parameters (Fader, Hardie & Lee 2005), on both databases.
+#[tokio::test]
+async fn model_fit_reproduces_the_published_cdnow_parameters() {
+    each(|db, _| {
+        // An empty archive: a defined answer, no parameters, exit status 1.
+        let out = patron(db)
+            .args(["model", "fit", "--json"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        let empty: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(empty["bgnbd"], Value::Null);
+        assert_eq!(empty["gamma_gamma"], Value::Null);
+        assert!(empty["errors"]["bgnbd"].as_str().is_some(), "{empty}");
+
+        import_cdnow(db);
+        let fit = json(patron(db).args([
+            "model",
+            "fit",
+            "--calibration-end",
+            "1997-09-30",
+            "--unit",
+            "week",
+            "--json",
+        ]));
+        let bg = &fit["bgnbd"];
+        for (k, want) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
+            assert!(rel(&bg[k], want) < 0.005, "BG/NBD {k}: {} vs {want}", bg[k]);
+        }
+        let ll = bg["log_likelihood"].as_f64().unwrap_or(f64::NAN);
+        assert!((ll - -9582.4).abs() < 0.1, "log-likelihood {ll}");
+        assert_eq!(bg["customers"], 2357);
+        assert_eq!(bg["converged"], true);
+        let gg = &fit["gamma_gamma"];
+        for (k, want) in [("p", 6.25), ("q", 3.74), ("gamma", 15.44)] {
+            assert!(
+                rel(&gg[k], want) < 0.01,
+                "Gamma-Gamma {k}: {} vs {want}",
+                gg[k]
+            );
+        }
+        assert_eq!(gg["converged"], true);
+        assert_eq!(fit["unit"], "week");
+        assert_eq!(fit["calibration_end"], "1997-09-30");
+
+        // Scoring with that fit: every customer, probabilities in [0, 1], values finite, and the
+        // 39 weeks after the calibration end predicted in total close to what happened (the
+        // papers' holdout: about 1,800 repeat purchases in weeks 40-78).
+        let scores = json(patron(db).args(["model", "score", "--horizon", "39w", "--json"]));
+        let rows = scores["customers"].as_array().expect("customers");
+        assert_eq!(rows.len(), 2357);
+        assert_eq!(scores["as_of"], "1997-09-30");
+        let mut total = 0.0;
+        for r in rows {
+            let p = r["p_alive"].as_f64().expect("p_alive");
+            assert!((0.0..=1.0).contains(&p), "{r}");
+            total += r["expected_purchases"]
+                .as_f64()
+                .expect("expected purchases");
+            assert!(r["expected_spend"].as_f64().expect("spend") > 0.0, "{r}");
+            assert!(r["clv"].as_f64().expect("clv") >= 0.0, "{r}");
+        }
+        assert!(
+            (1500.0..2100.0).contains(&total),
+            "expected repeat purchases {total}"
+        );
+        let c4 = rows
+            .iter()
+            .find(|r| r["customer_ref"] == "00004")
+            .expect("customer 00004");
+        assert!(c4["clv"].as_f64().unwrap_or(0.0) > 0.0, "{c4}");
+        // Without a fit there is nothing to score with: a clear error.
+        let out = patron(db)
+            .args(["model", "score", "--horizon", "sometime"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--horizon"));
+    })
+    .await;
+}

@@ -4,6 +4,7 @@ mod customers;
 mod dedupe;
 mod demo;
 mod import;
+mod model;
 mod serve;
 mod users;
 
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CustomFields(c) => custom_fields(&settings, c).await,
         Command::User(c) => users::user(&settings, c).await,
         Command::Token(c) => users::token(&settings, c).await,
+        Command::Model(c) => model::run(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

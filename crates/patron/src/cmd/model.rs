@@ -1,0 +1,420 @@
+//! `patron model fit`: the customer-base models (METHOD §6) fitted to the archive.
+//!
+//! The database aggregates each customer's purchase days (one grouped scan, see
+//! `patron_store::analytics`); the models are fitted in the core by maximum likelihood. The fit
+//! is kept in the settings (`model.fit`) so scoring and the pages use the same parameters until
+//! the next fit.
+
+use crate::cli::{ModelCommand, ModelFitArgs, ModelScoreArgs, UnitArg};
+use crate::output;
+use crate::settings::Settings;
+use anyhow::Context;
+use chrono::NaiveDate;
+use patron_core::analytics::{
+    bgnbd, clv, gamma_gamma, BgNbdParams, CustomerSummary, GammaGammaParams, TimeUnit,
+};
+use patron_core::Currency;
+use patron_store::analytics::{CustomerScore, PurchaseHistory};
+use serde::{Deserialize, Serialize};
+use std::process::ExitCode;
+
+/// The settings key the latest fit is kept under.
+pub const FIT_SETTING: &str = "model.fit";
+
+pub async fn run(settings: &Settings, c: ModelCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        ModelCommand::Fit(a) => fit(settings, a).await,
+        ModelCommand::Score(a) => score(settings, a).await,
+    }
+}
+
+/// BG/NBD's part of `patron model fit --json` (the field names are a contract).
+#[derive(Debug, Serialize)]
+struct BgNbdOut {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    log_likelihood: f64,
+    customers: usize,
+    converged: bool,
+    iterations: u32,
+}
+
+/// Gamma-Gamma's part of `patron model fit --json` (the field names are a contract).
+#[derive(Debug, Serialize)]
+struct GammaGammaOut {
+    p: f64,
+    q: f64,
+    gamma: f64,
+    log_likelihood: f64,
+    customers: usize,
+    converged: bool,
+    iterations: u32,
+}
+
+/// Why a model has no parameters (`null` in the report).
+#[derive(Debug, Default, Serialize)]
+struct FitErrors {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bgnbd: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gamma_gamma: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct FitReport {
+    bgnbd: Option<BgNbdOut>,
+    gamma_gamma: Option<GammaGammaOut>,
+    unit: &'static str,
+    calibration_end: Option<NaiveDate>,
+    /// The money the spend model is in (orders in other currencies are left out).
+    currency: String,
+    /// Customers with a purchase on or before the calibration end.
+    customers_with_orders: usize,
+    errors: FitErrors,
+}
+
+/// Far enough in the future to include every order when no calibration end is given.
+fn open_end() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// One customer's model inputs from the database's aggregate, by the definitions:
+/// frequency = purchase days after the first, recency = first to last purchase day, T = first
+/// purchase day to the calibration end, spend = the mean of the repeat days' amounts (major
+/// units of the currency).
+pub fn summary_of(
+    h: &PurchaseHistory,
+    end: NaiveDate,
+    unit: TimeUnit,
+    currency: &Currency,
+) -> CustomerSummary {
+    let per = unit.days();
+    let scale = 10f64.powi(currency.minor_digits() as i32);
+    let frequency = (h.days - 1).max(0) as f64;
+    let repeat_minor = (h.total_minor - h.first_day_minor) as f64;
+    CustomerSummary {
+        frequency,
+        recency: (h.last_day - h.first_day).num_days() as f64 / per,
+        t: (end - h.first_day).num_days() as f64 / per,
+        monetary: if frequency > 0.0 {
+            repeat_minor / scale / frequency
+        } else {
+            0.0
+        },
+    }
+}
+
+async fn fit(settings: &Settings, a: ModelFitArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open(settings).await?;
+    let unit = match a.unit {
+        UnitArg::Week => TimeUnit::Week,
+        UnitArg::Day => TimeUnit::Day,
+    };
+    let end = a
+        .calibration_end
+        .as_deref()
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .with_context(|| format!("--calibration-end: '{s}' is not a date (YYYY-MM-DD)"))
+        })
+        .transpose()?;
+    let currency = match store.get_setting("default_currency").await? {
+        Some(c) => Currency::parse("currency", &c).unwrap_or_default(),
+        None => Currency::default(),
+    };
+    let histories = store
+        .purchase_histories(end.unwrap_or_else(open_end), &currency)
+        .await?;
+    let end = end.or_else(|| histories.iter().map(|h| h.last_day).max());
+    let mut errors = FitErrors::default();
+    let (mut bg, mut gg) = (None, None);
+    match end {
+        None => {
+            let why = format!("there are no orders in {currency} to fit to");
+            errors.bgnbd = Some(why.clone());
+            errors.gamma_gamma = Some(why);
+        }
+        Some(end) => {
+            let data: Vec<CustomerSummary> = histories
+                .iter()
+                .map(|h| summary_of(h, end, unit, &currency))
+                .collect();
+            match bgnbd::fit(&data) {
+                Ok(f) => {
+                    bg = Some(BgNbdOut {
+                        r: f.params.r,
+                        alpha: f.params.alpha,
+                        a: f.params.a,
+                        b: f.params.b,
+                        log_likelihood: f.log_likelihood,
+                        customers: f.customers,
+                        converged: f.converged,
+                        iterations: f.iterations,
+                    })
+                }
+                Err(e) => errors.bgnbd = Some(e.to_string()),
+            }
+            match gamma_gamma::fit(&data) {
+                Ok(f) => {
+                    gg = Some(GammaGammaOut {
+                        p: f.params.p,
+                        q: f.params.q,
+                        gamma: f.params.gamma,
+                        log_likelihood: f.log_likelihood,
+                        customers: f.customers,
+                        converged: f.converged,
+                        iterations: f.iterations,
+                    })
+                }
+                Err(e) => errors.gamma_gamma = Some(e.to_string()),
+            }
+        }
+    }
+    let ok = bg.as_ref().is_some_and(|b| b.converged) && gg.as_ref().is_some_and(|g| g.converged);
+    let report = FitReport {
+        bgnbd: bg,
+        gamma_gamma: gg,
+        unit: unit.as_str(),
+        calibration_end: end,
+        currency: currency.as_str().to_owned(),
+        customers_with_orders: histories.len(),
+        errors,
+    };
+    if ok {
+        store
+            .set_setting(FIT_SETTING, &serde_json::to_string(&report)?)
+            .await?;
+    }
+    if a.json {
+        output::json(&report)?;
+    } else {
+        print_fit(&report);
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_fit(r: &FitReport) {
+    let end = r
+        .calibration_end
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "—".into());
+    println!(
+        "calibration end {end}, unit {}, {} customers with orders in {}",
+        r.unit, r.customers_with_orders, r.currency
+    );
+    match &r.bgnbd {
+        Some(b) => println!(
+            "BG/NBD       r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}  log-likelihood = {:.2}  ({} customers{})",
+            b.r,
+            b.alpha,
+            b.a,
+            b.b,
+            b.log_likelihood,
+            b.customers,
+            if b.converged { "" } else { ", NOT converged" }
+        ),
+        None => println!(
+            "BG/NBD       not fitted: {}",
+            r.errors.bgnbd.as_deref().unwrap_or("")
+        ),
+    }
+    match &r.gamma_gamma {
+        Some(g) => println!(
+            "Gamma-Gamma  p = {:.4}  q = {:.4}  gamma = {:.4}  log-likelihood = {:.2}  ({} customers{})",
+            g.p,
+            g.q,
+            g.gamma,
+            g.log_likelihood,
+            g.customers,
+            if g.converged { "" } else { ", NOT converged" }
+        ),
+        None => println!(
+            "Gamma-Gamma  not fitted: {}",
+            r.errors.gamma_gamma.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// The stored fit, as scoring reads it back.
+#[derive(Debug, Deserialize)]
+struct StoredFit {
+    bgnbd: BgNbdParams,
+    gamma_gamma: GammaGammaParams,
+    unit: TimeUnit,
+    calibration_end: NaiveDate,
+    currency: String,
+}
+
+/// The setting holding the default discount rate.
+const DISCOUNT_SETTING: &str = "model.discount_rate";
+
+/// `52w`, `365d`, or a bare number in `unit`: the horizon in days.
+fn horizon_days(s: &str, unit: TimeUnit) -> anyhow::Result<f64> {
+    let t = s.trim();
+    let (num, per) = if let Some(n) = t.strip_suffix(['w', 'W']) {
+        (n, 7.0)
+    } else if let Some(n) = t.strip_suffix(['d', 'D']) {
+        (n, 1.0)
+    } else {
+        (t, unit.days())
+    };
+    match num.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n * per),
+        _ => anyhow::bail!("--horizon: '{s}' is not a positive length such as 52w or 365d"),
+    }
+}
+
+/// One customer's line of `patron model score --json` (the field names are a contract).
+#[derive(Debug, Serialize)]
+struct ScoreOut {
+    customer_ref: Option<String>,
+    customer_id: i64,
+    p_alive: Option<f64>,
+    expected_purchases: Option<f64>,
+    expected_spend: Option<f64>,
+    clv: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScoreReport {
+    customers: Vec<ScoreOut>,
+    as_of: NaiveDate,
+    horizon_days: f64,
+    unit: &'static str,
+    currency: String,
+    discount_rate: f64,
+    scored: usize,
+}
+
+/// A model output as stored and printed: a value, or `None` where the model had no answer.
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open(settings).await?;
+    let Some(text) = store.get_setting(FIT_SETTING).await? else {
+        anyhow::bail!("no model has been fitted yet: run `patron model fit` first");
+    };
+    let fit: StoredFit = serde_json::from_str(&text)
+        .context("reading the stored fit (run `patron model fit` again)")?;
+    let unit = fit.unit;
+    let days = horizon_days(&a.horizon, unit)?;
+    let rate = match a.discount_rate {
+        Some(r) => r,
+        None => match store.get_setting(DISCOUNT_SETTING).await? {
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .with_context(|| format!("the setting {DISCOUNT_SETTING} is not a number: {v}"))?,
+            None => 0.10,
+        },
+    };
+    if !(rate.is_finite() && (0.0..10.0).contains(&rate)) {
+        anyhow::bail!("--discount-rate: {rate} is not a yearly rate between 0 and 10");
+    }
+    let currency = Currency::parse("currency", &fit.currency)
+        .map_err(|e| anyhow::anyhow!("the stored fit's currency: {}", e.message))?;
+    let as_of = fit.calibration_end;
+    let histories = store.purchase_histories(as_of, &currency).await?;
+    let horizon = days / unit.days();
+    let scored_at = chrono::Utc::now();
+    let mut rows = Vec::with_capacity(histories.len());
+    let mut out = Vec::with_capacity(histories.len());
+    for h in &histories {
+        let s = summary_of(h, as_of, unit, &currency);
+        let p_alive = finite(fit.bgnbd.p_alive(s.frequency, s.recency, s.t));
+        let expected_purchases =
+            finite(
+                fit.bgnbd
+                    .expected_purchases(horizon, s.frequency, s.recency, s.t),
+            );
+        let expected_spend = finite(fit.gamma_gamma.expected_spend(s.frequency, s.monetary));
+        let value = finite(clv(&fit.bgnbd, &fit.gamma_gamma, &s, horizon, unit, rate));
+        rows.push(CustomerScore {
+            customer_id: h.customer_id,
+            p_alive,
+            expected_purchases,
+            expected_spend,
+            clv: value,
+            currency: currency.as_str().to_owned(),
+            horizon_days: days.round() as i64,
+            as_of,
+            scored_at,
+        });
+        out.push(ScoreOut {
+            customer_ref: h.customer_ref.clone(),
+            customer_id: h.customer_id.0,
+            p_alive,
+            expected_purchases,
+            expected_spend,
+            clv: value,
+        });
+    }
+    store.replace_customer_scores(&rows).await?;
+    let report = ScoreReport {
+        scored: out.len(),
+        customers: out,
+        as_of,
+        horizon_days: days,
+        unit: unit.as_str(),
+        currency: currency.as_str().to_owned(),
+        discount_rate: rate,
+    };
+    if a.json {
+        output::json(&report)?;
+    } else {
+        println!(
+            "scored {} customers as of {} over {} days ({}; discount {:.0}% a year)",
+            report.scored,
+            report.as_of,
+            report.horizon_days,
+            report.currency,
+            report.discount_rate * 100.0
+        );
+        let mut top: Vec<&ScoreOut> = report.customers.iter().collect();
+        top.sort_by(|a, b| b.clv.unwrap_or(0.0).total_cmp(&a.clv.unwrap_or(0.0)));
+        println!(
+            "{:<16} {:>8} {:>10} {:>10} {:>12}",
+            "customer", "P(alive)", "purchases", "spend", "CLV"
+        );
+        for s in top.iter().take(20) {
+            let f = |v: Option<f64>, d: usize| {
+                v.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "—".into())
+            };
+            println!(
+                "{:<16} {:>8} {:>10} {:>10} {:>12}",
+                s.customer_ref
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", s.customer_id)),
+                f(s.p_alive, 3),
+                f(s.expected_purchases, 2),
+                f(s.expected_spend, 2),
+                f(s.clv, 2)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn horizons() {
+        assert_eq!(horizon_days("52w", TimeUnit::Week).ok(), Some(364.0));
+        assert_eq!(horizon_days("365d", TimeUnit::Week).ok(), Some(365.0));
+        assert_eq!(horizon_days("39", TimeUnit::Week).ok(), Some(273.0));
+        assert_eq!(horizon_days("10", TimeUnit::Day).ok(), Some(10.0));
+        for bad in ["", "w", "-3w", "0d", "NaNd", "inf"] {
+            assert!(horizon_days(bad, TimeUnit::Week).is_err(), "{bad}");
+        }
+    }
+}
