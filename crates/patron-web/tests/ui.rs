@@ -1750,7 +1750,7 @@ async fn order_lines_pick_products_by_reference_or_name_from_the_whole_catalogue
 async fn the_customer_page_shows_the_latest_model_scores() {
     for db in TestDb::each().await {
         let app = spawn(&db).await;
-        let TwoReps { mut b, mine, .. } = two_reps(&app).await;
+        let TwoReps { b, mine, .. } = two_reps(&app).await;
         let (_, page) = b.get(&format!("/customers/{}", mine.id)).await;
         assert!(!page.contains("id=\"model-scores\""), "not scored yet");
         let score = patron_store::analytics::CustomerScore {
