@@ -23,7 +23,7 @@ pub struct PurchaseHistory {
 }
 
 /// One customer's model scores (`patron model score`), as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CustomerScore {
     pub customer_id: CustomerId,
     /// `None` where the model has no answer (never NaN).

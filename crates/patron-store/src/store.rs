@@ -171,6 +171,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         scores: &[crate::analytics::CustomerScore],
     ) -> StoreResult<()>;
+    /// The latest model scores of these customers (those scored), in no particular order.
+    async fn customer_scores(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<crate::analytics::CustomerScore>>;
     /// A customer's latest model score, if it has one.
     async fn customer_score(
         &self,

@@ -1261,6 +1261,11 @@ async fn customer_scores_are_replaced_as_a_whole() {
         assert_eq!(got.p_alive, Some(0.25));
         assert_eq!(got.expected_purchases, Some(1.2345678901234));
         assert_eq!(got.clv, None, "NaN is stored as unknown");
+        let c = s.create_customer(person("丁")).await.expect("c");
+        let mut page = s.customer_scores(&[a.id, b.id, c.id]).await.expect("page");
+        page.sort_by_key(|x| x.customer_id.0);
+        let ids: Vec<_> = page.iter().map(|x| x.customer_id).collect();
+        assert_eq!(ids, vec![a.id, b.id], "the unscored customer is absent");
         assert_eq!(
             (got.horizon_days, got.as_of, got.scored_at),
             (364, as_of, at)

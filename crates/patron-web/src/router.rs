@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(customers::delete),
         )
         .route("/api/v1/customers/{id}/overview", get(customers::overview))
+        .route("/api/v1/customers/{id}/score", get(customers::score))
         .route(
             "/api/v1/customers/{id}/key-persons",
             get(key_persons::list_for_customer).post(key_persons::create),
@@ -103,6 +104,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/customers/{id}"),
     ("delete", "/api/v1/customers/{id}"),
     ("get", "/api/v1/customers/{id}/overview"),
+    ("get", "/api/v1/customers/{id}/score"),
     ("get", "/api/v1/customers/{id}/key-persons"),
     ("post", "/api/v1/customers/{id}/key-persons"),
     ("get", "/api/v1/key-persons"),

@@ -770,6 +770,41 @@ async fn overview_has_recent_interactions_order_summary_and_warnings() {
 }
 
 #[tokio::test]
+async fn customer_score_is_404_until_scored_then_the_stored_scores() {
+    each_backend!(|app| {
+        let c = app.create_customer(&person("评分客户")).await;
+        let id = id_of(&c);
+        let r = app.get(&format!("/api/v1/customers/{id}/score")).await;
+        assert_eq!(r.status.as_u16(), 404, "{}", r.text);
+        assert!(r.content_type.starts_with("application/problem+json"));
+        let score = patron_store::analytics::CustomerScore {
+            customer_id: patron_core::CustomerId(id),
+            p_alive: Some(0.5),
+            expected_purchases: Some(1.25),
+            expected_spend: None,
+            clv: Some(99.5),
+            currency: "USD".into(),
+            horizon_days: 364,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+            scored_at: chrono::Utc::now(),
+        };
+        app.store
+            .replace_customer_scores(&[score])
+            .await
+            .expect("scores");
+        let r = app.get(&format!("/api/v1/customers/{id}/score")).await;
+        let v = r.ok(200);
+        assert_eq!(v["p_alive"], 0.5);
+        assert_eq!(v["expected_spend"], Value::Null);
+        assert_eq!(v["clv"], 99.5);
+        assert_eq!(v["as_of"], "2026-10-31");
+        assert_eq!(v["horizon_days"], 364);
+        let r = app.get("/api/v1/customers/999999/score").await;
+        assert_eq!(r.status.as_u16(), 404);
+    });
+}
+
+#[tokio::test]
 async fn bad_input_is_a_4xx_naming_the_field() {
     each_backend!(|app| {
         let c = app.create_customer(&person("Valid")).await;

@@ -1781,6 +1781,15 @@ async fn the_customer_page_shows_the_latest_model_scores() {
             part.contains("<dd>—</dd>"),
             "an unknown value is a dash, never NaN: {part}"
         );
+        // The list shows the scores as columns once customers have been scored.
+        let (_, list) = b.get("/customers").await;
+        assert!(list.contains("Lifetime value"), "{list}");
+        let row = list
+            .split("<tr>")
+            .find(|r| r.contains(&format!("/customers/{}\"", mine.id)))
+            .expect("the scored customer's row");
+        assert!(row.contains("37%") && row.contains("—"), "{row}");
+        assert!(!list.contains("NaN"));
         let _ = app.stop.send(());
         db.cleanup().await;
     }

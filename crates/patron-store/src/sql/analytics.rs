@@ -125,6 +125,25 @@ struct ScoreRow {
     scored_at: chrono::DateTime<chrono::Utc>,
 }
 
+const SCORE_SELECT: &str = "SELECT customer_id, p_alive, expected_purchases, expected_spend, \
+     clv, currency, horizon_days, as_of, scored_at FROM customer_scores";
+
+impl From<ScoreRow> for CustomerScore {
+    fn from(r: ScoreRow) -> Self {
+        CustomerScore {
+            customer_id: CustomerId(r.customer_id),
+            p_alive: r.p_alive,
+            expected_purchases: r.expected_purchases,
+            expected_spend: r.expected_spend,
+            clv: r.clv,
+            currency: r.currency,
+            horizon_days: r.horizon_days,
+            as_of: r.as_of,
+            scored_at: r.scored_at,
+        }
+    }
+}
+
 /// The stored score of one customer, if it was scored.
 pub(crate) async fn score_of(
     c: &mut Conn<'_>,
@@ -132,20 +151,31 @@ pub(crate) async fn score_of(
 ) -> StoreResult<Option<CustomerScore>> {
     let r: Option<ScoreRow> = c
         .fetch_optional(
-            "SELECT customer_id, p_alive, expected_purchases, expected_spend, clv, currency, \
-             horizon_days, as_of, scored_at FROM customer_scores WHERE customer_id = $1",
+            &format!("{SCORE_SELECT} WHERE customer_id = $1"),
             args![id.0],
         )
         .await?;
-    Ok(r.map(|r| CustomerScore {
-        customer_id: CustomerId(r.customer_id),
-        p_alive: r.p_alive,
-        expected_purchases: r.expected_purchases,
-        expected_spend: r.expected_spend,
-        clv: r.clv,
-        currency: r.currency,
-        horizon_days: r.horizon_days,
-        as_of: r.as_of,
-        scored_at: r.scored_at,
-    }))
+    Ok(r.map(CustomerScore::from))
+}
+
+/// The stored scores of these customers (a list page's), in no particular order.
+pub(crate) async fn scores_of(
+    c: &mut Conn<'_>,
+    ids: &[CustomerId],
+) -> StoreResult<Vec<CustomerScore>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for part in ids.chunks(500) {
+        let sql = format!(
+            "{SCORE_SELECT} WHERE customer_id IN ({})",
+            super::placeholders(c, part.len())
+        );
+        let rows: Vec<ScoreRow> = c
+            .fetch_all(
+                &sql,
+                part.iter().map(|i| super::conn::Arg::from(i.0)).collect(),
+            )
+            .await?;
+        out.extend(rows.into_iter().map(CustomerScore::from));
+    }
+    Ok(out)
 }

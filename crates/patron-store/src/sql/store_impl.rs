@@ -567,6 +567,14 @@ impl Store for SqlStore {
         tx.commit().await
     }
 
+    async fn customer_scores(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<crate::analytics::CustomerScore>> {
+        let mut pc = self.acquire().await?;
+        super::analytics::scores_of(&mut pc.conn(), ids).await
+    }
+
     async fn customer_score(
         &self,
         id: CustomerId,

@@ -395,3 +395,4 @@ model-expected-purchases = Expected purchases, next { $days } days
 model-expected-spend = Expected spend per purchase
 model-clv = Lifetime value, next { $days } days (discounted)
 model-as-of = BG/NBD and Gamma-Gamma, history up to { $date }.
+customers-col-clv = Lifetime value

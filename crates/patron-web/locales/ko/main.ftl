@@ -386,3 +386,4 @@ model-expected-purchases = 향후 { $days }일 예상 구매 횟수
 model-expected-spend = 구매당 예상 금액
 model-clv = 향후 { $days }일 고객 생애 가치 (할인 적용)
 model-as-of = BG/NBD 및 Gamma-Gamma 모델, { $date }까지의 기록 기준.
+customers-col-clv = 고객 생애 가치

@@ -386,3 +386,4 @@ model-expected-purchases = 未来 { $days } 天预计购买次数
 model-expected-spend = 预计每次消费金额
 model-clv = 未来 { $days } 天客户终身价值（已折现）
 model-as-of = BG/NBD 与 Gamma-Gamma 模型，数据截至 { $date }。
+customers-col-clv = 客户终身价值

@@ -386,3 +386,4 @@ model-expected-purchases = 未來 { $days } 天預計購買次數
 model-expected-spend = 預計每次消費金額
 model-clv = 未來 { $days } 天客戶終身價值（已折現）
 model-as-of = BG/NBD 與 Gamma-Gamma 模型，資料截至 { $date }。
+customers-col-clv = 客戶終身價值

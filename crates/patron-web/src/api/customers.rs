@@ -243,3 +243,27 @@ pub async fn overview(
         .await?;
     Ok(Json(state.store.customer_overview(CustomerId(id)).await?))
 }
+
+/// The customer's latest model scores (`patron model score`): P(alive), expected purchases and
+/// spend over the horizon, lifetime value. 404 until the customer has been scored; a value the
+/// model had no answer for is `null`.
+#[utoipa::path(
+    get,
+    operation_id = "get_customer_score",
+    path = "/api/v1/customers/{id}/score",
+    tag = "customers",
+    params(("id" = i64, Path, description = "Customer id")),
+    responses((status = 200, description = "The scores", body = patron_store::analytics::CustomerScore))
+)]
+pub async fn score(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> Result<Json<patron_store::analytics::CustomerScore>, ApiError> {
+    let id = CustomerId(id);
+    caller.require_customer(state.store.as_ref(), id).await?;
+    match state.store.customer_score(id).await? {
+        Some(s) => Ok(Json(s)),
+        None => Err(patron_store::StoreError::not_found("customer score", id.0).into()),
+    }
+}

@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         customers::patch,
         customers::delete,
         customers::overview,
+        customers::score,
         key_persons::list_for_customer,
         key_persons::create,
         key_persons::list,

@@ -198,20 +198,11 @@ async fn render(
         .map(|k| json!({"id": k.id.0.to_string(), "name": k.name}))
         .collect();
     // The latest model scores (`patron model score`), in the reader's formats; none until scored.
-    let score = state.store.customer_score(id).await?.map(|s| {
-        let cur = patron_core::Currency::parse("currency", &s.currency).unwrap_or_default();
-        let scale = 10f64.powi(cur.minor_digits() as i32);
-        let money =
-            |v: Option<f64>| v.map(|v| i18n::money_parts(lang, (v * scale).round() as i64, &cur));
-        json!({
-            "p_alive": s.p_alive.map(|p| format!("{:.0}%", p * 100.0)),
-            "expected_purchases": s.expected_purchases.map(|v| format!("{v:.1}")),
-            "expected_spend": money(s.expected_spend),
-            "clv": money(s.clv),
-            "horizon_days": s.horizon_days,
-            "as_of": i18n::date(lang, s.as_of),
-        })
-    });
+    let score = state
+        .store
+        .customer_score(id)
+        .await?
+        .map(|s| super::scores::view(lang, &s));
     let ctx = json!({
         "score": score,
         "c": {

@@ -84,11 +84,21 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
     };
     let users = state.store.list_users().await?;
     let names: HashMap<UserId, String> = users.iter().map(|u| (u.id, u.name.clone())).collect();
+    // The page's customers' model scores, when they have been scored.
+    let ids: Vec<_> = result.items.iter().map(|c| c.id).collect();
+    let scores: HashMap<_, _> = state
+        .store
+        .customer_scores(&ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.customer_id, super::scores::view(page.lang, &s)))
+        .collect();
     let items: Vec<_> = result
         .items
         .iter()
         .map(|c| {
             json!({
+                "score": scores.get(&c.id),
                 "id": c.id.0,
                 "name": c.name,
                 "company": c.company,
@@ -132,6 +142,7 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
             "sort": p.sort, "order": p.order, "cursor": p.cursor,
             "stages": LifecycleStage::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "owners": owners,
+            "scored": !scores.is_empty(),
             "items": items,
             "sort_links": {
                 "name": base("name", flip("name"), None),

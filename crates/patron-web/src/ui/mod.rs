@@ -20,6 +20,7 @@ pub mod order_form;
 pub mod password;
 pub mod product_picker;
 pub mod products;
+pub mod scores;
 pub mod sign_in;
 pub mod tokens;
 pub mod users;
