@@ -202,18 +202,7 @@ impl BgNbdParams {
 }
 
 /// A BG/NBD fit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BgNbdFit {
-    pub params: BgNbdParams,
-    /// log-likelihood at `params`, summed over the customers
-    pub log_likelihood: f64,
-    pub customers: usize,
-    /// false when the optimiser stopped close to, but not provably at, the maximum (its
-    /// gradient was small but above the strict tolerance); the parameters are then usable
-    /// approximations. Runs that end far from a maximum are errors, not `converged: false`.
-    pub converged: bool,
-    pub iterations: u32,
-}
+pub type BgNbdFit = super::Fit<BgNbdParams>;
 
 /// A customer row of the likelihood: customers with the same (x, t_x, T) share a row.
 #[derive(Debug, Clone, Copy)]

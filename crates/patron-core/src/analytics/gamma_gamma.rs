@@ -88,19 +88,8 @@ impl GammaGammaParams {
     }
 }
 
-/// A Gamma-Gamma fit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GammaGammaFit {
-    pub params: GammaGammaParams,
-    /// log-likelihood at `params`, summed over the customers used
-    pub log_likelihood: f64,
-    /// customers used: frequency > 0 and positive mean spend
-    pub customers: usize,
-    /// false when the optimiser stopped close to, but not provably at, the maximum; runs that
-    /// end far from a maximum are errors instead
-    pub converged: bool,
-    pub iterations: u32,
-}
+/// A Gamma-Gamma fit (`customers`: those with frequency > 0 and a positive mean spend).
+pub type GammaGammaFit = super::Fit<GammaGammaParams>;
 
 #[derive(Debug, Clone, Copy)]
 struct Row {

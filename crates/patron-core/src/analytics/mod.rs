@@ -20,6 +20,21 @@ pub mod summary;
 
 pub use bgnbd::{BgNbdFit, BgNbdParams};
 pub use gamma_gamma::{GammaGammaFit, GammaGammaParams};
+
+/// A model fitted by maximum likelihood: its parameters and how the optimisation went.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Fit<P> {
+    pub params: P,
+    /// The log-likelihood at `params`, summed over the customers used.
+    pub log_likelihood: f64,
+    /// The customers the model was fitted to.
+    pub customers: usize,
+    /// `false` when the optimiser stopped close to, but not provably at, the maximum (its
+    /// gradient small but above the strict tolerance): the parameters are then usable
+    /// approximations. A run that ends far from a maximum is an error, not `converged: false`.
+    pub converged: bool,
+    pub iterations: u32,
+}
 pub use summary::{summarise, CustomerSummary, TimeUnit};
 
 /// Why a fit gave no parameters (too few customers, no repeat buyers, optimiser did not
