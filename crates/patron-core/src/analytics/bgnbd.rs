@@ -404,31 +404,12 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
         0.0,
         0.0,
     ];
-    let objective = |lx: &[f64; 4], g: &mut [f64; 4]| -> f64 {
-        let p = BgNbdParams {
-            r: lx[0].exp(),
-            alpha: lx[1].exp(),
-            a: lx[2].exp(),
-            b: lx[3].exp(),
-        };
-        if !p.is_valid() {
-            return f64::INFINITY;
-        }
-        let mut gn = [0.0; 4];
-        let ll = compact.eval(&p, &mut gn);
-        let natural = [p.r, p.alpha, p.a, p.b];
-        for i in 0..4 {
-            g[i] = -gn[i] * natural[i] / n;
-        }
-        -ll / n
-    };
-    let out = optim::minimise(
-        objective,
+    let out = optim::maximise_log_likelihood(
         x0,
-        optim::Options {
-            bound: LOG_BOUND,
-            ..optim::Options::default()
-        },
+        n,
+        LOG_BOUND,
+        |[r, alpha, a, b]| Some(BgNbdParams { r, alpha, a, b }).filter(BgNbdParams::is_valid),
+        |p, g| compact.eval(p, g),
     );
     let params = BgNbdParams {
         r: out.x[0].exp(),

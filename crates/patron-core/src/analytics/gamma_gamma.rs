@@ -217,30 +217,12 @@ pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
     // Start at p = 1, q = 2, γ = 1: the population mean pγ/(q−1) equals the observed mean (1
     // after scaling).
     let x0 = [0.0, std::f64::consts::LN_2, 0.0];
-    let objective = |lx: &[f64; 3], g: &mut [f64; 3]| -> f64 {
-        let p = GammaGammaParams {
-            p: lx[0].exp(),
-            q: lx[1].exp(),
-            gamma: lx[2].exp(),
-        };
-        if !p.is_valid() {
-            return f64::INFINITY;
-        }
-        let mut gn = [0.0; 3];
-        let ll = compact.eval(&p, &mut gn);
-        let natural = [p.p, p.q, p.gamma];
-        for i in 0..3 {
-            g[i] = -gn[i] * natural[i] / n;
-        }
-        -ll / n
-    };
-    let out = optim::minimise(
-        objective,
+    let out = optim::maximise_log_likelihood(
         x0,
-        optim::Options {
-            bound: LOG_BOUND,
-            ..optim::Options::default()
-        },
+        n,
+        LOG_BOUND,
+        |[p, q, gamma]| Some(GammaGammaParams { p, q, gamma }).filter(GammaGammaParams::is_valid),
+        |p, g| compact.eval(p, g),
     );
     let converged = optim::classify(&out, &NAMES, |i| {
         out.x[i].exp() * if i == 2 { scale } else { 1.0 }

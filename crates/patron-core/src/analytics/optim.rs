@@ -338,6 +338,40 @@ pub(crate) fn minimise<const N: usize>(
     }
 }
 
+/// Maximises a mean log-likelihood over positive parameters by minimising its negative in
+/// log-parameter space (both models fit this way). `params` builds the model's parameters from
+/// their natural values (`None`: outside the model's domain, an infinite objective there);
+/// `eval` returns the summed log-likelihood of the `n` customers and fills its gradient with
+/// respect to the natural parameters, which the chain rule turns into the log-space gradient.
+pub(crate) fn maximise_log_likelihood<const N: usize, P>(
+    x0: [f64; N],
+    n: f64,
+    bound: f64,
+    params: impl Fn([f64; N]) -> Option<P>,
+    eval: impl Fn(&P, &mut [f64; N]) -> f64,
+) -> Outcome<N> {
+    let objective = |lx: &[f64; N], g: &mut [f64; N]| -> f64 {
+        let natural = lx.map(f64::exp);
+        let Some(p) = params(natural) else {
+            return f64::INFINITY;
+        };
+        let mut gn = [0.0; N];
+        let ll = eval(&p, &mut gn);
+        for i in 0..N {
+            g[i] = -gn[i] * natural[i] / n;
+        }
+        -ll / n
+    };
+    minimise(
+        objective,
+        x0,
+        Options {
+            bound,
+            ..Options::default()
+        },
+    )
+}
+
 /// Turns a minimisation of a model's negative log-likelihood into the fit's `converged` flag
 /// or the reason there is no fit. `value(i)` is parameter i in the caller's units (for the
 /// error message).
