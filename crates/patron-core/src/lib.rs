@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod classify;
 pub mod archive;
 pub mod dedupe;
 pub mod ids;
