@@ -29,6 +29,10 @@ pub struct CustomerQuery {
     pub owner_id: Option<UserId>,
     pub tag: Option<String>,
     pub kind: Option<CustomerKind>,
+    /// Current ABC class, RFM segment and loyalty in force (customers never classified match none).
+    pub abc: Option<patron_core::classify::AbcClass>,
+    pub segment: Option<patron_core::classify::RfmSegment>,
+    pub loyalty: Option<patron_core::classify::Loyalty>,
     pub sort: CustomerSort,
     pub desc: bool,
     pub cursor: Option<String>,

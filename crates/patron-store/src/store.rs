@@ -182,6 +182,47 @@ pub trait Store: Send + Sync + 'static {
         id: CustomerId,
     ) -> StoreResult<Option<crate::analytics::CustomerScore>>;
 
+    // Classification (METHOD §2; see [`crate::classes`]).
+    /// Classifies every customer as of `as_of` by `rules` (amounts in `currency`), records every
+    /// change of class, and — when `as_of` is the latest day classified — replaces the current
+    /// classes. One transaction.
+    async fn classify(
+        &self,
+        as_of: NaiveDate,
+        rules: &patron_core::classify::ClassRules,
+        currency: &Currency,
+    ) -> StoreResult<crate::classes::ClassifyReport>;
+    /// A customer's current classes, if classified.
+    async fn customer_classes(
+        &self,
+        id: CustomerId,
+    ) -> StoreResult<Option<crate::classes::CustomerClasses>>;
+    /// The current classes of these customers (those classified), in no particular order.
+    async fn customer_classes_of(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<crate::classes::CustomerClasses>>;
+    /// A customer's changes of class, newest first.
+    async fn class_history(&self, id: CustomerId)
+        -> StoreResult<Vec<crate::classes::ClassChange>>;
+    /// Customers counted by their class on `from` and on `to`.
+    async fn class_movement(
+        &self,
+        dimension: patron_core::classify::Dimension,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<crate::classes::Movement>>;
+    /// The current classes counted (dashboard).
+    async fn class_summary(&self) -> StoreResult<crate::classes::ClassSummary>;
+    /// Staff's override of a customer's loyalty class with a reason (`None` removes it); the
+    /// change of the class in force is recorded as `by`'s.
+    async fn set_loyalty_override(
+        &self,
+        by: Option<UserId>,
+        id: CustomerId,
+        value: Option<(patron_core::classify::Loyalty, &str)>,
+    ) -> StoreResult<()>;
+
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With
     /// `dry_run` (or `strict` and any row refused) the transaction is rolled back after counting.

@@ -343,6 +343,16 @@ pub struct ListArgs {
     /// person | organisation
     #[arg(long)]
     pub kind: Option<String>,
+    /// Current ABC class: A | B | C (see `patron classify`)
+    #[arg(long)]
+    pub abc: Option<String>,
+    /// RFM segment: champions | loyal_customers | potential_loyalists | new_customers | promising
+    /// | need_attention | about_to_sleep | at_risk | cant_lose_them | hibernating
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Loyalty in force: loyal | switcher | no_loyalty | unknown
+    #[arg(long)]
+    pub loyalty: Option<String>,
     #[arg(long, value_enum, default_value = "id")]
     pub sort: SortArg,
     #[arg(long)]

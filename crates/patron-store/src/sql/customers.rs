@@ -422,6 +422,19 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
         a.push(k.as_str().into());
         wh.push(format!("c.kind = ${}", a.len()));
     }
+    for (col, v) in [
+        ("abc", q.abc.map(|v| v.as_str())),
+        ("rfm_segment", q.segment.map(|v| v.as_str())),
+        ("loyalty", q.loyalty.map(|v| v.as_str())),
+    ] {
+        if let Some(v) = v {
+            a.push(v.into());
+            wh.push(format!(
+                "EXISTS (SELECT 1 FROM customer_classes k WHERE k.customer_id = c.id AND k.{col} = ${})",
+                a.len()
+            ));
+        }
+    }
     if let Some(t) = q
         .tag
         .as_deref()

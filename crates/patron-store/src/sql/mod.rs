@@ -13,6 +13,7 @@ use std::time::Duration;
 mod accounts;
 mod analytics;
 mod audit;
+mod classes;
 pub(crate) mod bulk;
 pub(crate) mod bulk_load;
 pub(crate) mod conn;

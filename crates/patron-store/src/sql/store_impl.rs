@@ -583,6 +583,68 @@ impl Store for SqlStore {
         super::analytics::score_of(&mut pc.conn(), id).await
     }
 
+    async fn classify(
+        &self,
+        as_of: chrono::NaiveDate,
+        rules: &patron_core::classify::ClassRules,
+        currency: &Currency,
+    ) -> StoreResult<crate::classes::ClassifyReport> {
+        let mut tx = self.begin().await?;
+        let report = super::classes::classify(&mut tx.conn(), as_of, rules, currency).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn customer_classes(
+        &self,
+        id: CustomerId,
+    ) -> StoreResult<Option<crate::classes::CustomerClasses>> {
+        let mut pc = self.acquire().await?;
+        super::classes::classes_of(&mut pc.conn(), id).await
+    }
+
+    async fn customer_classes_of(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<crate::classes::CustomerClasses>> {
+        let mut pc = self.acquire().await?;
+        super::classes::classes_of_many(&mut pc.conn(), ids).await
+    }
+
+    async fn class_history(
+        &self,
+        id: CustomerId,
+    ) -> StoreResult<Vec<crate::classes::ClassChange>> {
+        let mut pc = self.acquire().await?;
+        super::classes::history(&mut pc.conn(), id).await
+    }
+
+    async fn class_movement(
+        &self,
+        dimension: patron_core::classify::Dimension,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<crate::classes::Movement>> {
+        let mut pc = self.acquire().await?;
+        super::classes::movement(&mut pc.conn(), dimension, from, to).await
+    }
+
+    async fn class_summary(&self) -> StoreResult<crate::classes::ClassSummary> {
+        let mut pc = self.acquire().await?;
+        super::classes::summary(&mut pc.conn()).await
+    }
+
+    async fn set_loyalty_override(
+        &self,
+        by: Option<UserId>,
+        id: CustomerId,
+        value: Option<(patron_core::classify::Loyalty, &str)>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::classes::set_loyalty_override(&mut tx.conn(), id, value, by).await?;
+        tx.commit().await
+    }
+
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         r::set_setting(&mut tx.conn(), key, value).await?;

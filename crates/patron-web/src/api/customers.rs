@@ -13,6 +13,7 @@ use patron_core::{
     Customer, CustomerId, CustomerInput, CustomerKind, CustomerOverview, LifecycleStage, Page,
     Scope, UserId,
 };
+use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use patron_store::{CustomerQuery, CustomerSort, Store};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -31,6 +32,12 @@ pub struct CustomerListParams {
     /// Only customers with this tag.
     pub tag: Option<String>,
     pub kind: Option<CustomerKind>,
+    /// Only customers of this current ABC class (see `patron classify`).
+    pub abc: Option<AbcClass>,
+    /// Only customers in this RFM segment.
+    pub segment: Option<RfmSegment>,
+    /// Only customers with this loyalty class in force.
+    pub loyalty: Option<Loyalty>,
     pub sort: Option<CustomerSort>,
     pub order: Option<SortOrder>,
     /// `next_cursor` of the previous page.
@@ -47,6 +54,9 @@ impl CustomerListParams {
             owner_id: self.owner,
             tag: self.tag,
             kind: self.kind,
+            abc: self.abc,
+            segment: self.segment,
+            loyalty: self.loyalty,
             sort: self.sort.unwrap_or_default(),
             desc: self.order == Some(SortOrder::Desc),
             cursor: self.cursor,

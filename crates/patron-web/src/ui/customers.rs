@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use patron_core::{LifecycleStage, Scope, UserId};
 use patron_store::export::{customer_cells, owner_emails, CUSTOMER_HEADER};
 use patron_store::{CustomerQuery, CustomerSort, Store};
@@ -26,6 +27,12 @@ pub struct ListParams {
     owner: String,
     #[serde(default)]
     tag: String,
+    #[serde(default)]
+    abc: String,
+    #[serde(default)]
+    segment: String,
+    #[serde(default)]
+    loyalty: String,
     #[serde(default)]
     sort: String,
     #[serde(default)]
@@ -61,6 +68,9 @@ fn list_query(p: &ListParams, scope: Scope) -> CustomerQuery {
         owner_id: p.owner.parse::<i64>().ok().map(UserId),
         tag: Some(p.tag.clone()).filter(|s| !s.trim().is_empty()),
         kind: None,
+        abc: AbcClass::parse(&p.abc),
+        segment: RfmSegment::parse(&p.segment),
+        loyalty: Loyalty::parse(&p.loyalty),
         sort,
         desc: p.order == "desc",
         cursor: Some(p.cursor.clone()).filter(|s| !s.is_empty()),

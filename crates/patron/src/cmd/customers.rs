@@ -1,5 +1,6 @@
 //! `patron customers list|show|add|edit`.
 
+use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use crate::cli::{CustomerFields, CustomersCommand, ListArgs, SortArg};
 use crate::output::{self, cell};
 use crate::settings::Settings;
@@ -151,6 +152,29 @@ async fn list(store: &dyn Store, a: ListArgs) -> anyhow::Result<()> {
             .kind
             .as_deref()
             .map(|k| parse("kind", CustomerKind::parse("kind", k)))
+            .transpose()?,
+        abc: a
+            .abc
+            .as_deref()
+            .map(|v| {
+                AbcClass::parse(v).ok_or_else(|| anyhow::anyhow!("--abc: '{v}' is not A, B or C"))
+            })
+            .transpose()?,
+        segment: a
+            .segment
+            .as_deref()
+            .map(|v| {
+                RfmSegment::parse(v)
+                    .ok_or_else(|| anyhow::anyhow!("--segment: '{v}' is not an RFM segment"))
+            })
+            .transpose()?,
+        loyalty: a
+            .loyalty
+            .as_deref()
+            .map(|v| {
+                Loyalty::parse(v)
+                    .ok_or_else(|| anyhow::anyhow!("--loyalty: '{v}' is not a loyalty class"))
+            })
             .transpose()?,
         sort: match a.sort {
             SortArg::Id => CustomerSort::Id,

@@ -1,0 +1,758 @@
+//! Classification runs, the current classes, their history and the movement between two days
+//! (see [`crate::classes`]).
+
+use super::bulk::{write_rows, RowBuf, RowSource, Stamp};
+use super::conn::{args, Arg, Conn};
+use crate::classes::*;
+use crate::error::{StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use patron_core::classify::{
+    classify_all, AbcClass, AbcReason, ClassRules, Classified, Dimension, Loyalty, LoyaltyReason,
+    Periods, Rfm, RfmSegment, ValueSummary,
+};
+use patron_core::{Currency, CustomerId, UserId};
+use std::collections::BTreeMap;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    customer_id: i64,
+    window_minor: i64,
+    y0: i64,
+    y1: i64,
+    y2: i64,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    days: i64,
+    total_minor: i64,
+}
+
+/// Every customer's [`ValueSummary`] as of `p.as_of`, by customer id; customers without orders
+/// (in `currency`, up to that day) get an empty one. One grouped scan of the orders.
+pub(crate) async fn value_summaries(
+    c: &mut Conn<'_>,
+    p: &Periods,
+    currency: &Currency,
+) -> StoreResult<Vec<ValueSummary>> {
+    // CAST: PostgreSQL's SUM over BIGINT is NUMERIC.
+    let rows: Vec<SummaryRow> = c
+        .fetch_all(
+            "SELECT customer_id, \
+               CAST(SUM(CASE WHEN order_date > $2 THEN total_minor ELSE 0 END) AS BIGINT) AS window_minor, \
+               CAST(SUM(CASE WHEN order_date > $3 THEN total_minor ELSE 0 END) AS BIGINT) AS y0, \
+               CAST(SUM(CASE WHEN order_date > $4 AND order_date <= $3 THEN total_minor ELSE 0 END) AS BIGINT) AS y1, \
+               CAST(SUM(CASE WHEN order_date > $5 AND order_date <= $4 THEN total_minor ELSE 0 END) AS BIGINT) AS y2, \
+               MIN(order_date) AS first_day, MAX(order_date) AS last_day, \
+               COUNT(DISTINCT order_date) AS days, CAST(SUM(total_minor) AS BIGINT) AS total_minor \
+             FROM orders WHERE order_date <= $1 AND currency = $6 \
+             GROUP BY customer_id ORDER BY customer_id",
+            args![
+                p.as_of,
+                p.window_start,
+                p.year_starts[0],
+                p.year_starts[1],
+                p.year_starts[2],
+                currency.as_str()
+            ],
+        )
+        .await?;
+    let ids: Vec<(i64,)> = c
+        .fetch_all("SELECT id FROM customers ORDER BY id", vec![])
+        .await?;
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        // Both lists are sorted by customer id: a merge, no map.
+        while rows.peek().is_some_and(|r| r.customer_id < id) {
+            rows.next();
+        }
+        let mut s = ValueSummary {
+            customer_id: CustomerId(id),
+            ..Default::default()
+        };
+        if let Some(r) = rows.next_if(|r| r.customer_id == id) {
+            s.window_minor = r.window_minor;
+            s.yearly_minor = [r.y0, r.y1, r.y2];
+            s.first_day = Some(r.first_day);
+            s.last_day = Some(r.last_day);
+            s.days = r.days;
+            s.total_minor = r.total_minor;
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Each customer's class per dimension as of `as_of` (the newest history row on or before it).
+async fn classes_as_of(
+    c: &mut Conn<'_>,
+    as_of: NaiveDate,
+) -> StoreResult<HashMap<(i64, Dimension), String>> {
+    let latest: Option<(Option<NaiveDate>,)> = c
+        .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
+        .await?;
+    let latest = latest.and_then(|r| r.0);
+    let mut out = HashMap::default();
+    if latest.is_none_or(|l| l <= as_of) {
+        // The usual case, a run as of today: the current classes are the latest history.
+        let rows: Vec<(i64, String, String, Option<String>)> = c
+            .fetch_all(
+                "SELECT customer_id, abc, loyalty, rfm_segment FROM customer_classes",
+                vec![],
+            )
+            .await?;
+        for (id, abc, loyalty, seg) in rows {
+            out.insert((id, Dimension::Abc), abc);
+            out.insert((id, Dimension::Loyalty), loyalty);
+            if let Some(seg) = seg {
+                out.insert((id, Dimension::Rfm), seg);
+            }
+        }
+        return Ok(out);
+    }
+    let rows: Vec<(i64, String, String)> = c
+        .fetch_all(
+            "SELECT customer_id, dimension, new_class FROM ( \
+               SELECT customer_id, dimension, new_class, ROW_NUMBER() OVER \
+                 (PARTITION BY customer_id, dimension ORDER BY as_of DESC, id DESC) AS k \
+               FROM class_changes WHERE as_of <= $1) h WHERE k = 1",
+            args![as_of],
+        )
+        .await?;
+    for (id, dim, class) in rows {
+        if let Some(d) = Dimension::parse(&dim) {
+            out.insert((id, d), class);
+        }
+    }
+    Ok(out)
+}
+
+/// Staff overrides of loyalty: customer id → (class, reason).
+async fn overrides(c: &mut Conn<'_>) -> StoreResult<HashMap<i64, (Loyalty, String)>> {
+    let rows: Vec<(i64, String, String)> = c
+        .fetch_all(
+            "SELECT customer_id, loyalty, reason FROM loyalty_overrides",
+            vec![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, l, r)| Loyalty::parse(&l).map(|l| (id, (l, r))))
+        .collect())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::other("writing a class reason", e))
+}
+
+/// The reason stored with an RFM class: the values and scores.
+fn rfm_reason(r: &Option<Rfm>) -> StoreResult<String> {
+    json(r)
+}
+
+struct Change {
+    customer_id: i64,
+    dimension: Dimension,
+    old: Option<String>,
+    new: String,
+    reason: String,
+}
+
+/// Classifies every customer as of `as_of` and records the changes (one transaction, the
+/// caller's).
+pub(crate) async fn classify(
+    c: &mut Conn<'_>,
+    as_of: NaiveDate,
+    rules: &ClassRules,
+    currency: &Currency,
+) -> StoreResult<ClassifyReport> {
+    rules.validate().map_err(|e| StoreError::Invalid(e.into()))?;
+    let periods = Periods::new(as_of, rules.abc.window_months);
+    let summaries = value_summaries(c, &periods, currency).await?;
+    let classified = classify_all(&summaries, rules, &periods);
+    let before = classes_as_of(c, as_of).await?;
+    let overrides = overrides(c).await?;
+    let at = super::now();
+    let latest: Option<(Option<NaiveDate>,)> = c
+        .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
+        .await?;
+    let current = latest.and_then(|r| r.0).is_none_or(|l| l <= as_of);
+
+    let mut report = ClassifyReport {
+        as_of,
+        customers: classified.len() as u64,
+        abc: AbcClass::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), 0))
+            .collect(),
+        revenue_by_abc: AbcClass::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), 0))
+            .collect(),
+        loyalty: Loyalty::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), 0))
+            .collect(),
+        rfm: RfmSegment::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), 0))
+            .collect(),
+        changes: 0,
+        changes_by_dimension: Dimension::ALL
+            .iter()
+            .map(|d| (d.as_str().to_owned(), 0))
+            .collect(),
+        current,
+        currency: currency.as_str().to_owned(),
+        method: rules.abc.method.as_str().to_owned(),
+        window_months: rules.abc.window_months,
+    };
+    let mut rows: Vec<ClassRow> = Vec::with_capacity(classified.len());
+    let mut changes: Vec<Change> = Vec::new();
+    for (k, s) in classified.into_iter().zip(&summaries) {
+        let id = k.customer_id.0;
+        let mut loyalty_reason = k.loyalty_reason.clone();
+        let loyalty = match overrides.get(&id) {
+            Some((l, why)) => {
+                loyalty_reason.override_reason = Some(why.clone());
+                *l
+            }
+            None => k.loyalty,
+        };
+        *report.abc.entry(k.abc.as_str().to_owned()).or_default() += 1;
+        *report
+            .revenue_by_abc
+            .entry(k.abc.as_str().to_owned())
+            .or_default() += s.window_minor;
+        *report.loyalty.entry(loyalty.as_str().to_owned()).or_default() += 1;
+        if let Some(r) = &k.rfm {
+            *report.rfm.entry(r.segment.as_str().to_owned()).or_default() += 1;
+        }
+        let mut note = |dimension: Dimension, new: Option<&str>, reason: StoreResult<String>| {
+            let old = before.get(&(id, dimension)).cloned();
+            match new {
+                Some(new) if old.as_deref() != Some(new) => {
+                    changes.push(Change {
+                        customer_id: id,
+                        dimension,
+                        old,
+                        new: new.to_owned(),
+                        reason: reason?,
+                    });
+                }
+                // A buyer whose orders were all removed leaves RFM.
+                None if old.is_some() => changes.push(Change {
+                    customer_id: id,
+                    dimension,
+                    old,
+                    new: "none".into(),
+                    reason: reason?,
+                }),
+                _ => {}
+            }
+            Ok::<(), StoreError>(())
+        };
+        note(Dimension::Abc, Some(k.abc.as_str()), json(&k.abc_reason))?;
+        note(
+            Dimension::Loyalty,
+            Some(loyalty.as_str()),
+            json(&loyalty_reason),
+        )?;
+        note(
+            Dimension::Rfm,
+            k.rfm.as_ref().map(|r| r.segment.as_str()),
+            rfm_reason(&k.rfm),
+        )?;
+        if current {
+            rows.push(ClassRow {
+                k,
+                loyalty,
+                loyalty_reason: json(&loyalty_reason)?,
+                revenue_minor: s.window_minor,
+            });
+        }
+    }
+    for ch in &changes {
+        *report
+            .changes_by_dimension
+            .entry(ch.dimension.as_str().to_owned())
+            .or_default() += 1;
+    }
+    report.changes = changes.len() as u64;
+    if current {
+        c.execute("DELETE FROM customer_classes", vec![]).await?;
+        let stamp = Stamp::new(c, at);
+        let mut src = ClassRows {
+            rows: rows.iter(),
+            currency: currency.as_str(),
+            as_of,
+            at: &stamp.0,
+        };
+        write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?;
+    }
+    if !changes.is_empty() {
+        let stamp = Stamp::new(c, at);
+        let mut src = ChangeRows {
+            changes: changes.iter(),
+            as_of,
+            at: &stamp.0,
+        };
+        write_rows(c, "class_changes", &CHANGE_COLS, &mut src).await?;
+    }
+    Ok(report)
+}
+
+struct ClassRow {
+    k: Classified,
+    loyalty: Loyalty,
+    loyalty_reason: String,
+    revenue_minor: i64,
+}
+
+const CLASS_COLS: [&str; 17] = [
+    "customer_id",
+    "abc",
+    "abc_reason",
+    "loyalty",
+    "derived_loyalty",
+    "loyalty_reason",
+    "rfm_segment",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "recency_days",
+    "frequency",
+    "monetary_minor",
+    "revenue_minor",
+    "currency",
+    "as_of",
+    "classified_at",
+];
+
+struct ClassRows<'a> {
+    rows: std::slice::Iter<'a, ClassRow>,
+    currency: &'a str,
+    as_of: NaiveDate,
+    at: &'a str,
+}
+
+impl RowSource for ClassRows<'_> {
+    fn next_row(&mut self, w: &mut RowBuf) -> bool {
+        let Some(r) = self.rows.next() else {
+            return false;
+        };
+        w.int(r.k.customer_id.0);
+        w.text(r.k.abc.as_str());
+        // The reason was serialised once already for the history; a failure here would have
+        // been reported there, so an empty object is never actually written.
+        w.text(&serde_json::to_string(&r.k.abc_reason).unwrap_or_else(|_| "{}".into()));
+        w.text(r.loyalty.as_str());
+        w.text(r.k.loyalty.as_str());
+        w.text(&r.loyalty_reason);
+        match &r.k.rfm {
+            Some(f) => {
+                w.text(f.segment.as_str());
+                w.int(i64::from(f.r));
+                w.int(i64::from(f.f));
+                w.int(i64::from(f.m));
+                w.int(f.recency_days);
+                w.int(f.frequency);
+                w.int(f.monetary_minor);
+            }
+            None => {
+                for _ in 0..7 {
+                    w.null();
+                }
+            }
+        }
+        w.int(r.revenue_minor);
+        w.text(self.currency);
+        w.arg(self.as_of.into());
+        w.text(self.at);
+        w.end_row();
+        true
+    }
+}
+
+const CHANGE_COLS: [&str; 7] = [
+    "customer_id",
+    "dimension",
+    "old_class",
+    "new_class",
+    "reason",
+    "as_of",
+    "changed_at",
+];
+
+struct ChangeRows<'a> {
+    changes: std::slice::Iter<'a, Change>,
+    as_of: NaiveDate,
+    at: &'a str,
+}
+
+impl RowSource for ChangeRows<'_> {
+    fn next_row(&mut self, w: &mut RowBuf) -> bool {
+        let Some(ch) = self.changes.next() else {
+            return false;
+        };
+        w.int(ch.customer_id);
+        w.text(ch.dimension.as_str());
+        w.opt_text(ch.old.as_deref());
+        w.text(&ch.new);
+        w.text(&ch.reason);
+        w.arg(self.as_of.into());
+        w.text(self.at);
+        w.end_row();
+        true
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrentRow {
+    customer_id: i64,
+    abc: String,
+    abc_reason: String,
+    loyalty: String,
+    derived_loyalty: String,
+    loyalty_reason: String,
+    rfm_segment: Option<String>,
+    rfm_r: Option<i64>,
+    rfm_f: Option<i64>,
+    rfm_m: Option<i64>,
+    recency_days: Option<i64>,
+    frequency: Option<i64>,
+    monetary_minor: Option<i64>,
+    revenue_minor: i64,
+    currency: String,
+    as_of: NaiveDate,
+    classified_at: DateTime<Utc>,
+}
+
+const CURRENT_SELECT: &str = "SELECT customer_id, abc, abc_reason, loyalty, derived_loyalty, \
+     loyalty_reason, rfm_segment, rfm_r, rfm_f, rfm_m, recency_days, frequency, monetary_minor, \
+     revenue_minor, currency, as_of, classified_at FROM customer_classes";
+
+fn bad_row(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::other(
+        format!("reading stored classes: {what}"),
+        std::io::Error::other(e.to_string()),
+    )
+}
+
+impl TryFrom<CurrentRow> for CustomerClasses {
+    type Error = StoreError;
+    fn try_from(r: CurrentRow) -> StoreResult<Self> {
+        let abc = AbcClass::parse(&r.abc).ok_or_else(|| bad_row("abc", &r.abc))?;
+        let abc_reason: AbcReason =
+            serde_json::from_str(&r.abc_reason).map_err(|e| bad_row("abc_reason", e))?;
+        let loyalty = Loyalty::parse(&r.loyalty).ok_or_else(|| bad_row("loyalty", &r.loyalty))?;
+        let derived_loyalty = Loyalty::parse(&r.derived_loyalty)
+            .ok_or_else(|| bad_row("derived_loyalty", &r.derived_loyalty))?;
+        let loyalty_reason: LoyaltyReason =
+            serde_json::from_str(&r.loyalty_reason).map_err(|e| bad_row("loyalty_reason", e))?;
+        let score = |v: Option<i64>| v.map(|v| v.clamp(0, 5) as u8).unwrap_or(0);
+        let rfm = match r.rfm_segment.as_deref().and_then(RfmSegment::parse) {
+            Some(segment) => Some(Rfm {
+                recency_days: r.recency_days.unwrap_or(0),
+                frequency: r.frequency.unwrap_or(0),
+                monetary_minor: r.monetary_minor.unwrap_or(0),
+                r: score(r.rfm_r),
+                f: score(r.rfm_f),
+                m: score(r.rfm_m),
+                segment,
+            }),
+            None => None,
+        };
+        Ok(CustomerClasses {
+            customer_id: CustomerId(r.customer_id),
+            abc,
+            abc_reason,
+            loyalty,
+            loyalty_overridden: loyalty_reason.override_reason.is_some(),
+            loyalty_reason,
+            derived_loyalty,
+            rfm,
+            revenue_minor: r.revenue_minor,
+            currency: r.currency,
+            as_of: r.as_of,
+            classified_at: r.classified_at,
+        })
+    }
+}
+
+pub(crate) async fn classes_of(
+    c: &mut Conn<'_>,
+    id: CustomerId,
+) -> StoreResult<Option<CustomerClasses>> {
+    let r: Option<CurrentRow> = c
+        .fetch_optional(
+            &format!("{CURRENT_SELECT} WHERE customer_id = $1"),
+            args![id.0],
+        )
+        .await?;
+    r.map(CustomerClasses::try_from).transpose()
+}
+
+/// The current classes of these customers (a list page's), in no particular order.
+pub(crate) async fn classes_of_many(
+    c: &mut Conn<'_>,
+    ids: &[CustomerId],
+) -> StoreResult<Vec<CustomerClasses>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for part in ids.chunks(500) {
+        let sql = format!(
+            "{CURRENT_SELECT} WHERE customer_id IN ({})",
+            super::placeholders(c, part.len())
+        );
+        let rows: Vec<CurrentRow> = c
+            .fetch_all(&sql, part.iter().map(|i| Arg::from(i.0)).collect())
+            .await?;
+        for r in rows {
+            out.push(CustomerClasses::try_from(r)?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    id: i64,
+    customer_id: i64,
+    dimension: String,
+    old_class: Option<String>,
+    new_class: String,
+    reason: String,
+    as_of: NaiveDate,
+    changed_at: DateTime<Utc>,
+    user_id: Option<i64>,
+}
+
+/// A customer's changes of class, newest first.
+pub(crate) async fn history(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Vec<ClassChange>> {
+    let rows: Vec<ChangeRow> = c
+        .fetch_all(
+            "SELECT id, customer_id, dimension, old_class, new_class, reason, as_of, changed_at, \
+             user_id FROM class_changes WHERE customer_id = $1 ORDER BY as_of DESC, id DESC",
+            args![id.0],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ClassChange {
+                id: r.id,
+                customer_id: CustomerId(r.customer_id),
+                dimension: Dimension::parse(&r.dimension)
+                    .ok_or_else(|| bad_row("dimension", &r.dimension))?,
+                old_class: r.old_class,
+                new_class: r.new_class,
+                reason: serde_json::from_str(&r.reason).unwrap_or(serde_json::Value::Null),
+                as_of: r.as_of,
+                changed_at: r.changed_at,
+                user_id: r.user_id.map(UserId),
+            })
+        })
+        .collect()
+}
+
+/// How many customers went from which class on `from` to which on `to` (each customer's class
+/// on a day is the newest history row on or before it).
+pub(crate) async fn movement(
+    c: &mut Conn<'_>,
+    dimension: Dimension,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<Movement>> {
+    let rows: Vec<(Option<String>, String, i64)> = c
+        .fetch_all(
+            "WITH h AS ( \
+               SELECT customer_id, new_class, as_of, ROW_NUMBER() OVER \
+                 (PARTITION BY customer_id ORDER BY as_of DESC, id DESC) AS k \
+               FROM class_changes WHERE dimension = $1 AND as_of <= $2 \
+             ), g AS ( \
+               SELECT customer_id, new_class, ROW_NUMBER() OVER \
+                 (PARTITION BY customer_id ORDER BY as_of DESC, id DESC) AS k \
+               FROM class_changes WHERE dimension = $1 AND as_of <= $3 \
+             ) \
+             SELECT a.new_class AS from_class, b.new_class AS to_class, COUNT(*) AS n \
+             FROM g b LEFT JOIN h a ON a.customer_id = b.customer_id AND a.k = 1 \
+             WHERE b.k = 1 AND b.new_class <> 'none' \
+             GROUP BY a.new_class, b.new_class ORDER BY a.new_class, b.new_class",
+            args![dimension.as_str(), from, to],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(from, to, n)| Movement {
+            from: from.filter(|f| f != "none"),
+            to,
+            customers: n,
+        })
+        .collect())
+}
+
+/// The current classes counted, for the dashboard.
+pub(crate) async fn summary(c: &mut Conn<'_>) -> StoreResult<ClassSummary> {
+    let head: Option<(Option<NaiveDate>, Option<String>)> = c
+        .fetch_optional(
+            "SELECT MAX(as_of) AS as_of, MAX(currency) AS currency FROM customer_classes",
+            vec![],
+        )
+        .await?;
+    let (as_of, currency) = head.unwrap_or((None, None));
+    let Some(as_of) = as_of else {
+        return Ok(ClassSummary::default());
+    };
+    let at: Option<(Option<DateTime<Utc>>,)> = c
+        .fetch_optional(
+            "SELECT MAX(classified_at) AS at FROM customer_classes",
+            vec![],
+        )
+        .await?;
+    let count = |rows: Vec<(Option<String>, i64, i64)>, order: Vec<&'static str>| {
+        let mut by: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (k, n, rev) in rows {
+            if let Some(k) = k {
+                by.insert(k, (n, rev));
+            }
+        }
+        order
+            .into_iter()
+            .map(|k| {
+                let (n, rev) = by.get(k).copied().unwrap_or((0, 0));
+                ClassCount {
+                    class: k.to_owned(),
+                    customers: n,
+                    revenue_minor: rev,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let grouped = |col: &str| {
+        format!(
+            "SELECT {col}, COUNT(*) AS n, CAST(COALESCE(SUM(revenue_minor), 0) AS BIGINT) AS rev \
+             FROM customer_classes GROUP BY {col}"
+        )
+    };
+    let abc = count(
+        c.fetch_all(&grouped("abc"), vec![]).await?,
+        Dimension::Abc.classes(),
+    );
+    let loyalty = count(
+        c.fetch_all(&grouped("loyalty"), vec![]).await?,
+        Dimension::Loyalty.classes(),
+    );
+    let segments = count(
+        c.fetch_all(&grouped("rfm_segment"), vec![]).await?,
+        Dimension::Rfm.classes(),
+    );
+    let grid: Vec<(i64, i64, i64)> = c
+        .fetch_all(
+            "SELECT rfm_r, rfm_f, COUNT(*) AS n FROM customer_classes \
+             WHERE rfm_r IS NOT NULL AND rfm_f IS NOT NULL GROUP BY rfm_r, rfm_f",
+            vec![],
+        )
+        .await?;
+    Ok(ClassSummary {
+        as_of: Some(as_of),
+        classified_at: at.and_then(|r| r.0),
+        currency,
+        abc,
+        loyalty,
+        segments,
+        rfm_grid: grid
+            .into_iter()
+            .map(|(r, f, n)| RfmCell {
+                r: r.clamp(0, 5) as u8,
+                f: f.clamp(0, 5) as u8,
+                customers: n,
+            })
+            .collect(),
+    })
+}
+
+/// Sets (or with `None` removes) staff's override of a customer's loyalty class, and records the
+/// change of the class in force in the history (one transaction, the caller's).
+pub(crate) async fn set_loyalty_override(
+    c: &mut Conn<'_>,
+    customer: CustomerId,
+    value: Option<(Loyalty, &str)>,
+    by: Option<UserId>,
+) -> StoreResult<()> {
+    let at = super::now();
+    match value {
+        Some((l, reason)) => {
+            if reason.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "reason",
+                    "required",
+                    "say why the loyalty class is overridden",
+                ));
+            }
+            if reason.chars().count() > 1000 {
+                return Err(StoreError::invalid(
+                    "reason",
+                    "too_long",
+                    "the reason is longer than 1000 characters",
+                ));
+            }
+            c.execute(
+                "INSERT INTO loyalty_overrides (customer_id, loyalty, reason, user_id, at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id) DO UPDATE SET \
+                 loyalty = excluded.loyalty, reason = excluded.reason, user_id = excluded.user_id, \
+                 at = excluded.at",
+                args![customer.0, l.as_str(), reason.trim(), by.map(|u| u.0), at],
+            )
+            .await?;
+        }
+        None => {
+            c.execute(
+                "DELETE FROM loyalty_overrides WHERE customer_id = $1",
+                args![customer.0],
+            )
+            .await?;
+        }
+    }
+    // The current row, if classified: the class in force changes now.
+    let Some(cur) = classes_of(c, customer).await? else {
+        return Ok(());
+    };
+    let (new, mut reason) = match value {
+        Some((l, why)) => {
+            let mut r = cur.loyalty_reason.clone();
+            r.override_reason = Some(why.trim().to_owned());
+            (l, r)
+        }
+        None => {
+            let mut r = cur.loyalty_reason.clone();
+            r.override_reason = None;
+            (cur.derived_loyalty, r)
+        }
+    };
+    if value.is_none() {
+        reason.override_reason = None;
+    }
+    let reason_json = json(&reason)?;
+    c.execute(
+        "UPDATE customer_classes SET loyalty = $1, loyalty_reason = $2 WHERE customer_id = $3",
+        args![new.as_str(), reason_json.clone(), customer.0],
+    )
+    .await?;
+    if new != cur.loyalty || value.is_some() != cur.loyalty_overridden {
+        c.execute(
+            "INSERT INTO class_changes (customer_id, dimension, old_class, new_class, reason, \
+             as_of, changed_at, user_id) VALUES ($1, 'loyalty', $2, $3, $4, $5, $6, $7)",
+            args![
+                customer.0,
+                cur.loyalty.as_str(),
+                new.as_str(),
+                reason_json,
+                at.date_naive().max(cur.as_of),
+                at,
+                by.map(|u| u.0)
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
