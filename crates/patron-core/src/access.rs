@@ -58,6 +58,9 @@ pub trait Permissions {
     fn can_manage_users(&self) -> bool;
     /// Import files, merge duplicates, define products and custom fields: archive-wide changes.
     fn can_change_archive(&self) -> bool;
+    /// Change the classification rules (thresholds, method): they re-grade every customer, so
+    /// the marketing director, the general manager and administrators.
+    fn can_set_class_rules(&self) -> bool;
 }
 
 impl Permissions for User {
@@ -67,6 +70,13 @@ impl Permissions for User {
 
     fn can_change_archive(&self) -> bool {
         !matches!(self.staff_level, StaffLevel::SalesRepresentative)
+    }
+
+    fn can_set_class_rules(&self) -> bool {
+        !matches!(
+            self.staff_level,
+            StaffLevel::SalesRepresentative | StaffLevel::BusinessManager
+        )
     }
 }
 

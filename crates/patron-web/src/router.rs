@@ -3,7 +3,7 @@
 //! Paths are written out in full (no `nest`) so this table reads exactly like the `paths` of the
 //! OpenAPI document; a test checks the two agree.
 
-use crate::api::{customers, interactions, key_persons, meta, openapi, orders, products};
+use crate::api::{classes, customers, interactions, key_persons, meta, openapi, orders, products};
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +31,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/customers/{id}/overview", get(customers::overview))
         .route("/api/v1/customers/{id}/score", get(customers::score))
+        .route(
+            "/api/v1/customers/{id}/classes",
+            get(classes::customer_classes),
+        )
+        .route(
+            "/api/v1/customers/{id}/class-history",
+            get(classes::class_history),
+        )
+        .route(
+            "/api/v1/customers/{id}/loyalty-override",
+            axum::routing::put(classes::set_loyalty_override)
+                .delete(classes::delete_loyalty_override),
+        )
+        .route("/api/v1/classify", axum::routing::post(classes::classify))
+        .route("/api/v1/classes/summary", get(classes::summary))
+        .route("/api/v1/classes/movement", get(classes::movement))
+        .route(
+            "/api/v1/classes/rules",
+            get(classes::rules).put(classes::set_rules),
+        )
         .route(
             "/api/v1/customers/{id}/key-persons",
             get(key_persons::list_for_customer).post(key_persons::create),
@@ -105,6 +125,15 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/customers/{id}"),
     ("get", "/api/v1/customers/{id}/overview"),
     ("get", "/api/v1/customers/{id}/score"),
+    ("get", "/api/v1/customers/{id}/classes"),
+    ("get", "/api/v1/customers/{id}/class-history"),
+    ("put", "/api/v1/customers/{id}/loyalty-override"),
+    ("delete", "/api/v1/customers/{id}/loyalty-override"),
+    ("post", "/api/v1/classify"),
+    ("get", "/api/v1/classes/summary"),
+    ("get", "/api/v1/classes/movement"),
+    ("get", "/api/v1/classes/rules"),
+    ("put", "/api/v1/classes/rules"),
     ("get", "/api/v1/customers/{id}/key-persons"),
     ("post", "/api/v1/customers/{id}/key-persons"),
     ("get", "/api/v1/key-persons"),

@@ -48,6 +48,56 @@ pub enum Command {
     /// Customer-base models: BG/NBD (who is still buying, how often) and Gamma-Gamma (spend).
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Classify every customer (ABC by value, loyalty by behaviour, RFM segment) and record
+    /// every change of class.
+    Classify(ClassifyArgs),
+    /// Class movement between two days, and the classification rules.
+    #[command(subcommand)]
+    Classes(ClassesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Classify as of this day (YYYY-MM-DD): orders after it are left out. Default: today.
+    /// A day before the latest run fills the class history without changing the current classes.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassesCommand {
+    /// How many customers moved from which class to which between two days.
+    Movement(MovementArgs),
+    /// Print the classification rules in force, or change them.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MovementArgs {
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    /// abc | loyalty | rfm
+    #[arg(long, default_value = "abc")]
+    pub dimension: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Set one rule, e.g. `--set abc.method=customer_share`, `--set abc.revenue_a=0.7`,
+    /// `--set loyalty.lapse_days=120` (repeatable). Fractions, not percentages.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Back to the method's defaults.
+    #[arg(long)]
+    pub reset: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@
 //! [`ProblemResponses`] adds them to every operation in one place instead of repeating them in
 //! thirty attributes that could drift apart.
 
-use super::{customers, interactions, key_persons, meta, orders, products};
+use super::{classes, customers, interactions, key_persons, meta, orders, products};
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
 use patron_core::{CustomerInput, InteractionInput, KeyPersonInput, OrderInput, ProductInput};
@@ -33,6 +33,15 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         customers::delete,
         customers::overview,
         customers::score,
+        classes::customer_classes,
+        classes::class_history,
+        classes::set_loyalty_override,
+        classes::delete_loyalty_override,
+        classes::classify,
+        classes::summary,
+        classes::movement,
+        classes::rules,
+        classes::set_rules,
         key_persons::list_for_customer,
         key_persons::create,
         key_persons::list,
@@ -69,6 +78,10 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         patron_core::LifecycleStage,
         patron_core::CustomerKind,
         patron_core::InteractionKind,
+        patron_core::classify::AbcClass,
+        patron_core::classify::RfmSegment,
+        patron_core::classify::Loyalty,
+        patron_core::classify::Dimension,
     )),
     modifiers(&ProblemResponses),
     tags(
@@ -77,6 +90,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "products", description = "Products and product lines"),
         (name = "orders", description = "Orders and their lines"),
         (name = "interactions", description = "Visits, calls and other contacts"),
+        (name = "classes", description = "Classification: ABC, loyalty, RFM, their history and rules"),
         (name = "meta", description = "Read-only lists, the API document and health"),
     )
 )]

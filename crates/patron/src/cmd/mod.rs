@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+mod classify;
 mod customers;
 mod dedupe;
 mod demo;
@@ -41,6 +42,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(c) => users::user(&settings, c).await,
         Command::Token(c) => users::token(&settings, c).await,
         Command::Model(c) => model::run(&settings, c).await,
+        Command::Classify(a) => classify::classify(&settings, a).await,
+        Command::Classes(c) => classify::classes(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

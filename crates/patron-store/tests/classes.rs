@@ -1,0 +1,310 @@
+//! Classification runs on both databases: classes and their reasons, the history of changes,
+//! runs as of past days, the movement matrix, loyalty overrides, list filters, the summary.
+
+use chrono::NaiveDate;
+use patron_core::classify::{AbcClass, AbcRule, ClassRules, Dimension, Loyalty, RfmSegment};
+use patron_core::*;
+use patron_store::testkit::TestDb;
+use patron_store::*;
+use std::future::Future;
+use std::sync::Arc;
+
+async fn each<F, Fut>(body: F)
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in TestDb::each().await {
+        let store = connect(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("{:?}: connect: {e}", db.backend));
+        eprintln!("-- backend {:?}", db.backend);
+        body(store).await;
+        db.cleanup().await;
+    }
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("date")
+}
+
+async fn customer(s: &Arc<dyn Store>, name: &str) -> CustomerId {
+    s.create_customer(CustomerInput {
+        kind: CustomerKind::Organisation,
+        name: name.into(),
+        ..Default::default()
+    })
+    .await
+    .expect("customer")
+    .id
+}
+
+async fn order(s: &Arc<dyn Store>, c: CustomerId, day: NaiveDate, amount: i64) {
+    s.create_order(OrderInput {
+        customer_id: c,
+        order_date: day,
+        lines: vec![OrderLineInput {
+            quantity: 1,
+            amount_minor: Some(amount),
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await
+    .expect("order");
+}
+
+fn usd() -> Currency {
+    Currency::default()
+}
+
+#[tokio::test]
+async fn classification_records_classes_reasons_and_history() {
+    each(|s| async move {
+        let big = customer(&s, "大客户").await;
+        let mid = customer(&s, "중간 고객").await;
+        let small = customer(&s, "Small shop").await;
+        let never = customer(&s, "Prospect").await;
+        // Window (2025-06-30, 2026-06-30]: big 7,600 (79%), mid 1,500 (crosses 80%), small 500.
+        for (m, day) in [(1, 10), (3, 10), (5, 10), (6, 10)] {
+            order(&s, big, d(2026, m, day), 190_000).await;
+        }
+        order(&s, mid, d(2025, 12, 1), 150_000).await;
+        order(&s, small, d(2025, 8, 1), 50_000).await;
+        // Outside the window (and in another currency) count for nothing.
+        order(&s, small, d(2024, 1, 1), 9_000_000).await;
+        let rules = ClassRules::default();
+        let as_of = d(2026, 6, 30);
+        let r = s.classify(as_of, &rules, &usd()).await.expect("classify");
+        assert_eq!(r.customers, 4);
+        assert!(r.current);
+        assert_eq!(r.abc["A"], 2, "{r:?}");
+        assert_eq!(r.abc["B"], 1);
+        assert_eq!(r.abc["C"], 1);
+        assert_eq!(r.revenue_by_abc["A"], 910_000);
+        // Every customer's first classification is a change in ABC and loyalty; RFM for buyers.
+        assert_eq!(r.changes_by_dimension["abc"], 4);
+        assert_eq!(r.changes_by_dimension["loyalty"], 4);
+        assert_eq!(r.changes_by_dimension["rfm"], 3);
+        assert_eq!(r.changes, 11);
+
+        let k = s.customer_classes(big).await.expect("read").expect("classified");
+        assert_eq!(k.abc, AbcClass::A);
+        assert_eq!(k.abc_reason.rule, AbcRule::RevenueShare);
+        assert_eq!((k.abc_reason.rank, k.abc_reason.ranked), (Some(1), 3));
+        assert_eq!(k.revenue_minor, 760_000);
+        assert!((k.abc_reason.cumulative_share.expect("share") - 760.0 / 960.0).abs() < 1e-9);
+        assert_eq!(k.loyalty, Loyalty::Loyal);
+        let rfm = k.rfm.expect("buyer");
+        assert_eq!((rfm.frequency, rfm.recency_days), (4, 20));
+        assert_eq!(k.as_of, as_of);
+        let m = s.customer_classes(mid).await.expect("read").expect("mid");
+        assert_eq!(m.abc, AbcClass::A, "the customer crossing 80% is A");
+        let sm = s.customer_classes(small).await.expect("read").expect("small");
+        assert_eq!(sm.abc, AbcClass::B);
+        assert_eq!(sm.loyalty, Loyalty::Switcher, "two purchase days, lapsed");
+        let n = s.customer_classes(never).await.expect("read").expect("never");
+        assert_eq!(n.abc, AbcClass::C);
+        assert_eq!(n.abc_reason.rule, AbcRule::NoRevenue);
+        assert_eq!(n.loyalty, Loyalty::Unknown);
+        assert!(n.rfm.is_none());
+
+        // The same run again changes nothing.
+        let again = s.classify(as_of, &rules, &usd()).await.expect("again");
+        assert_eq!(again.changes, 0);
+
+        // The small shop buys big: it moves to A, with the reason.
+        order(&s, small, d(2026, 6, 20), 5_000_000).await;
+        let r2 = s.classify(d(2026, 7, 31), &rules, &usd()).await.expect("2");
+        assert!(r2.changes_by_dimension["abc"] >= 1);
+        let h = s.class_history(small).await.expect("history");
+        let abc: Vec<_> = h.iter().filter(|c| c.dimension == Dimension::Abc).collect();
+        assert_eq!(abc.len(), 2, "{h:?}");
+        assert_eq!(abc[0].old_class.as_deref(), Some("B"));
+        assert_eq!(abc[0].new_class, "A");
+        assert_eq!(abc[0].as_of, d(2026, 7, 31));
+        assert_eq!(abc[0].reason["rank"], 1);
+        assert_eq!(abc[1].old_class, None);
+
+        // A run as of an earlier day fills the history and leaves the current classes alone.
+        let past = s.classify(d(2025, 6, 30), &rules, &usd()).await.expect("past");
+        assert!(!past.current);
+        let now = s.customer_classes(small).await.expect("read").expect("small");
+        assert_eq!((now.abc, now.as_of), (AbcClass::A, d(2026, 7, 31)));
+        let mv = s
+            .class_movement(Dimension::Abc, d(2025, 6, 30), d(2026, 7, 31))
+            .await
+            .expect("movement");
+        let count = |from: Option<&str>, to: &str| {
+            mv.iter()
+                .filter(|m| m.from.as_deref() == from && m.to == to)
+                .map(|m| m.customers)
+                .sum::<i64>()
+        };
+        // Nobody had revenue in the window (2024-06-30, 2025-06-30], so everyone was C then;
+        // on 2026-07-31 the small shop is A (5,050), big B, mid and the prospect C.
+        assert_eq!(count(Some("C"), "A"), 1, "{mv:?}");
+        assert_eq!(count(Some("C"), "B"), 1, "{mv:?}");
+        assert_eq!(count(Some("C"), "C"), 2, "{mv:?}");
+        assert_eq!(mv.iter().map(|m| m.customers).sum::<i64>(), 4);
+        // Before anything was classified, everyone is new.
+        let mv = s
+            .class_movement(Dimension::Abc, d(2020, 1, 1), d(2026, 7, 31))
+            .await
+            .expect("movement");
+        assert!(mv.iter().all(|m| m.from.is_none()), "{mv:?}");
+
+        // Summary of the current classes.
+        let sum = s.class_summary().await.expect("summary");
+        assert_eq!(sum.as_of, Some(d(2026, 7, 31)));
+        let a = sum.abc.iter().find(|c| c.class == "A").expect("A");
+        assert_eq!((a.customers, a.revenue_minor), (1, 5_050_000));
+        assert_eq!(sum.abc.len(), 3);
+        assert_eq!(sum.segments.len(), RfmSegment::ALL.len());
+        assert_eq!(sum.rfm_grid.iter().map(|c| c.customers).sum::<i64>(), 3);
+
+        // List filters.
+        let page = s
+            .list_customers(&CustomerQuery {
+                abc: Some(AbcClass::C),
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!(
+            page.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![mid, never]
+        );
+        let page = s
+            .list_customers(&CustomerQuery {
+                loyalty: Some(Loyalty::Unknown),
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!(page.items.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn loyalty_overrides_need_a_reason_and_survive_runs() {
+    each(|s| async move {
+        let rep = s
+            .create_user(UserInput {
+                email: "rep@x.com".into(),
+                name: "Rep".into(),
+                staff_level: StaffLevel::SalesRepresentative,
+                manager_id: None,
+            })
+            .await
+            .expect("user");
+        let c = customer(&s, "Loyal Ltd").await;
+        order(&s, c, d(2026, 1, 5), 1000).await;
+        let as_of = d(2026, 2, 1);
+        let rules = ClassRules::default();
+        s.classify(as_of, &rules, &usd()).await.expect("classify");
+        let before = s.customer_classes(c).await.expect("r").expect("c");
+        assert_eq!(before.loyalty, Loyalty::NoLoyalty);
+
+        let e = s
+            .set_loyalty_override(Some(rep.id), c, Some((Loyalty::Loyal, "  ")))
+            .await
+            .expect_err("no reason");
+        match e {
+            StoreError::Invalid(v) => assert_eq!(v.first().map(|f| f.field.as_str()), Some("reason")),
+            other => panic!("{other:?}"),
+        }
+        s.set_loyalty_override(
+            Some(rep.id),
+            c,
+            Some((Loyalty::Loyal, "buys only from us, says the owner")),
+        )
+        .await
+        .expect("override");
+        let k = s.customer_classes(c).await.expect("r").expect("c");
+        assert_eq!(k.loyalty, Loyalty::Loyal);
+        assert_eq!(k.derived_loyalty, Loyalty::NoLoyalty);
+        assert!(k.loyalty_overridden);
+        let h = s.class_history(c).await.expect("h");
+        assert_eq!(h[0].dimension, Dimension::Loyalty);
+        assert_eq!(h[0].user_id, Some(rep.id));
+        assert_eq!(
+            (h[0].old_class.as_deref(), h[0].new_class.as_str()),
+            (Some("no_loyalty"), "loyal")
+        );
+        assert_eq!(
+            h[0].reason["override_reason"],
+            "buys only from us, says the owner"
+        );
+
+        // A later run keeps the override and records nothing new for loyalty.
+        let r = s.classify(as_of, &rules, &usd()).await.expect("again");
+        assert_eq!(r.changes_by_dimension["loyalty"], 0, "{r:?}");
+        assert_eq!(r.loyalty["loyal"], 1);
+        let filtered = s
+            .list_customers(&CustomerQuery {
+                loyalty: Some(Loyalty::Loyal),
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!(filtered.items.len(), 1);
+
+        // Removing it brings back what the rules derive.
+        s.set_loyalty_override(Some(rep.id), c, None)
+            .await
+            .expect("remove");
+        let k = s.customer_classes(c).await.expect("r").expect("c");
+        assert_eq!(k.loyalty, Loyalty::NoLoyalty);
+        assert!(!k.loyalty_overridden);
+        // First run: ABC, loyalty, RFM; then the override and its removal.
+        assert_eq!(s.class_history(c).await.expect("h").len(), 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn empty_archives_and_bad_rules() {
+    each(|s| async move {
+        let r = s
+            .classify(d(2026, 1, 1), &ClassRules::default(), &usd())
+            .await
+            .expect("empty archive");
+        assert_eq!((r.customers, r.changes), (0, 0));
+        assert_eq!(s.class_summary().await.expect("summary").as_of, None);
+        let mut bad = ClassRules::default();
+        bad.abc.revenue_a = 1.5;
+        match s.classify(d(2026, 1, 1), &bad, &usd()).await {
+            Err(StoreError::Invalid(v)) => {
+                assert_eq!(v.first().map(|f| f.field.as_str()), Some("abc.revenue_a"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Rules round-trip through the settings.
+        let mut rules = ClassRules::default();
+        rules.abc.window_months = 6;
+        classes::save_rules(s.as_ref(), &rules).await.expect("save");
+        assert_eq!(classes::load_rules(s.as_ref()).await.expect("load"), rules);
+        assert!(classes::save_rules(s.as_ref(), &bad).await.is_err());
+        // A customer whose only order is free (orders cannot be negative) is C with no revenue.
+        let c = customer(&s, "Free sample").await;
+        order(&s, c, d(2025, 12, 1), 0).await;
+        let r = classes::run_classification(s.as_ref(), Some(d(2026, 1, 1)))
+            .await
+            .expect("run");
+        assert_eq!(r.abc["C"], 1);
+        assert_eq!(r.window_months, 6);
+        let k = s.customer_classes(c).await.expect("r").expect("c");
+        assert_eq!(k.abc_reason.rule, AbcRule::NoRevenue);
+        assert_eq!(k.revenue_minor, 0);
+        assert!(k.rfm.is_some(), "a purchase day is a purchase day");
+        let last = s
+            .get_setting(classes::LAST_RUN_SETTING)
+            .await
+            .expect("setting")
+            .expect("kept");
+        assert!(last.contains("\"as_of\":\"2026-01-01\""), "{last}");
+    })
+    .await;
+}
