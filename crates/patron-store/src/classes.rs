@@ -182,3 +182,28 @@ pub async fn run_classification(
     }
     Ok(report)
 }
+
+/// What the server's schedule does when it wakes up: runs a classification if one is due by the
+/// setting [`patron_core::classify::SCHEDULE_SETTING`] (default monthly) since the latest run.
+/// Returns the run's report, or `None` when nothing was due.
+pub async fn run_if_due(
+    store: &dyn crate::Store,
+    today: NaiveDate,
+) -> crate::StoreResult<Option<ClassifyReport>> {
+    use patron_core::classify::{Schedule, SCHEDULE_SETTING};
+    let schedule = match store.get_setting(SCHEDULE_SETTING).await? {
+        Some(s) => Schedule::parse(&s).ok_or_else(|| {
+            crate::StoreError::invalid(
+                SCHEDULE_SETTING,
+                "invalid_choice",
+                format!("'{s}' is not daily, weekly, monthly or off"),
+            )
+        })?,
+        None => Schedule::default(),
+    };
+    let last = store.class_summary().await?.as_of;
+    if !schedule.is_due(last, today) {
+        return Ok(None);
+    }
+    run_classification(store, Some(today)).await.map(Some)
+}

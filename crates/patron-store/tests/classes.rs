@@ -305,6 +305,19 @@ async fn empty_archives_and_bad_rules() {
             .expect("setting")
             .expect("kept");
         assert!(last.contains("\"as_of\":\"2026-01-01\""), "{last}");
+        // The server's schedule: monthly by default, once per calendar month.
+        let due = |day| classes::run_if_due(s.as_ref(), day);
+        assert!(due(d(2026, 1, 20)).await.expect("not due").is_none());
+        let r = due(d(2026, 2, 1)).await.expect("due").expect("ran");
+        assert_eq!(r.as_of, d(2026, 2, 1));
+        s.set_setting(patron_core::classify::SCHEDULE_SETTING, "off")
+            .await
+            .expect("off");
+        assert!(due(d(2026, 5, 1)).await.expect("off").is_none());
+        s.set_setting(patron_core::classify::SCHEDULE_SETTING, "hourly")
+            .await
+            .expect("set");
+        assert!(due(d(2026, 5, 1)).await.is_err(), "a bad schedule is an error");
     })
     .await;
 }

@@ -79,6 +79,48 @@ impl ClassRules {
     }
 }
 
+/// How often `patron serve` reclassifies on its own (METHOD §2: "re-evaluated periodically,
+/// default monthly"); the setting [`SCHEDULE_SETTING`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    Daily,
+    Weekly,
+    #[default]
+    Monthly,
+    Off,
+}
+
+/// The settings key of [`Schedule`].
+pub const SCHEDULE_SETTING: &str = "classify.schedule";
+
+impl Schedule {
+    pub fn parse(s: &str) -> Option<Schedule> {
+        match s.trim() {
+            "daily" => Some(Schedule::Daily),
+            "weekly" => Some(Schedule::Weekly),
+            "monthly" => Some(Schedule::Monthly),
+            "off" => Some(Schedule::Off),
+            _ => None,
+        }
+    }
+
+    /// Whether a run is due on `today` when the latest run was as of `last` (`None`: never):
+    /// daily once a day, weekly once an ISO week, monthly once a calendar month.
+    pub fn is_due(self, last: Option<NaiveDate>, today: NaiveDate) -> bool {
+        use chrono::Datelike;
+        let Some(last) = last else {
+            return self != Schedule::Off;
+        };
+        match self {
+            Schedule::Off => false,
+            Schedule::Daily => last < today,
+            Schedule::Weekly => last.iso_week() != today.iso_week() && last < today,
+            Schedule::Monthly => (last.year(), last.month()) < (today.year(), today.month()),
+        }
+    }
+}
+
 /// Which classification a class belongs to (a row of the class history).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
@@ -166,6 +208,24 @@ mod tests {
         assert_eq!(p.year_starts, [d(2023, 2, 28), d(2022, 2, 28), d(2021, 2, 28)]);
         let p = Periods::new(d(2026, 12, 3), 6);
         assert_eq!(p.window_start, d(2026, 6, 3));
+    }
+
+    #[test]
+    fn schedules() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let m = Schedule::Monthly;
+        assert!(m.is_due(None, d(2026, 12, 3)));
+        assert!(!m.is_due(Some(d(2026, 12, 1)), d(2026, 12, 31)));
+        assert!(m.is_due(Some(d(2026, 11, 30)), d(2026, 12, 1)));
+        assert!(m.is_due(Some(d(2025, 12, 31)), d(2026, 1, 1)));
+        assert!(!Schedule::Off.is_due(None, d(2026, 12, 3)));
+        assert!(Schedule::Daily.is_due(Some(d(2026, 12, 2)), d(2026, 12, 3)));
+        assert!(!Schedule::Daily.is_due(Some(d(2026, 12, 3)), d(2026, 12, 3)));
+        // 2026-12-06 is a Sunday, 2026-12-07 a Monday.
+        assert!(!Schedule::Weekly.is_due(Some(d(2026, 12, 1)), d(2026, 12, 6)));
+        assert!(Schedule::Weekly.is_due(Some(d(2026, 12, 6)), d(2026, 12, 7)));
+        assert_eq!(Schedule::parse("weekly"), Some(Schedule::Weekly));
+        assert_eq!(Schedule::parse("hourly"), None);
     }
 
     #[test]

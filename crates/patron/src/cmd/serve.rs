@@ -22,6 +22,7 @@ pub async fn serve_store(
         "Patron is serving {} on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)",
         crate::settings::mask_url(&settings.database_url)
     );
+    tokio::spawn(classify_on_schedule(store.clone()));
     patron_web::launch(
         listener,
         patron_web::AppState::with_config(
@@ -35,4 +36,25 @@ pub async fn serve_store(
     )
     .await
     .context("serving HTTP")
+}
+
+/// Reclassifies on the schedule the settings name (monthly by default): checks once at start
+/// and then every hour whether a run is due. A failed run is logged and tried again at the next
+/// check; the server keeps serving either way.
+async fn classify_on_schedule(store: std::sync::Arc<dyn patron_store::Store>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let today = chrono::Utc::now().date_naive();
+        match patron_store::classes::run_if_due(store.as_ref(), today).await {
+            Ok(Some(r)) => tracing::info!(
+                as_of = %r.as_of,
+                customers = r.customers,
+                changes = r.changes,
+                "scheduled classification done"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduled classification failed"),
+        }
+    }
 }
