@@ -1692,3 +1692,178 @@ async fn changes_are_audited_with_who_and_field_level_before_after() {
         assert_eq!(owners[0].changed_by, Some(boss.id));
     });
 }
+
+#[tokio::test]
+async fn classification_over_the_api() {
+    each_backend!(|app| {
+        let (rep, rep_c) = signed_in_as(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let (_, boss_c) =
+            signed_in_as(&app, "boss@example.com", StaffLevel::BusinessManager, None).await;
+        let big = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "大客户",
+                "owner_id": rep.id.0}))
+                .await,
+        );
+        let small = id_of(&app.create_customer(&person("小客户")).await);
+        let today = chrono::Utc::now().date_naive();
+        for (c, days, amount) in [
+            (big, 10, "900.00"),
+            (big, 40, "800.00"),
+            (small, 20, "50.00"),
+        ] {
+            let day = today - chrono::Duration::days(days);
+            app.post_order(&json!({"customer_id": c, "order_date": day.to_string(),
+                "lines": [{"quantity": 1, "amount_minor": amount.replace('.', "").parse::<i64>().expect("n")}]}))
+                .await
+                .ok(201);
+        }
+        let r = app.get(&format!("/api/v1/customers/{big}/classes")).await;
+        assert_eq!(r.status.as_u16(), 404, "not classified yet: {}", r.text);
+
+        // Running a classification: business managers and above.
+        let send = |c: &reqwest::Client, m: Method, path: &str, body: Option<Value>| {
+            let mut req = c.request(m, app.url(path));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            async move { Reply::from(req.send().await.expect("send")).await }
+        };
+        let r = send(&rep_c, Method::POST, "/api/v1/classify", Some(json!({}))).await;
+        r.problem(403, None);
+        let r = send(&boss_c, Method::POST, "/api/v1/classify", Some(json!({}))).await;
+        let v = r.ok(200);
+        assert_eq!(v["customers"], 2, "{v}");
+        assert_eq!(v["abc"]["A"], 1);
+        assert_eq!(v["changes_by_dimension"]["abc"], 2);
+        let r = send(
+            &boss_c,
+            Method::POST,
+            "/api/v1/classify",
+            Some(json!({"as_of": "next tuesday"})),
+        )
+        .await;
+        r.problem(422, Some("as_of"));
+
+        // The owner sees the classes and their reasons; the explanation's numbers are there.
+        let r = send(
+            &rep_c,
+            Method::GET,
+            &format!("/api/v1/customers/{big}/classes"),
+            None,
+        )
+        .await;
+        let v = r.ok(200);
+        assert_eq!(v["abc"], "A");
+        assert_eq!(v["abc_reason"]["rank"], 1);
+        assert_eq!(v["abc_reason"]["revenue_minor"], 170000);
+        assert_eq!(v["rfm"]["frequency"], 2);
+        // Another representative's customer is not found.
+        let r = send(
+            &rep_c,
+            Method::GET,
+            &format!("/api/v1/customers/{small}/classes"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 404);
+
+        // Loyalty override: the reason is required and named; then recorded as the caller's.
+        let path = format!("/api/v1/customers/{big}/loyalty-override");
+        let r = send(
+            &rep_c,
+            Method::PUT,
+            &path,
+            Some(json!({"loyalty": "loyal", "reason": ""})),
+        )
+        .await;
+        r.problem(422, Some("reason"));
+        let r = send(
+            &rep_c,
+            Method::PUT,
+            &path,
+            Some(json!({"loyalty": "fickle", "reason": "x"})),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+        let r = send(
+            &rep_c,
+            Method::PUT,
+            &path,
+            Some(json!({"loyalty": "switcher", "reason": "now also buys from a rival"})),
+        )
+        .await;
+        let v = r.ok(200);
+        assert_eq!(v["loyalty"], "switcher");
+        assert_eq!(v["loyalty_overridden"], true);
+        let r = send(
+            &rep_c,
+            Method::GET,
+            &format!("/api/v1/customers/{big}/class-history"),
+            None,
+        )
+        .await;
+        let v = r.ok(200);
+        assert_eq!(v["items"][0]["dimension"], "loyalty");
+        assert_eq!(v["items"][0]["new_class"], "switcher");
+        assert_eq!(v["items"][0]["user_id"], rep.id.0);
+        let r = send(&rep_c, Method::DELETE, &path, None).await;
+        assert_eq!(r.ok(200)["loyalty_overridden"], false);
+
+        // Dashboard counts and movement: managers; filters on the list.
+        let r = send(&rep_c, Method::GET, "/api/v1/classes/summary", None).await;
+        r.problem(403, None);
+        let v = send(&boss_c, Method::GET, "/api/v1/classes/summary", None).await;
+        let v = v.ok(200);
+        assert_eq!(v["abc"][0]["class"], "A");
+        assert_eq!(v["abc"][0]["customers"], 1);
+        let q = format!(
+            "/api/v1/classes/movement?dimension=abc&from={}&to={today}",
+            today - chrono::Duration::days(365)
+        );
+        let v = send(&boss_c, Method::GET, &q, None).await;
+        let v = v.ok(200);
+        assert_eq!(v["movement"].as_array().map(|a| a.len()), Some(2), "{v}");
+        assert!(v["movement"][0]["from"].is_null());
+        let r = send(
+            &boss_c,
+            Method::GET,
+            "/api/v1/classes/movement?from=2026-01-02&to=2026-01-01",
+            None,
+        )
+        .await;
+        r.problem(422, Some("from"));
+        let r = app.list_customers("abc=A").await;
+        assert_eq!(names(r.ok(200)), vec!["大客户"]);
+        let r = app.list_customers("abc=D").await;
+        assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+
+        // Rules: read by managers, changed by the director and above, validated by field.
+        let r = send(&boss_c, Method::GET, "/api/v1/classes/rules", None).await;
+        let mut rules = r.ok(200).clone();
+        assert_eq!(rules["abc"]["method"], "revenue_share");
+        rules["abc"]["window_months"] = json!(6);
+        let r = send(
+            &boss_c,
+            Method::PUT,
+            "/api/v1/classes/rules",
+            Some(rules.clone()),
+        )
+        .await;
+        r.problem(403, None);
+        let r = app
+            .request(Method::PUT, "/api/v1/classes/rules", Some(&rules))
+            .await;
+        assert_eq!(r.ok(200)["abc"]["window_months"], 6);
+        rules["abc"]["revenue_b"] = json!(0.5);
+        let r = app
+            .request(Method::PUT, "/api/v1/classes/rules", Some(&rules))
+            .await;
+        r.problem(422, Some("abc.revenue_b"));
+    });
+}
