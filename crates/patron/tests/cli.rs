@@ -631,3 +631,116 @@ async fn model_fit_reproduces_the_published_cdnow_parameters() {
     })
     .await;
 }
+
+/// The CDNOW customers' revenue up to a day, in cents, by customer reference (read from the file
+/// itself, independently of the import).
+fn cdnow_revenue(until: &str) -> std::collections::BTreeMap<String, i64> {
+    let text = std::fs::read_to_string(cdnow()).expect("cdnow");
+    let mut by = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() == 5 && f[2] <= until {
+            let cents = (f[4].parse::<f64>().expect("amount") * 100.0).round() as i64;
+            *by.entry(f[0].to_owned()).or_insert(0) += cents;
+        }
+    }
+    by
+}
+
+/// `patron classify --json` on the CDNOW log: the revenue-share cut agrees with the file's own
+/// figures, a second run changes nothing, a run as of an earlier day fills the movement matrix,
+/// and the list filters by class.
+#[tokio::test]
+async fn classify_grades_the_cdnow_customers_by_revenue_share() {
+    each(|db, _| {
+        import_cdnow(db);
+        let r = json(patron(db).args(["classify", "--as-of", "1997-09-30", "--json"]));
+        // The expected A count: customers sorted by revenue, A while the revenue before them is
+        // under 80% of the total.
+        let mut revenue: Vec<i64> = cdnow_revenue("19970930")
+            .into_values()
+            .filter(|v| *v > 0)
+            .collect();
+        revenue.sort_unstable_by(|a, b| b.cmp(a));
+        let total: i64 = revenue.iter().sum();
+        let (mut before, mut a, mut b) = (0i64, 0u64, 0u64);
+        for v in &revenue {
+            if (before as f64) < 0.80 * total as f64 - 1e-6 {
+                a += 1;
+            } else if (before as f64) < 0.95 * total as f64 - 1e-6 {
+                b += 1;
+            }
+            before += v;
+        }
+        assert_eq!(r["customers"], 2357, "{r}");
+        assert_eq!(r["abc"]["A"], a, "{r}");
+        assert_eq!(r["abc"]["B"], b, "{r}");
+        assert_eq!(r["abc"]["C"], 2357 - a - b);
+        assert_eq!(r["revenue_by_abc"].as_object().map(|o| o.len()), Some(3));
+        assert_eq!(
+            r["changes"],
+            2357 * 2 + 2357,
+            "ABC, loyalty and RFM are all new: {r}"
+        );
+        let again = json(patron(db).args(["classify", "--as-of", "1997-09-30", "--json"]));
+        assert_eq!(again["changes"], 0);
+
+        let past = json(patron(db).args(["classify", "--as-of", "1997-03-31", "--json"]));
+        assert_eq!(past["current"], false);
+        let mv = json(patron(db).args([
+            "classes",
+            "movement",
+            "--from",
+            "1997-03-31",
+            "--to",
+            "1997-09-30",
+            "--json",
+        ]));
+        let cells = mv["movement"].as_array().expect("cells");
+        let moved: i64 = cells.iter().filter_map(|c| c["customers"].as_i64()).sum();
+        assert_eq!(moved, 2357, "{mv}");
+        // Every CDNOW customer first bought in the first quarter, so all were graded on both
+        // days, and some changed class between them.
+        assert!(cells.iter().all(|c| !c["from"].is_null()), "{mv}");
+        assert!(cells.iter().any(|c| c["from"] != c["to"]), "{mv}");
+
+        let list = json(patron(db).args([
+            "customers",
+            "list",
+            "--abc",
+            "A",
+            "--limit",
+            "500",
+            "--json",
+        ]));
+        assert_eq!(
+            list["items"].as_array().map(|i| i.len() as u64),
+            Some(a.min(500))
+        );
+        let bad = patron(db)
+            .args(["customers", "list", "--abc", "Z"])
+            .output()
+            .expect("run");
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("--abc"));
+        let bad = patron(db)
+            .args(["classes", "rules", "--set", "abc.revenue_a=1.2"])
+            .output()
+            .expect("run");
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("abc.revenue_a"));
+        let rules = json(patron(db).args([
+            "classes",
+            "rules",
+            "--set",
+            "abc.method=customer_share",
+            "--json",
+        ]));
+        assert_eq!(rules["abc"]["method"], "customer_share");
+        let r = json(patron(db).args(["classify", "--as-of", "1997-09-30", "--json"]));
+        // The top 20% of the buyers (ceil) are A.
+        let buyers = revenue.len() as f64;
+        assert_eq!(r["abc"]["A"], (0.2 * buyers - 1e-9).ceil() as u64, "{r}");
+    })
+    .await;
+}
