@@ -61,6 +61,10 @@ pub trait Permissions {
     /// Change the classification rules (thresholds, method): they re-grade every customer, so
     /// the marketing director, the general manager and administrators.
     fn can_set_class_rules(&self) -> bool;
+    /// Grant credit (record a credit review) and let an order through over a customer's credit
+    /// limit (METHOD §2.6): a decision about the company's money, so business managers and above,
+    /// never the representative who takes the order.
+    fn can_manage_credit(&self) -> bool;
 }
 
 impl Permissions for User {
@@ -77,6 +81,10 @@ impl Permissions for User {
             self.staff_level,
             StaffLevel::SalesRepresentative | StaffLevel::BusinessManager
         )
+    }
+
+    fn can_manage_credit(&self) -> bool {
+        !matches!(self.staff_level, StaffLevel::SalesRepresentative)
     }
 }
 

@@ -23,5 +23,6 @@ id_type!(
     KeyPersonId,
     ProductId,
     OrderId,
-    InteractionId
+    InteractionId,
+    PaymentId
 );

@@ -5,8 +5,9 @@
 
 pub mod access;
 pub mod analytics;
-pub mod classify;
 pub mod archive;
+pub mod classify;
+pub mod credit;
 pub mod dedupe;
 pub mod ids;
 pub mod model;

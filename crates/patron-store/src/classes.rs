@@ -157,7 +157,9 @@ pub async fn save_rules(
 }
 
 /// The money classification counts in: the setting `default_currency`, else USD.
-pub async fn default_currency(store: &dyn crate::Store) -> crate::StoreResult<patron_core::Currency> {
+pub async fn default_currency(
+    store: &dyn crate::Store,
+) -> crate::StoreResult<patron_core::Currency> {
     Ok(match store.get_setting("default_currency").await? {
         Some(c) => patron_core::Currency::parse("currency", &c).unwrap_or_default(),
         None => patron_core::Currency::default(),

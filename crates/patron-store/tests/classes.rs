@@ -88,7 +88,11 @@ async fn classification_records_classes_reasons_and_history() {
         assert_eq!(r.changes_by_dimension["rfm"], 3);
         assert_eq!(r.changes, 11);
 
-        let k = s.customer_classes(big).await.expect("read").expect("classified");
+        let k = s
+            .customer_classes(big)
+            .await
+            .expect("read")
+            .expect("classified");
         assert_eq!(k.abc, AbcClass::A);
         assert_eq!(k.abc_reason.rule, AbcRule::RevenueShare);
         assert_eq!((k.abc_reason.rank, k.abc_reason.ranked), (Some(1), 3));
@@ -100,10 +104,18 @@ async fn classification_records_classes_reasons_and_history() {
         assert_eq!(k.as_of, as_of);
         let m = s.customer_classes(mid).await.expect("read").expect("mid");
         assert_eq!(m.abc, AbcClass::A, "the customer crossing 80% is A");
-        let sm = s.customer_classes(small).await.expect("read").expect("small");
+        let sm = s
+            .customer_classes(small)
+            .await
+            .expect("read")
+            .expect("small");
         assert_eq!(sm.abc, AbcClass::B);
         assert_eq!(sm.loyalty, Loyalty::Switcher, "two purchase days, lapsed");
-        let n = s.customer_classes(never).await.expect("read").expect("never");
+        let n = s
+            .customer_classes(never)
+            .await
+            .expect("read")
+            .expect("never");
         assert_eq!(n.abc, AbcClass::C);
         assert_eq!(n.abc_reason.rule, AbcRule::NoRevenue);
         assert_eq!(n.loyalty, Loyalty::Unknown);
@@ -127,9 +139,16 @@ async fn classification_records_classes_reasons_and_history() {
         assert_eq!(abc[1].old_class, None);
 
         // A run as of an earlier day fills the history and leaves the current classes alone.
-        let past = s.classify(d(2025, 6, 30), &rules, &usd()).await.expect("past");
+        let past = s
+            .classify(d(2025, 6, 30), &rules, &usd())
+            .await
+            .expect("past");
         assert!(!past.current);
-        let now = s.customer_classes(small).await.expect("read").expect("small");
+        let now = s
+            .customer_classes(small)
+            .await
+            .expect("read")
+            .expect("small");
         assert_eq!((now.abc, now.as_of), (AbcClass::A, d(2026, 7, 31)));
         let mv = s
             .class_movement(Dimension::Abc, d(2025, 6, 30), d(2026, 7, 31))
@@ -212,7 +231,9 @@ async fn loyalty_overrides_need_a_reason_and_survive_runs() {
             .await
             .expect_err("no reason");
         match e {
-            StoreError::Invalid(v) => assert_eq!(v.first().map(|f| f.field.as_str()), Some("reason")),
+            StoreError::Invalid(v) => {
+                assert_eq!(v.first().map(|f| f.field.as_str()), Some("reason"))
+            }
             other => panic!("{other:?}"),
         }
         s.set_loyalty_override(
@@ -317,7 +338,10 @@ async fn empty_archives_and_bad_rules() {
         s.set_setting(patron_core::classify::SCHEDULE_SETTING, "hourly")
             .await
             .expect("set");
-        assert!(due(d(2026, 5, 1)).await.is_err(), "a bad schedule is an error");
+        assert!(
+            due(d(2026, 5, 1)).await.is_err(),
+            "a bad schedule is an error"
+        );
     })
     .await;
 }

@@ -2,7 +2,8 @@
 //! the real server on port 0 — sign in as each role, find a customer by a Chinese substring
 //! (search as you type), open the customer page, log a visit, import a CSV through the wizard,
 //! check that a sales representative cannot open another's customer (by URL and by API), add a
-//! key person and edit an order through the forms, switch to Korean. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
+//! key person and edit an order through the forms, switch to Korean, classify from the
+//! dashboard as a business manager. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test says so and passes — except under `CI=true`, where it fails. `CHROME_BIN` and
@@ -540,6 +541,47 @@ async fn the_ui_in_headless_chromium() {
     ui.shot("customer-ko").await;
     ui.go("/customers").await;
     ui.shot("customers-ko").await;
+    ui.sign_out().await;
+
+    // A business manager classifies from the dashboard and sees the Pareto chart.
+    for (customer, days, minor) in [(mine.id, 5, 90_000), (theirs.id, 30, 10_000)] {
+        store
+            .create_order(patron_core::OrderInput {
+                customer_id: customer,
+                order_date: chrono::Utc::now().date_naive() - chrono::Duration::days(days),
+                currency: Some(usd.clone()),
+                lines: vec![patron_core::OrderLineInput {
+                    quantity: 1,
+                    amount_minor: Some(minor),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order");
+    }
+    ui.sign_in("mia@example.com").await;
+    ui.go("/classes").await;
+    ui.css("#lang-select")
+        .await
+        .select_by_value("en")
+        .await
+        .expect("en");
+    ui.until("the English dashboard", |h| {
+        h.contains("lang=\"en\"") && h.contains("id=\"classify-now\"")
+    })
+    .await;
+    ui.click("#classify-now").await;
+    let html = ui
+        .until("the Pareto chart", |h| {
+            h.contains("id=\"pareto\"") && h.contains("id=\"abc-A-count\"")
+        })
+        .await;
+    assert!(
+        html.contains("id=\"abc-A-count\">1<") && html.contains("Cumulative share"),
+        "{html}"
+    );
+    ui.shot("classes").await;
 
     ui.c.close().await.expect("close");
     let _ = stop.send(());

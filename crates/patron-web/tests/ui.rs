@@ -2209,3 +2209,321 @@ async fn long_import_shows_its_progress_then_its_result() {
         db.cleanup().await;
     }
 }
+
+// ---------- classification ----------
+
+/// A one-line order of `amount_minor` (USD) placed `days_ago` days before today.
+async fn order_days_ago(app: &App, customer: patron_core::CustomerId, days_ago: i64, minor: i64) {
+    let usd = patron_core::Currency::parse("currency", "USD").expect("usd");
+    app.store
+        .create_order(patron_core::OrderInput {
+            customer_id: customer,
+            order_date: chrono::Utc::now().date_naive() - chrono::Duration::days(days_ago),
+            currency: Some(usd),
+            lines: vec![patron_core::OrderLineInput {
+                quantity: 1,
+                amount_minor: Some(minor),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("order");
+}
+
+#[tokio::test]
+async fn classification_dashboard_list_customer_page_override_and_rules() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        let mk = |name: &str| CustomerInput {
+            kind: CustomerKind::Organisation,
+            name: name.into(),
+            owner_id: Some(ann.id),
+            ..Default::default()
+        };
+        let mut ids = Vec::new();
+        for name in ["甲公司", "乙公司", "丙公司", "丁公司"] {
+            ids.push(app.store.create_customer(mk(name)).await.expect("c").id);
+        }
+        let (big, medium, small, idle) = (ids[0], ids[1], ids[2], ids[3]);
+        // Window revenue 12,000 + 1,500 + 10 (of 13,510): 甲 makes the first 80% (A), 乙 the next
+        // 15% (B), 丙 the rest (C), 丁 never bought (C). 甲 buys steadily (loyal); 丙 bought twice
+        // but not for 200 days (brand switcher).
+        for d in [10, 40, 70] {
+            order_days_ago(&app, big, d, 400_000).await;
+        }
+        order_days_ago(&app, medium, 20, 150_000).await;
+        order_days_ago(&app, small, 200, 1_000).await;
+        order_days_ago(&app, small, 400, 500).await;
+
+        // A sales representative: no dashboard, no run, no rules, no link.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("ann@example.com", "a good long password").await;
+        let rep_csrf = rep.csrf("/customers").await;
+        let (_, list) = rep.get("/customers").await;
+        assert!(!list.contains("href=\"/classes\""));
+        for p in ["/classes", "/classes/rules"] {
+            let (s, _) = rep.get(p).await;
+            assert_eq!(s, 403, "{p}");
+        }
+        let (s, _, _) = rep.post("/classes/run", &[("csrf", &rep_csrf)]).await;
+        assert_eq!(s, 403);
+        let (_, page) = rep.get(&format!("/customers/{big}")).await;
+        assert!(page.contains("id=\"not-classified\""), "{page}");
+
+        // A business manager classifies with the button.
+        let mut mgr = Browser::new(&app);
+        mgr.sign_in("mia@example.com", "a good long password").await;
+        let (s, html) = mgr.get("/classes").await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("href=\"/classes\""),
+            "the navigation links it"
+        );
+        assert!(html.contains("No classification has run yet"), "{html}");
+        let csrf = mgr.csrf("/classes").await;
+        let (s, _, _) = mgr.post("/classes/run", &[("csrf", "forged")]).await;
+        assert_eq!(s, 403);
+        let (s, loc, _) = mgr.post("/classes/run", &[("csrf", &csrf)]).await;
+        assert_eq!((s, loc.as_str()), (303, "/classes?done=1"));
+        let (s, html) = mgr.get(&loc).await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("Classified 4 customers as of") && html.contains("class=\"notice\""),
+            "{html}"
+        );
+        assert!(html.contains("<svg id=\"pareto\""), "{html}");
+        assert!(html.contains("Cumulative share"), "{html}");
+        for (class, n) in [("A", 1), ("B", 1), ("C", 2)] {
+            assert!(
+                html.contains(&format!("id=\"abc-{class}-count\">{n}<")),
+                "{class}: {html}"
+            );
+            assert!(html.contains(&format!("href=\"/customers?abc={class}\"")));
+        }
+        assert!(html.contains("id=\"rfm-map\"") && html.contains("/customers?segment="));
+        // The movement since a year ago: everyone was unclassified then.
+        let year_ago = chrono::Utc::now().date_naive() - chrono::Duration::days(365);
+        let (_, html) = mgr.get(&format!("/classes?dim=abc&from={year_ago}")).await;
+        let matrix = html
+            .split("id=\"movement-matrix\"")
+            .nth(1)
+            .expect("the movement matrix");
+        assert!(matrix.contains("not classified"), "{matrix}");
+        let (_, html) = mgr.get("/classes?from=not-a-date").await;
+        assert!(html.contains("id=\"movement-from-error\""), "{html}");
+
+        // The rules: a business manager may read them, not change them.
+        let (s, html) = mgr.get("/classes/rules").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"rules-view-only\"") && html.contains("value=\"80\""));
+        let (s, _, _) = mgr
+            .post(
+                "/classes/rules",
+                &[("csrf", &csrf), ("abc_revenue_a", "70")],
+            )
+            .await;
+        assert_eq!(s, 403);
+
+        // The list filters by class and shows the classes as columns.
+        let (_, list) = rep.get("/customers?abc=A").await;
+        assert!(list.contains("甲公司"), "{list}");
+        assert!(!list.contains("乙公司") && !list.contains("丙公司") && !list.contains("丁公司"));
+        assert!(list.contains("<th>ABC</th>") && list.contains("<th>Segment</th>"));
+        assert!(list.contains("<option value=\"A\" selected>"), "{list}");
+        assert!(
+            list.contains("export.csv?q=&amp;stage=&amp;owner=&amp;tag=&amp;abc=A&amp;"),
+            "{list}"
+        );
+        let (_, list) = rep.get("/customers?loyalty=switcher").await;
+        assert!(
+            list.contains("丙公司") && !list.contains("甲公司"),
+            "{list}"
+        );
+
+        // The customer page explains the class in the reader's language.
+        let (s, _, _) = rep
+            .post(
+                "/language",
+                &[
+                    ("csrf", &rep_csrf),
+                    ("lang", "zh-CN"),
+                    ("next", "/customers"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let (_, page) = rep.get(&format!("/customers/{big}")).await;
+        let why = page
+            .split("id=\"abc-why\">")
+            .nth(1)
+            .and_then(|p| p.split('<').next())
+            .expect("the ABC explanation");
+        assert_eq!(
+            why,
+            "A: 近 12 个月收入 USD 12,000.00，排名第 1（共 3 位），累计占比 89%"
+        );
+        assert!(page.contains("忠诚顾客"), "{page}");
+        let (_, page) = rep.get(&format!("/customers/{idle}")).await;
+        assert!(page.contains("C: 近 12 个月无收入"), "{page}");
+        let (s, _, _) = rep
+            .post(
+                "/language",
+                &[("csrf", &rep_csrf), ("lang", "en"), ("next", "/customers")],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let (_, page) = rep.get(&format!("/customers/{small}")).await;
+        assert!(page.contains("Brand switcher"), "{page}");
+        assert!(page.contains("2 purchase days"), "{page}");
+
+        // Overriding loyalty needs a reason, shown next to the field; nothing changes without.
+        let path = format!("/customers/{small}/loyalty");
+        let (s, _, html) = rep
+            .post(
+                &path,
+                &[("csrf", &rep_csrf), ("loyalty", "loyal"), ("reason", "  ")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("id=\"override-reason-error\">This field is required."),
+            "{html}"
+        );
+        let cc = app
+            .store
+            .customer_classes(small)
+            .await
+            .expect("classes")
+            .expect("classified");
+        assert_eq!(cc.loyalty, patron_core::classify::Loyalty::Switcher);
+        let (s, loc, _) = rep
+            .post(
+                &path,
+                &[
+                    ("csrf", &rep_csrf),
+                    ("loyalty", "loyal"),
+                    ("reason", "年度框架合同<b>"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (s, loc.as_str()),
+            (303, format!("/customers/{small}#classes").as_str())
+        );
+        let (_, page) = rep.get(&format!("/customers/{small}")).await;
+        let loyalty = page
+            .split("id=\"loyalty-why\">")
+            .nth(1)
+            .and_then(|p| p.split("</dd>").next())
+            .expect("loyalty");
+        assert!(
+            loyalty.contains("Loyal") && loyalty.contains("set by ann: 年度框架合同&lt;b&gt;"),
+            "{loyalty}"
+        );
+        assert!(
+            loyalty.contains("The rules say: Brand switcher"),
+            "{loyalty}"
+        );
+        let history = page
+            .split("id=\"class-history\"")
+            .nth(1)
+            .and_then(|p| p.split("</ul>").next())
+            .expect("class history");
+        assert!(
+            history.contains("Loyalty: Brand switcher → <strong>Loyal</strong>")
+                && history.contains("by ann"),
+            "{history}"
+        );
+        let changes = app.store.class_history(small).await.expect("history");
+        assert_eq!(
+            (changes[0].dimension, changes[0].user_id),
+            (patron_core::classify::Dimension::Loyalty, Some(ann.id))
+        );
+        // Removing the override brings back what the rules say.
+        let (s, _, _) = rep
+            .post(&path, &[("csrf", &rep_csrf), ("remove", "1")])
+            .await;
+        assert_eq!(s, 303);
+        let cc = app
+            .store
+            .customer_classes(small)
+            .await
+            .expect("classes")
+            .expect("classified");
+        assert_eq!(
+            (cc.loyalty, cc.loyalty_overridden),
+            (patron_core::classify::Loyalty::Switcher, false)
+        );
+
+        // The director changes the rules: shares over 100% are refused next to the field.
+        let mut dir = Browser::new(&app);
+        dir.sign_in("dora@example.com", "a good long password")
+            .await;
+        let dcsrf = dir.csrf("/classes/rules").await;
+        let form = |revenue_a: &'static str, revenue_b: &'static str| {
+            vec![
+                ("abc_method", "customer_share"),
+                ("abc_window_months", "6"),
+                ("abc_revenue_a", revenue_a),
+                ("abc_revenue_b", revenue_b),
+                ("abc_customers_a", "25"),
+                ("abc_customers_b", "30"),
+                ("abc_growth", "12.5"),
+                ("abc_growth_b", "on"),
+                ("loyalty_loyal_min_days", "4"),
+                ("loyalty_loyal_min_days_per_year", "2.5"),
+                ("loyalty_switcher_min_days", "2"),
+                ("loyalty_lapse_days", "120"),
+            ]
+        };
+        let mut bad = form("90", "20");
+        bad.push(("csrf", &dcsrf));
+        let (s, _, html) = dir.post("/classes/rules", &bad).await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains(
+                "id=\"abc_revenue_b-error\">A&#x27;s and B&#x27;s shares add up to more than 100%"
+            ) || html
+                .contains("id=\"abc_revenue_b-error\">A's and B's shares add up to more than 100%"),
+            "{html}"
+        );
+        assert!(
+            html.contains("value=\"90\""),
+            "what was typed is kept: {html}"
+        );
+        assert_eq!(
+            patron_store::classes::load_rules(app.store.as_ref())
+                .await
+                .expect("rules"),
+            Default::default()
+        );
+        let mut good = form("70", "20");
+        good.push(("csrf", &dcsrf));
+        let (s, loc, _) = dir.post("/classes/rules", &good).await;
+        assert_eq!((s, loc.as_str()), (303, "/classes/rules?saved=1"));
+        let rules = patron_store::classes::load_rules(app.store.as_ref())
+            .await
+            .expect("rules");
+        assert_eq!(
+            rules.abc.method,
+            patron_core::classify::AbcMethod::CustomerShare
+        );
+        assert_eq!(rules.abc.window_months, 6);
+        assert!(
+            (rules.abc.revenue_a - 0.7).abs() < 1e-9 && (rules.abc.growth - 0.125).abs() < 1e-9
+        );
+        assert!(rules.abc.growth_b);
+        assert_eq!(rules.loyalty.lapse_days, 120);
+        let (_, html) = dir.get(&loc).await;
+        assert!(
+            html.contains("The rules are saved") && html.contains("value=\"12.5\""),
+            "{html}"
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -19,7 +19,17 @@ use crate::{Currency, FieldError};
 use serde::{Deserialize, Serialize};
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 pub enum AbcClass {
     A,
@@ -359,19 +369,19 @@ pub fn classify_abc(summaries: &[ValueSummary], rules: &AbcRules) -> Vec<(AbcCla
                 }
             }
         };
-        let class = if class == AbcClass::C && rules.growth_b && rules.method != AbcMethod::TopAndGrowth
-        {
-            let (ok, g) = grew(s, rules.growth);
-            r.growth = Some(g);
-            if ok {
-                r.rule = AbcRule::Growth;
-                AbcClass::B
+        let class =
+            if class == AbcClass::C && rules.growth_b && rules.method != AbcMethod::TopAndGrowth {
+                let (ok, g) = grew(s, rules.growth);
+                r.growth = Some(g);
+                if ok {
+                    r.rule = AbcRule::Growth;
+                    AbcClass::B
+                } else {
+                    class
+                }
             } else {
                 class
-            }
-        } else {
-            class
-        };
+            };
         out[i] = (class, r);
     }
     out
@@ -400,7 +410,15 @@ mod tests {
     #[test]
     fn revenue_share_cut_puts_the_crossing_customer_in_a() {
         // Revenue 50, 25, 10, 6, 5, 4 (total 100): cumulative 50, 75, 85, 91, 96, 100.
-        let data = [s(1, 50), s(2, 25), s(3, 10), s(4, 6), s(5, 5), s(6, 4), s(7, 0)];
+        let data = [
+            s(1, 50),
+            s(2, 25),
+            s(3, 10),
+            s(4, 6),
+            s(5, 5),
+            s(6, 4),
+            s(7, 0),
+        ];
         let out = classify_abc(&data, &AbcRules::default());
         // A: 50 (before 0%), 25 (before 50%), 10 (before 75% < 80%, crosses it).
         // B: 6 (before 85%), 5 (before 91%); C: 4 (before 96% ≥ 95%) and the one without revenue.
@@ -518,7 +536,10 @@ mod tests {
             revenue_b: 0.2,
             ..Default::default()
         };
-        assert_eq!(r.validate().map_err(|e| e.field), Err("abc.revenue_b".into()));
+        assert_eq!(
+            r.validate().map_err(|e| e.field),
+            Err("abc.revenue_b".into())
+        );
         let r = AbcRules {
             customers_a: f64::NAN,
             ..Default::default()

@@ -51,7 +51,11 @@ pub struct Periods {
 
 impl Periods {
     pub fn new(as_of: NaiveDate, window_months: u32) -> Periods {
-        let back = |m: u32| as_of.checked_sub_months(Months::new(m)).unwrap_or(NaiveDate::MIN);
+        let back = |m: u32| {
+            as_of
+                .checked_sub_months(Months::new(m))
+                .unwrap_or(NaiveDate::MIN)
+        };
         Periods {
             as_of,
             window_start: back(window_months),
@@ -123,7 +127,17 @@ impl Schedule {
 
 /// Which classification a class belongs to (a row of the class history).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
@@ -205,7 +219,10 @@ mod tests {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
         let p = Periods::new(d(2024, 2, 29), 12);
         assert_eq!(p.window_start, d(2023, 2, 28));
-        assert_eq!(p.year_starts, [d(2023, 2, 28), d(2022, 2, 28), d(2021, 2, 28)]);
+        assert_eq!(
+            p.year_starts,
+            [d(2023, 2, 28), d(2022, 2, 28), d(2021, 2, 28)]
+        );
         let p = Periods::new(d(2026, 12, 3), 6);
         assert_eq!(p.window_start, d(2026, 6, 3));
     }

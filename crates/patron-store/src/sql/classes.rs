@@ -167,7 +167,9 @@ pub(crate) async fn classify(
     rules: &ClassRules,
     currency: &Currency,
 ) -> StoreResult<ClassifyReport> {
-    rules.validate().map_err(|e| StoreError::Invalid(e.into()))?;
+    rules
+        .validate()
+        .map_err(|e| StoreError::Invalid(e.into()))?;
     let periods = Periods::new(as_of, rules.abc.window_months);
     let summaries = value_summaries(c, &periods, currency).await?;
     let classified = classify_all(&summaries, rules, &periods);
@@ -225,7 +227,10 @@ pub(crate) async fn classify(
             .revenue_by_abc
             .entry(k.abc.as_str().to_owned())
             .or_default() += s.window_minor;
-        *report.loyalty.entry(loyalty.as_str().to_owned()).or_default() += 1;
+        *report
+            .loyalty
+            .entry(loyalty.as_str().to_owned())
+            .or_default() += 1;
         if let Some(r) = &k.rfm {
             *report.rfm.entry(r.segment.as_str().to_owned()).or_default() += 1;
         }

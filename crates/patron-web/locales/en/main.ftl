@@ -396,3 +396,134 @@ model-expected-spend = Expected spend per purchase
 model-clv = Lifetime value, next { $days } days (discounted)
 model-as-of = BG/NBD and Gamma-Gamma, history up to { $date }.
 customers-col-clv = Lifetime value
+
+# Classification (METHOD §2): customer page, list, dashboard, rules
+nav-classes = Classes
+customers-filter-abc = ABC class
+customers-filter-segment = RFM segment
+customers-filter-loyalty = Loyalty
+customers-col-abc = ABC
+customers-col-segment = Segment
+classes-section = Classification
+classes-not-classified = Not classified yet: the next classification run will place this customer.
+classes-abc = ABC class (value)
+classes-loyalty = Loyalty
+classes-rfm = RFM segment
+classes-as-of = Classes as of { $date }.
+abc-why-revenue = { $months }-month revenue { $revenue }
+abc-why-no-revenue = no revenue in the last { $months ->
+    [one] month
+   *[other] { $months } months
+}
+abc-why-rank = rank { $rank } of { $ranked }
+abc-why-share = cumulative share { $share }
+abc-why-growth = sales grew { $last } last year and { $before } the year before
+abc-why-sep = {", "}
+abc-growth-na = n/a
+loyalty-loyal = Loyal
+loyalty-switcher = Brand switcher
+loyalty-no_loyalty = No brand loyalty
+loyalty-unknown = Not known yet
+loyalty-why = { $days } purchase days, { $per_year } a year, last purchase { $since } days ago
+loyalty-why-none = no purchase yet
+loyalty-overridden = set by { $who }: { $reason }
+loyalty-overridden-anon = set by staff: { $reason }
+loyalty-derived = The rules say: { $class } — { $why }
+loyalty-override-title = Override loyalty
+loyalty-override-class = Loyalty class
+loyalty-override-reason = Reason (required, kept in the history)
+loyalty-override-save = Save override
+loyalty-override-remove = Remove the override
+segment-champions = Champions
+segment-loyal_customers = Loyal customers
+segment-potential_loyalists = Potential loyalists
+segment-new_customers = New customers
+segment-promising = Promising
+segment-need_attention = Need attention
+segment-about_to_sleep = About to sleep
+segment-at_risk = At risk
+segment-cant_lose_them = Can't lose them
+segment-hibernating = Hibernating
+rfm-scores = R { $r } · F { $f } · M { $m }
+rfm-values = last purchase { $recency } days ago, { $frequency } purchase days, revenue { $monetary }
+rfm-none = No purchases yet: RFM scores buyers only.
+classes-history = Class history
+classes-history-none = No changes of class recorded.
+classes-history-more = { $count ->
+    [one] One earlier change is not shown.
+   *[other] { $count } earlier changes are not shown.
+}
+classes-history-by = by { $who }
+class-dim-abc = ABC
+class-dim-loyalty = Loyalty
+class-dim-rfm = RFM segment
+class-none = not classified
+classes-title = Classification
+classes-rules-link = Rules
+classes-last-run-title = Last run
+classes-last-run = Classes as of { $date }, computed { $at }.
+classes-last-run-changes = { $changes ->
+    [one] One change of class.
+   *[other] { $changes } changes of class.
+}
+classes-never = No classification has run yet.
+classes-run = Classify now
+classes-run-done = Classified { $customers } customers as of { $date }: { $changes } changes of class.
+classes-intro = The counts cover the whole archive. Every run keeps each change of class, so the movement between two days can be shown.
+classes-abc-title = Customers and revenue by ABC class
+classes-col-class = Class
+classes-col-customers = Customers
+classes-col-revenue = Revenue
+classes-col-share = Share of revenue
+classes-col-cumulative = Cumulative
+classes-pareto-title = Pareto chart: revenue by ABC class
+classes-pareto-desc = Bars show each class's share of revenue; the line shows the cumulative share.
+classes-pareto-bars = Share of revenue
+classes-pareto-line = Cumulative share
+classes-pareto-customers = { $count ->
+    [one] one customer
+   *[other] { $count } customers
+}
+classes-loyalty-title = Customers by loyalty
+classes-rfm-title = RFM segment map
+classes-rfm-hint = Rows: recency score R (5 = bought most recently); columns: frequency score F (5 = bought on the most days). Each cell counts the buyers with those scores.
+classes-rfm-r = R { $r }
+classes-rfm-f = F { $f }
+classes-segments = Segments
+classes-movement-title = Movement between two days
+classes-movement-dimension = Classification
+classes-movement-from = First day
+classes-movement-to = Second day
+classes-movement-show = Show
+classes-movement-axes = Rows: class on { $from }; columns: class on { $to }.
+classes-movement-none = No customer was classified on the second day.
+classes-total = Total
+rules-title = Classification rules
+rules-back = Back to the classification
+rules-intro = The thresholds the next classification run uses; the method's defaults apply until they are changed. Shares and growth are percentages.
+rules-view-only = You may read these rules; a marketing director, general manager or administrator may change them.
+rules-abc = ABC by value
+rules-method = Method
+abc-method-revenue_share = Share of revenue (Pareto cut)
+abc-method-customer_share = Share of customers
+abc-method-top_and_growth = Top customers and growth (A: the top share; B: growing two years running)
+rules-window = Revenue window
+rules-window-hint = months back from the day of the run (1–120)
+rules-revenue-a = A: share of revenue
+rules-revenue-b = B: share of revenue
+rules-revenue-hint = C has the rest; A and B together at most 100%.
+rules-customers-a = A: share of buying customers
+rules-customers-b = B: share of buying customers
+rules-customers-hint = Used by the customer-share method (and for A by top customers and growth).
+rules-growth = Growth rule: sales up in each of the last two years by at least
+rules-growth-hint = Top customers and growth makes these customers B.
+rules-growth-b = Also make growing customers B under the two share methods (instead of C)
+rules-loyalty = Loyalty
+rules-loyalty-hint = No purchase yet: not known. A repeat buyer who has not bought for the lapse period: brand switcher. Enough purchase days, bought recently and steadily: loyal. Otherwise: no brand loyalty.
+rules-loyal-min-days = Loyal: at least this many purchase days
+rules-loyal-per-year = Loyal: at least this many purchase days a year
+rules-switcher-min-days = Brand switcher: at least this many purchase days
+rules-lapse-days = Lapsed after this many days without a purchase
+rules-save = Save rules
+rules-saved = The rules are saved. The next classification run uses them.
+error-shares_over_100 = A's and B's shares add up to more than 100%.

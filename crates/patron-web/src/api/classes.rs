@@ -241,10 +241,7 @@ pub async fn movement(
         .into());
     }
     let dimension = p.dimension.unwrap_or(Dimension::Abc);
-    let movement = state
-        .store
-        .class_movement(dimension, p.from, p.to)
-        .await?;
+    let movement = state.store.class_movement(dimension, p.from, p.to).await?;
     Ok(Json(MovementReport {
         dimension,
         from: p.from,

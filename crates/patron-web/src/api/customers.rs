@@ -9,11 +9,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
+use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use patron_core::{
     Customer, CustomerId, CustomerInput, CustomerKind, CustomerOverview, LifecycleStage, Page,
     Scope, UserId,
 };
-use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use patron_store::{CustomerQuery, CustomerSort, Store};
 use serde::Deserialize;
 use utoipa::IntoParams;

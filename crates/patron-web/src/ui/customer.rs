@@ -1,6 +1,7 @@
 //! `GET /customers/{id}`: the page staff look at before every contact (METHOD §1) — profile,
 //! key persons with birthdays and anniversaries, warnings, order summary, the timeline of
-//! contacts and orders, the change history — with forms to log a contact and add an order.
+//! contacts and orders, the change history, the customer's classes with their explanation and
+//! history (METHOD §2) — with forms to log a contact, add an order and override loyalty.
 
 use super::forms::{add_error, blank, field_errors_as, merge_domain, optional_datetime, respond};
 use super::{i18n, Page, UiError};
@@ -183,14 +184,29 @@ async fn render(
     let money_list = |v: &[patron_core::Money]| -> Vec<String> {
         v.iter().map(|m| i18n::money(lang, m)).collect()
     };
-    let (mut log, mut add) = (
+    let (mut log, mut add, mut loyalty) = (
         json!({"v": LogForm::default(), "errors": {}}),
         json!({"v": OrderForm::fresh(), "errors": {}}),
+        json!({"v": LoyaltyForm::default(), "errors": {}}),
     );
     if let Some(r) = refused {
-        let slot = if r.form == "log" { &mut log } else { &mut add };
+        let slot = match r.form {
+            "log" => &mut log,
+            "loyalty" => &mut loyalty,
+            _ => &mut add,
+        };
         *slot = json!({"v": r.values, "errors": r.errors});
     }
+    // The classes of the latest run with the numbers behind them, and their history.
+    let classes = match state.store.customer_classes(id).await? {
+        Some(cc) => {
+            let history = state.store.class_history(id).await?;
+            Some(super::class_view::customer_view(
+                lang, &cc, &history, &names,
+            ))
+        }
+        None => None,
+    };
     // The key persons the log form offers as "met" (the overview already holds them).
     let key_person_choices: Vec<Value> = ov
         .key_persons
@@ -205,6 +221,9 @@ async fn render(
         .map(|s| super::scores::view(lang, &s));
     let ctx = json!({
         "score": score,
+        "classes": classes,
+        "loyalty_form": loyalty,
+        "loyalty_choices": super::class_view::loyalty_choices(lang),
         "c": {
             "id": c.id.0, "name": c.name, "kind": c.kind.as_str(), "stage": c.stage.as_str(),
             "company": c.company, "phone": c.phone, "email": c.email, "address": c.address,
@@ -310,6 +329,77 @@ pub async fn log_interaction(
         }
         let refused = Refused {
             form: "log",
+            values: json!(f),
+            errors: errs,
+        };
+        render(
+            &state,
+            &page,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(refused),
+        )
+        .await
+    };
+    respond(run.await, &page)
+}
+
+/// The loyalty override form, as typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct LoyaltyForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    loyalty: String,
+    #[serde(default)]
+    reason: String,
+    /// Set by the "remove the override" button.
+    #[serde(default, skip_serializing)]
+    remove: String,
+}
+
+/// `POST /customers/{id}/loyalty`: staff override the loyalty class with a reason (METHOD §2.2),
+/// or remove their override; anyone who may edit the customer. Recorded as the signed-in user's.
+pub async fn set_loyalty(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<LoyaltyForm>,
+) -> Response {
+    let run = async {
+        let caller = page.check_csrf(&f.csrf)?;
+        let id = parse_id(&id)?;
+        if !state.store.customer_in_scope(id, caller.scope).await? {
+            return Err(UiError::NotFound);
+        }
+        let mut errs = Map::new();
+        let value = if f.remove.is_empty() {
+            let loyalty = patron_core::classify::Loyalty::parse(&f.loyalty);
+            if loyalty.is_none() {
+                add_error(&mut errs, "loyalty", "invalid");
+            }
+            if f.reason.trim().is_empty() {
+                add_error(&mut errs, "reason", "required");
+            }
+            loyalty.map(|l| (l, f.reason.trim()))
+        } else {
+            None
+        };
+        if errs.is_empty() {
+            match state
+                .store
+                .set_loyalty_override(Some(caller.id()), id, value)
+                .await
+            {
+                Ok(()) => return Ok(super::see_other(&format!("/customers/{id}#classes"))),
+                Err(patron_store::StoreError::Invalid(e)) => {
+                    errs = field_errors_as(&e, str::to_owned)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let refused = Refused {
+            form: "loyalty",
             values: json!(f),
             errors: errs,
         };

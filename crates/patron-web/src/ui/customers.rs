@@ -103,12 +103,21 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         .into_iter()
         .map(|s| (s.customer_id, super::scores::view(page.lang, &s)))
         .collect();
+    // Their classes, when they have been classified.
+    let classes: HashMap<_, _> = state
+        .store
+        .customer_classes_of(&ids)
+        .await?
+        .into_iter()
+        .map(|k| (k.customer_id, super::class_view::list_view(page.lang, &k)))
+        .collect();
     let items: Vec<_> = result
         .items
         .iter()
         .map(|c| {
             json!({
                 "score": scores.get(&c.id),
+                "classes": classes.get(&c.id),
                 "id": c.id.0,
                 "name": c.name,
                 "company": c.company,
@@ -122,11 +131,14 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         .collect();
     let base = |sort: &str, order: &str, cursor: Option<&str>| {
         let mut s = format!(
-            "/customers?q={}&stage={}&owner={}&tag={}&sort={sort}&order={order}",
+            "/customers?q={}&stage={}&owner={}&tag={}&abc={}&segment={}&loyalty={}&sort={sort}&order={order}",
             urlencode(&q),
             urlencode(&p.stage),
             urlencode(&p.owner),
-            urlencode(&p.tag)
+            urlencode(&p.tag),
+            urlencode(&p.abc),
+            urlencode(&p.segment),
+            urlencode(&p.loyalty)
         );
         if let Some(c) = cursor {
             s.push_str(&format!("&cursor={}", urlencode(c)));
@@ -149,6 +161,11 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         "customers.html",
         json!({
             "q": q, "stage": p.stage, "owner": p.owner, "tag": p.tag,
+            "abc": p.abc, "segment": p.segment, "loyalty": p.loyalty,
+            "abc_classes": patron_core::classify::AbcClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "segments": super::class_view::segment_choices(page.lang),
+            "loyalties": super::class_view::loyalty_choices(page.lang),
+            "classified": !classes.is_empty(),
             "sort": p.sort, "order": p.order, "cursor": p.cursor,
             "stages": LifecycleStage::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "owners": owners,

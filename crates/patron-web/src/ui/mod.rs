@@ -6,6 +6,9 @@
 //! the session's CSRF token and every POST handler checks it ([`Page::check_csrf`]).
 
 pub mod assets;
+pub mod class_rules;
+pub mod class_view;
+pub mod classes;
 pub mod customer;
 pub mod customer_form;
 pub mod customers;
@@ -68,6 +71,13 @@ pub fn routes() -> Router<AppState> {
             post(customer::log_interaction),
         )
         .route("/customers/{id}/orders", post(customer::add_order))
+        .route("/customers/{id}/loyalty", post(customer::set_loyalty))
+        .route("/classes", get(classes::dashboard))
+        .route("/classes/run", post(classes::run))
+        .route(
+            "/classes/rules",
+            get(class_rules::form).post(class_rules::save),
+        )
         .route(
             "/customers/{id}/key-persons/new",
             get(key_person_form::new_form).post(key_person_form::create),
@@ -205,6 +215,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "interaction_form.html",
         include_str!("../../templates/interaction_form.html"),
     ),
+    ("classes.html", include_str!("../../templates/classes.html")),
+    (
+        "class_rules.html",
+        include_str!("../../templates/class_rules.html"),
+    ),
 ];
 
 /// `t("key", name=value, …)` in templates: the message in the page's language.
@@ -340,6 +355,7 @@ impl Page {
                 "staff_level": c.user.staff_level.as_str(),
                 "can_import": c.scope == Scope::All,
                 "can_merge": patron_core::Permissions::can_change_archive(&c.user),
+                "can_see_classes": patron_core::Permissions::can_change_archive(&c.user),
                 "is_admin": c.user.staff_level == patron_core::StaffLevel::Administrator,
             })),
             "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),

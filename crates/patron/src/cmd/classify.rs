@@ -78,10 +78,7 @@ async fn movement(settings: &Settings, a: MovementArgs) -> anyhow::Result<ExitCo
         bail!("--from {from} is after --to {to}");
     }
     let Some(dim) = Dimension::parse(a.dimension.trim()) else {
-        bail!(
-            "--dimension: '{}' is not abc, loyalty or rfm",
-            a.dimension
-        );
+        bail!("--dimension: '{}' is not abc, loyalty or rfm", a.dimension);
     };
     let store = super::open(settings).await?;
     let cells = store.class_movement(dim, from, to).await?;
@@ -158,7 +155,8 @@ fn set_rule(rules: &ClassRules, assignment: &str) -> anyhow::Result<ClassRules> 
         }
         at = next;
     }
-    serde_json::from_value(doc).with_context(|| format!("--set: '{value}' is not a value for {path}"))
+    serde_json::from_value(doc)
+        .with_context(|| format!("--set: '{value}' is not a value for {path}"))
 }
 
 async fn rules(settings: &Settings, a: RulesArgs) -> anyhow::Result<ExitCode> {
@@ -201,7 +199,13 @@ mod tests {
         assert!(r.abc.growth_b);
         let r = set_rule(&r, "loyalty.lapse_days=120").expect("days");
         assert_eq!(r.loyalty.lapse_days, 120);
-        for bad in ["abc.nope=1", "abc=1", "abc.method=sideways", "abc.window_months=x", "x"] {
+        for bad in [
+            "abc.nope=1",
+            "abc=1",
+            "abc.method=sideways",
+            "abc.window_months=x",
+            "x",
+        ] {
             assert!(set_rule(&r, bad).is_err(), "{bad}");
         }
     }

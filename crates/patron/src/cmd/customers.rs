@@ -1,10 +1,10 @@
 //! `patron customers list|show|add|edit`.
 
-use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use crate::cli::{CustomerFields, CustomersCommand, ListArgs, SortArg};
 use crate::output::{self, cell};
 use crate::settings::Settings;
 use anyhow::{bail, Context};
+use patron_core::classify::{AbcClass, Loyalty, RfmSegment};
 use patron_core::*;
 use patron_store::{CustomerQuery, CustomerSort, Store};
 use std::process::ExitCode;
