@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod lists;
 pub mod query;
 mod sql;
 pub mod store;

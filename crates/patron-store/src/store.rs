@@ -203,8 +203,7 @@ pub trait Store: Send + Sync + 'static {
         ids: &[CustomerId],
     ) -> StoreResult<Vec<crate::classes::CustomerClasses>>;
     /// A customer's changes of class, newest first.
-    async fn class_history(&self, id: CustomerId)
-        -> StoreResult<Vec<crate::classes::ClassChange>>;
+    async fn class_history(&self, id: CustomerId) -> StoreResult<Vec<crate::classes::ClassChange>>;
     /// Customers counted by their class on `from` and on `to`.
     async fn class_movement(
         &self,
@@ -222,6 +221,13 @@ pub trait Store: Send + Sync + 'static {
         id: CustomerId,
         value: Option<(patron_core::classify::Loyalty, &str)>,
     ) -> StoreResult<()>;
+
+    /// One of the method's value lists (METHOD §2.4), the customers inside `scope`.
+    async fn value_list(
+        &self,
+        name: crate::lists::ListName,
+        scope: Scope,
+    ) -> StoreResult<crate::lists::ValueList>;
 
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With

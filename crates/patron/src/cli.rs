@@ -54,6 +54,22 @@ pub enum Command {
     /// Class movement between two days, and the classification rules.
     #[command(subcommand)]
     Classes(ClassesCommand),
+    /// The method's value lists: gold, drag, targets, complaining, slipping, narrow, credit.
+    Lists(ListsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListsArgs {
+    /// gold | drag | targets | complaining | slipping | narrow | credit
+    pub name: String,
+    /// Write the list to FILE.csv or FILE.xlsx (by extension) instead of printing it.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only the customers this user may see (by the web UI's rules).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -41,3 +41,8 @@ mod tests {
         assert_eq!(super::cell("김민준", 5), "김민 ");
     }
 }
+
+/// Display columns of `s` (CJK characters count two), as [`cell`] counts them.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}

@@ -611,10 +611,7 @@ impl Store for SqlStore {
         super::classes::classes_of_many(&mut pc.conn(), ids).await
     }
 
-    async fn class_history(
-        &self,
-        id: CustomerId,
-    ) -> StoreResult<Vec<crate::classes::ClassChange>> {
+    async fn class_history(&self, id: CustomerId) -> StoreResult<Vec<crate::classes::ClassChange>> {
         let mut pc = self.acquire().await?;
         super::classes::history(&mut pc.conn(), id).await
     }
@@ -643,6 +640,39 @@ impl Store for SqlStore {
         let mut tx = self.begin().await?;
         super::classes::set_loyalty_override(&mut tx.conn(), id, value, by).await?;
         tx.commit().await
+    }
+
+    async fn value_list(
+        &self,
+        name: crate::lists::ListName,
+        scope: Scope,
+    ) -> StoreResult<crate::lists::ValueList> {
+        use super::lists as l;
+        use crate::lists::ListName as L;
+        let mut pc = self.acquire().await?;
+        let mut c = pc.conn();
+        let latest: Option<(Option<chrono::NaiveDate>,)> = c
+            .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
+            .await?;
+        let latest = latest.and_then(|r| r.0);
+        let currency = match r::get_setting(&mut c, "default_currency").await? {
+            Some(cur) => Currency::parse("currency", &cur).unwrap_or_default(),
+            None => Currency::default(),
+        };
+        let cx = l::ListContext {
+            as_of: latest.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            currency,
+            classified: latest.is_some(),
+        };
+        match name {
+            L::Gold => l::gold(&mut c, scope, &cx).await,
+            L::Drag => l::drag(&mut c, scope, &cx).await,
+            L::Targets => l::targets(&mut c, scope, &cx).await,
+            L::Complaining => Ok(l::complaining(&cx)),
+            L::Slipping => l::slipping(&mut c, scope, &cx).await,
+            L::Narrow => l::narrow(&mut c, scope, &cx).await,
+            L::Credit => l::credit(&mut c, scope, &cx).await,
+        }
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {

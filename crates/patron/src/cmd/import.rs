@@ -5,7 +5,7 @@ use crate::output;
 use crate::settings::Settings;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use patron_core::{Currency, Scope};
+use patron_core::Currency;
 use patron_store::export::{export_as, ExportKind};
 use patron_store::import::{run_import, Delimiter, EncodingChoice, Entity, ImportOptions};
 use std::process::ExitCode;
@@ -137,22 +137,7 @@ pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCo
         ExportWhat::Contacts => ExportKind::Contacts,
         ExportWhat::Orders => ExportKind::Orders,
     };
-    let scope = match &a.as_user {
-        None => Scope::All,
-        Some(email) => {
-            let user = store
-                .find_user(email)
-                .await?
-                .with_context(|| format!("--as: no user has the e-mail '{email}'"))?;
-            if !user.active {
-                bail!(
-                    "--as: {} is deactivated and may see no customers",
-                    user.email
-                );
-            }
-            Scope::of(&user)
-        }
-    };
+    let scope = super::scope_as(store.as_ref(), a.as_user.as_deref()).await?;
     let rows = export_as(store.as_ref(), kind, &a.file, scope)
         .await
         .with_context(|| format!("exporting to {}", a.file.display()))?;

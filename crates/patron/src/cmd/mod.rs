@@ -5,6 +5,7 @@ mod customers;
 mod dedupe;
 mod demo;
 mod import;
+mod lists;
 mod model;
 mod serve;
 mod users;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Model(c) => model::run(&settings, c).await,
         Command::Classify(a) => classify::classify(&settings, a).await,
         Command::Classes(c) => classify::classes(&settings, c).await,
+        Command::Lists(a) => lists::run(&settings, a).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {
@@ -212,4 +214,26 @@ async fn custom_fields(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scope of `--as EMAIL`: what that user may see by the web UI's rules; without it the
+/// command line, as the database's operator, sees everything.
+pub async fn scope_as(
+    store: &dyn Store,
+    email: Option<&str>,
+) -> anyhow::Result<patron_core::Scope> {
+    let Some(email) = email else {
+        return Ok(patron_core::Scope::All);
+    };
+    let user = store
+        .find_user(email)
+        .await?
+        .with_context(|| format!("--as: no user has the e-mail '{email}'"))?;
+    if !user.active {
+        anyhow::bail!(
+            "--as: {} is deactivated and may see no customers",
+            user.email
+        );
+    }
+    Ok(patron_core::Scope::of(&user))
 }

@@ -1,0 +1,464 @@
+//! The value lists' queries (see [`crate::lists`]). Each list picks its customers over the whole
+//! archive (the top 5% is the archive's top 5%) and then shows those inside the caller's scope.
+
+use super::conn::{Arg, Conn};
+use super::customers::push_scope;
+use crate::error::StoreResult;
+use crate::lists::*;
+use chrono::NaiveDate;
+use patron_core::classify::Periods;
+use patron_core::{Currency, CustomerId, Scope};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What every list is computed against.
+pub(crate) struct ListContext {
+    pub as_of: NaiveDate,
+    pub currency: Currency,
+    /// Whether a classification has been run (lists reading classes need one).
+    pub classified: bool,
+}
+
+fn column(key: &str, kind: ColumnKind) -> ListColumn {
+    ListColumn {
+        key: key.to_owned(),
+        kind,
+    }
+}
+
+fn empty(name: ListName, cx: &ListContext, columns: Vec<ListColumn>, note: &str) -> ValueList {
+    ValueList {
+        name,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: Vec::new(),
+        note: Some(note.to_owned()),
+    }
+}
+
+const NOT_CLASSIFIED: &str = "no classification yet: run `patron classify` (or Classify now on \
+                              the classes page)";
+
+/// ` AND …` text and arguments of `scope` on customers aliased `c`, numbered after the arguments
+/// already in `a`.
+fn scope_sql(scope: Scope, mut a: Vec<Arg>) -> (String, Vec<Arg>) {
+    let mut wh = Vec::new();
+    push_scope(scope, "c", &mut wh, &mut a);
+    let text = if wh.is_empty() {
+        String::new()
+    } else {
+        format!(" AND {}", wh.join(" AND "))
+    };
+    (text, a)
+}
+
+pub(crate) async fn gold(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("rank", ColumnKind::Int),
+        column("clv", ColumnKind::Money),
+        column("p_alive", ColumnKind::Percent),
+        column("expected_purchases", ColumnKind::Number),
+        column("revenue_12m", ColumnKind::Money),
+        column("abc", ColumnKind::Class),
+    ];
+    let scored = c
+        .scalar_i64(
+            "SELECT COUNT(*) FROM customer_scores WHERE clv IS NOT NULL",
+            vec![],
+        )
+        .await?;
+    if scored == 0 {
+        return Ok(empty(
+            ListName::Gold,
+            cx,
+            columns,
+            "no lifetime values yet: run `patron model fit` and `patron model score`",
+        ));
+    }
+    let top = (scored as f64 * 0.05).ceil().max(1.0) as i64;
+    let (scope_text, a) = scope_sql(scope, vec![top.into()]);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        i64,
+        Option<String>,
+        String,
+        i64,
+        f64,
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+        Option<String>,
+    )> = c
+        .fetch_all(
+            &format!(
+                "SELECT s.customer_id, c.external_ref, c.name, s.rank, s.clv, s.p_alive, \
+                   s.expected_purchases, k.revenue_minor, k.abc \
+                 FROM (SELECT customer_id, clv, p_alive, expected_purchases, \
+                         ROW_NUMBER() OVER (ORDER BY clv DESC, customer_id) AS rank \
+                       FROM customer_scores WHERE clv IS NOT NULL \
+                       ORDER BY clv DESC, customer_id LIMIT $1) s \
+                 JOIN customers c ON c.id = s.customer_id \
+                 LEFT JOIN customer_classes k ON k.customer_id = s.customer_id \
+                 WHERE 1 = 1{scope_text} ORDER BY s.rank"
+            ),
+            a,
+        )
+        .await?;
+    let scale = 10f64.powi(cx.currency.minor_digits() as i32);
+    Ok(ValueList {
+        name: ListName::Gold,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(id, rf, name, rank, clv, p, e, rev, abc)| ListRow {
+                customer_id: CustomerId(id),
+                customer_ref: rf,
+                name,
+                values: vec![
+                    Cell::Int(rank),
+                    Cell::from(clv.is_finite().then(|| (clv * scale).round() as i64)),
+                    Cell::from(p),
+                    Cell::from(e),
+                    Cell::from(rev),
+                    Cell::from(abc),
+                ],
+            })
+            .collect(),
+        note: None,
+    })
+}
+
+pub(crate) async fn drag(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("days_since_last_order", ColumnKind::Int),
+        column("revenue_total", ColumnKind::Money),
+        column("purchase_days", ColumnKind::Int),
+        column("abc", ColumnKind::Class),
+        column("segment", ColumnKind::Class),
+    ];
+    if !cx.classified {
+        return Ok(empty(ListName::Drag, cx, columns, NOT_CLASSIFIED));
+    }
+    let buyers = c
+        .scalar_i64(
+            "SELECT COUNT(*) FROM customer_classes WHERE monetary_minor IS NOT NULL",
+            vec![],
+        )
+        .await?;
+    let bottom = (buyers as f64 * 0.20).ceil() as i64;
+    let (scope_text, a) = scope_sql(scope, vec![bottom.into(), 365i64.into()]);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        i64,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+    )> = c
+        .fetch_all(
+            &format!(
+                "SELECT k.customer_id, c.external_ref, c.name, k.recency_days, k.monetary_minor, \
+                   k.frequency, k.abc, k.rfm_segment \
+                 FROM (SELECT customer_id, recency_days, monetary_minor, frequency, abc, \
+                         rfm_segment FROM customer_classes WHERE monetary_minor IS NOT NULL \
+                       ORDER BY monetary_minor, customer_id LIMIT $1) k \
+                 JOIN customers c ON c.id = k.customer_id \
+                 WHERE k.recency_days > $2{scope_text} \
+                 ORDER BY k.recency_days DESC, k.customer_id"
+            ),
+            a,
+        )
+        .await?;
+    Ok(ValueList {
+        name: ListName::Drag,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(id, rf, name, days, rev, freq, abc, seg)| ListRow {
+                customer_id: CustomerId(id),
+                customer_ref: rf,
+                name,
+                values: vec![
+                    Cell::Int(days),
+                    Cell::Int(rev),
+                    Cell::Int(freq),
+                    Cell::Text(abc),
+                    Cell::from(seg),
+                ],
+            })
+            .collect(),
+        note: None,
+    })
+}
+
+pub(crate) async fn targets(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("key_persons", ColumnKind::Int),
+        column("abc", ColumnKind::Class),
+        column("stage", ColumnKind::Class),
+    ];
+    let (scope_text, a) = scope_sql(scope, vec![]);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, Option<String>, String, i64, Option<String>, String)> = c
+        .fetch_all(
+            &format!(
+                "SELECT c.id, c.external_ref, c.name, \
+                   (SELECT COUNT(*) FROM key_persons p WHERE p.customer_id = c.id) AS persons, \
+                   k.abc, c.stage \
+                 FROM customers c LEFT JOIN customer_classes k ON k.customer_id = c.id \
+                 WHERE c.kind = 'organisation' \
+                   AND (k.abc IN ('A', 'B') OR EXISTS (SELECT 1 FROM customer_tags t \
+                        WHERE t.customer_id = c.id AND t.tag = 'target')) \
+                   AND (SELECT COUNT(*) FROM key_persons p WHERE p.customer_id = c.id) < 3\
+                   {scope_text} \
+                 ORDER BY k.abc, c.name, c.id"
+            ),
+            a,
+        )
+        .await?;
+    Ok(ValueList {
+        name: ListName::Targets,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(id, rf, name, persons, abc, stage)| ListRow {
+                customer_id: CustomerId(id),
+                customer_ref: rf,
+                name,
+                values: vec![Cell::Int(persons), Cell::from(abc), Cell::Text(stage)],
+            })
+            .collect(),
+        note: (!cx.classified).then(|| {
+            "no classification yet: only organisations tagged `target` are listed; run \
+             `patron classify` to add the A and B organisations"
+                .to_owned()
+        }),
+    })
+}
+
+pub(crate) fn complaining(cx: &ListContext) -> ValueList {
+    empty(
+        ListName::Complaining,
+        cx,
+        vec![
+            column("complaints", ColumnKind::Int),
+            column("revenue_12m", ColumnKind::Money),
+        ],
+        "complaints are not recorded yet (they arrive with the complaints module); this list \
+         fills from them",
+    )
+}
+
+/// Names and references of these customers inside `scope`, by id.
+async fn names_in_scope(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    ids: &[i64],
+) -> StoreResult<BTreeMap<i64, (Option<String>, String)>> {
+    let mut out = BTreeMap::new();
+    for part in ids.chunks(500) {
+        let a: Vec<Arg> = part.iter().map(|i| Arg::from(*i)).collect();
+        let list = super::placeholders(c, part.len());
+        let (scope_text, a) = scope_sql(scope, a);
+        let rows: Vec<(i64, Option<String>, String)> = c
+            .fetch_all(
+                &format!(
+                    "SELECT c.id, c.external_ref, c.name FROM customers c \
+                     WHERE c.id IN ({list}){scope_text}"
+                ),
+                a,
+            )
+            .await?;
+        out.extend(rows.into_iter().map(|(id, rf, n)| (id, (rf, n))));
+    }
+    Ok(out)
+}
+
+pub(crate) async fn slipping(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("last_year", ColumnKind::Money),
+        column("this_year", ColumnKind::Money),
+        column("change", ColumnKind::Percent),
+        column("abc", ColumnKind::Class),
+    ];
+    let periods = Periods::new(cx.as_of, 12);
+    let summaries = super::classes::value_summaries(c, &periods, &cx.currency).await?;
+    let mut last: Vec<&patron_core::classify::ValueSummary> =
+        summaries.iter().filter(|s| s.yearly_minor[1] > 0).collect();
+    if last.is_empty() {
+        return Ok(empty(
+            ListName::Slipping,
+            cx,
+            columns,
+            "nobody bought in the 12 months before the last 12",
+        ));
+    }
+    last.sort_by(|a, b| {
+        b.yearly_minor[1]
+            .cmp(&a.yearly_minor[1])
+            .then(a.customer_id.cmp(&b.customer_id))
+    });
+    let top = (last.len() as f64 * 0.20).ceil() as usize;
+    let mut slipping: Vec<&patron_core::classify::ValueSummary> = last
+        .into_iter()
+        .take(top)
+        .filter(|s| s.yearly_minor[0] < s.yearly_minor[1])
+        .collect();
+    // The biggest fall first.
+    slipping.sort_by(|a, b| {
+        (a.yearly_minor[0] - a.yearly_minor[1])
+            .cmp(&(b.yearly_minor[0] - b.yearly_minor[1]))
+            .then(a.customer_id.cmp(&b.customer_id))
+    });
+    let ids: Vec<i64> = slipping.iter().map(|s| s.customer_id.0).collect();
+    let names = names_in_scope(c, scope, &ids).await?;
+    let classes: BTreeMap<i64, String> =
+        super::classes::classes_of_many(c, &ids.iter().map(|i| CustomerId(*i)).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|k| (k.customer_id.0, k.abc.as_str().to_owned()))
+            .collect();
+    Ok(ValueList {
+        name: ListName::Slipping,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: slipping
+            .into_iter()
+            .filter_map(|s| {
+                let (rf, name) = names.get(&s.customer_id.0)?.clone();
+                let [now, before, _] = s.yearly_minor;
+                Some(ListRow {
+                    customer_id: s.customer_id,
+                    customer_ref: rf,
+                    name,
+                    values: vec![
+                        Cell::Int(before),
+                        Cell::Int(now),
+                        Cell::Number((now - before) as f64 / before as f64),
+                        Cell::from(classes.get(&s.customer_id.0).cloned()),
+                    ],
+                })
+            })
+            .collect(),
+        note: None,
+    })
+}
+
+pub(crate) async fn narrow(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("lines_bought", ColumnKind::Text),
+        column("lines_not_bought", ColumnKind::Text),
+        column("line_count", ColumnKind::Int),
+    ];
+    let periods = Periods::new(cx.as_of, 12);
+    let bought: Vec<(i64, String)> = c
+        .fetch_all(
+            "SELECT DISTINCT o.customer_id, COALESCE(l.product_line, p.product_line) AS line \
+             FROM orders o JOIN order_lines l ON l.order_id = o.id \
+             LEFT JOIN products p ON p.id = l.product_id \
+             WHERE o.order_date > $1 AND o.order_date <= $2 \
+               AND COALESCE(l.product_line, p.product_line) IS NOT NULL",
+            vec![periods.window_start.into(), cx.as_of.into()],
+        )
+        .await?;
+    let catalogue: Vec<(String,)> = c
+        .fetch_all(
+            "SELECT DISTINCT product_line FROM products WHERE product_line IS NOT NULL",
+            vec![],
+        )
+        .await?;
+    let mut all: BTreeSet<String> = catalogue.into_iter().map(|r| r.0).collect();
+    let mut by: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for (id, line) in bought {
+        all.insert(line.clone());
+        by.entry(id).or_default().insert(line);
+    }
+    if all.len() < 2 {
+        return Ok(empty(
+            ListName::Narrow,
+            cx,
+            columns,
+            "the catalogue has fewer than two product lines",
+        ));
+    }
+    let narrow: Vec<(i64, BTreeSet<String>)> = by
+        .into_iter()
+        .filter(|(_, lines)| lines.len() <= 2 && lines.len() < all.len())
+        .collect();
+    let ids: Vec<i64> = narrow.iter().map(|(id, _)| *id).collect();
+    let names = names_in_scope(c, scope, &ids).await?;
+    let join = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>().join(", ");
+    Ok(ValueList {
+        name: ListName::Narrow,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: narrow
+            .into_iter()
+            .filter_map(|(id, lines)| {
+                let (rf, name) = names.get(&id)?.clone();
+                let missing: Vec<&String> = all.iter().filter(|l| !lines.contains(*l)).collect();
+                Some(ListRow {
+                    customer_id: CustomerId(id),
+                    customer_ref: rf,
+                    name,
+                    values: vec![
+                        Cell::Text(join(lines.iter().collect())),
+                        Cell::Text(join(missing)),
+                        Cell::Int(lines.len() as i64),
+                    ],
+                })
+            })
+            .collect(),
+        note: None,
+    })
+}
+
+pub(crate) async fn credit(
+    _c: &mut Conn<'_>,
+    _scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    Ok(empty(
+        ListName::Credit,
+        cx,
+        vec![
+            column("credit_class", ColumnKind::Class),
+            column("limit", ColumnKind::Money),
+            column("outstanding", ColumnKind::Money),
+            column("overdue", ColumnKind::Money),
+            column("days_overdue", ColumnKind::Int),
+        ],
+        "no customer is under credit management yet",
+    ))
+}
