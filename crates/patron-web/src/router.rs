@@ -3,7 +3,9 @@
 //! Paths are written out in full (no `nest`) so this table reads exactly like the `paths` of the
 //! OpenAPI document; a test checks the two agree.
 
-use crate::api::{classes, customers, interactions, key_persons, meta, openapi, orders, products};
+use crate::api::{
+    classes, customers, interactions, key_persons, lists, meta, openapi, orders, products,
+};
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/classify", axum::routing::post(classes::classify))
         .route("/api/v1/classes/summary", get(classes::summary))
         .route("/api/v1/classes/movement", get(classes::movement))
+        .route("/api/v1/lists/{name}", get(lists::get))
         .route(
             "/api/v1/classes/rules",
             get(classes::rules).put(classes::set_rules),
@@ -132,6 +135,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/classify"),
     ("get", "/api/v1/classes/summary"),
     ("get", "/api/v1/classes/movement"),
+    ("get", "/api/v1/lists/{name}"),
     ("get", "/api/v1/classes/rules"),
     ("put", "/api/v1/classes/rules"),
     ("get", "/api/v1/customers/{id}/key-persons"),

@@ -1867,3 +1867,42 @@ async fn classification_over_the_api() {
         r.problem(422, Some("abc.revenue_b"));
     });
 }
+
+#[tokio::test]
+async fn value_lists_over_the_api() {
+    each_backend!(|app| {
+        let c = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "单线客户"}))
+                .await,
+        );
+        let other = id_of(&app.create_customer(&person("另一位")).await);
+        let today = chrono::Utc::now().date_naive();
+        for (cust, line) in [(c, "Tea"), (other, "Coffee"), (other, "Gifts")] {
+            app.post_order(&json!({"customer_id": cust, "order_date": (today - chrono::Duration::days(5)).to_string(),
+                "lines": [{"quantity": 1, "amount_minor": 1000, "product_line": line}]}))
+                .await
+                .ok(201);
+        }
+        let r = app.get("/api/v1/lists/narrow").await;
+        let v = r.ok(200);
+        assert_eq!(v["name"], "narrow");
+        assert_eq!(v["columns"][0]["key"], "lines_bought");
+        assert_eq!(v["columns"][0]["kind"], "text");
+        let rows = v["rows"].as_array().expect("rows");
+        let mine = rows
+            .iter()
+            .find(|r| r["customer_id"] == c)
+            .expect("the one-line buyer");
+        assert_eq!(mine["name"], "单线客户");
+        assert_eq!(mine["values"][1], "Coffee, Gifts");
+        let r = app.get("/api/v1/lists/drag").await;
+        let v = r.ok(200);
+        assert!(
+            v["note"].as_str().is_some(),
+            "waits for a classification: {v}"
+        );
+        let r = app.get("/api/v1/lists/platinum").await;
+        assert_eq!(r.status.as_u16(), 404);
+        assert!(r.content_type.starts_with("application/problem+json"));
+    });
+}

@@ -5,6 +5,7 @@ pub mod classes;
 pub mod customers;
 pub mod interactions;
 pub mod key_persons;
+pub mod lists;
 pub mod meta;
 pub mod openapi;
 pub mod orders;

@@ -6,7 +6,7 @@
 //! [`ProblemResponses`] adds them to every operation in one place instead of repeating them in
 //! thirty attributes that could drift apart.
 
-use super::{classes, customers, interactions, key_persons, meta, orders, products};
+use super::{classes, customers, interactions, key_persons, lists, meta, orders, products};
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
 use patron_core::{CustomerInput, InteractionInput, KeyPersonInput, OrderInput, ProductInput};
@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         classes::classify,
         classes::summary,
         classes::movement,
+        lists::get,
         classes::rules,
         classes::set_rules,
         key_persons::list_for_customer,
