@@ -345,3 +345,76 @@ async fn empty_archives_and_bad_rules() {
     })
     .await;
 }
+
+/// RFM follows orders as they arrive between runs (scored against the last run's base); ABC
+/// waits for the next run.
+#[tokio::test]
+async fn rfm_is_kept_up_to_date_as_orders_arrive() {
+    each(|s| async move {
+        let today = chrono::Utc::now().date_naive();
+        let ago = |n: i64| today - chrono::Duration::days(n);
+        let mut ids = Vec::new();
+        for i in 0..10i64 {
+            let c = customer(&s, &format!("客户{i}")).await;
+            for k in 0..=i {
+                order(&s, c, ago(30 + 60 * i + k), 1000 * (i + 1)).await;
+            }
+            ids.push(c);
+        }
+        s.classify(today, &ClassRules::default(), &usd())
+            .await
+            .expect("classify");
+        let sleepy = ids[0];
+        let before = s.customer_classes(sleepy).await.expect("r").expect("c");
+        let rfm = before.rfm.expect("buyer");
+        assert_eq!((rfm.recency_days, rfm.frequency), (30, 1));
+        let history = s.class_history(sleepy).await.expect("h").len();
+
+        // Five purchase days up to today: recent, frequent — scored against the run's
+        // boundaries at once (new customer → potential loyalist).
+        for k in 0..5 {
+            order(&s, sleepy, ago(k), 50_000).await;
+        }
+        let after = s.customer_classes(sleepy).await.expect("r").expect("c");
+        let rfm = after.rfm.expect("buyer");
+        assert_eq!((rfm.recency_days, rfm.frequency), (0, 6));
+        assert_eq!(rfm.monetary_minor, 1000 + 250_000);
+        assert_eq!((rfm.r, rfm.m), (5, 5));
+        assert_eq!(
+            after.abc, before.abc,
+            "ABC moves with the runs, not with each order"
+        );
+        let h = s.class_history(sleepy).await.expect("h");
+        assert!(h.len() > history, "the segment change is recorded");
+        assert_eq!(h[0].dimension, Dimension::Rfm);
+        assert_eq!(
+            (h[0].old_class.as_deref(), h[0].new_class.as_str()),
+            (Some("new_customers"), "potential_loyalists")
+        );
+        assert_eq!(h[0].as_of, today);
+
+        // Deleting every order takes the customer out of RFM.
+        let orders = s
+            .list_orders(&OrderQuery {
+                customer_id: Some(sleepy),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await
+            .expect("orders");
+        for o in orders.items {
+            s.delete_order(o.id).await.expect("delete");
+        }
+        let gone = s.customer_classes(sleepy).await.expect("r").expect("c");
+        assert!(gone.rfm.is_none());
+        assert_eq!(
+            s.class_history(sleepy).await.expect("h")[0].new_class,
+            "none"
+        );
+        // A customer never classified is left alone.
+        let new = customer(&s, "New").await;
+        order(&s, new, today, 100).await;
+        assert!(s.customer_classes(new).await.expect("r").is_none());
+    })
+    .await;
+}

@@ -15,7 +15,7 @@ pub mod rfm;
 
 pub use abc::{classify_abc, AbcClass, AbcMethod, AbcReason, AbcRule, AbcRules};
 pub use loyalty::{derive_loyalty, Loyalty, LoyaltyReason, LoyaltyRules};
-pub use rfm::{quintile_scores, score_rfm, Rfm, RfmSegment};
+pub use rfm::{quintile_scores, score_rfm, Rfm, RfmBounds, RfmSegment};
 
 use crate::CustomerId;
 use chrono::{Months, NaiveDate};

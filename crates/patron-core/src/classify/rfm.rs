@@ -119,6 +119,60 @@ pub struct Rfm {
     pub segment: RfmSegment,
 }
 
+/// Where a run's scores changed, so a customer whose orders change between runs can be scored
+/// against the same base without re-ranking everyone: for each score 2–5, the largest recency
+/// (days) that still scored it, and the smallest frequency and monetary value that did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfmBounds {
+    pub r: [Option<i64>; 4],
+    pub f: [Option<i64>; 4],
+    pub m: [Option<i64>; 4],
+}
+
+impl RfmBounds {
+    /// The bounds of one run's scores.
+    pub fn of(scored: &[Rfm]) -> RfmBounds {
+        let mut b = RfmBounds::default();
+        for x in scored {
+            for s in 2..=5u8 {
+                let i = usize::from(s - 2);
+                if x.r >= s {
+                    b.r[i] = Some(b.r[i].map_or(x.recency_days, |v| v.max(x.recency_days)));
+                }
+                if x.f >= s {
+                    b.f[i] = Some(b.f[i].map_or(x.frequency, |v| v.min(x.frequency)));
+                }
+                if x.m >= s {
+                    b.m[i] = Some(b.m[i].map_or(x.monetary_minor, |v| v.min(x.monetary_minor)));
+                }
+            }
+        }
+        b
+    }
+
+    /// Scores new values against the run's base (the highest score whose bound they reach).
+    pub fn score(&self, recency_days: i64, frequency: i64, monetary_minor: i64) -> Rfm {
+        let top = |ok: &dyn Fn(usize) -> bool| {
+            (2..=5u8)
+                .rev()
+                .find(|s| ok(usize::from(s - 2)))
+                .unwrap_or(1)
+        };
+        let r = top(&|i| self.r[i].is_some_and(|b| recency_days <= b));
+        let f = top(&|i| self.f[i].is_some_and(|b| frequency >= b));
+        let m = top(&|i| self.m[i].is_some_and(|b| monetary_minor >= b));
+        Rfm {
+            recency_days,
+            frequency,
+            monetary_minor,
+            r,
+            f,
+            m,
+            segment: RfmSegment::of(r, f),
+        }
+    }
+}
+
 /// Quintile scores 1–5 of `values` (higher value, higher score), by mid-rank: equal values
 /// share a score. One value alone scores 3.
 pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
@@ -251,6 +305,40 @@ mod tests {
         assert_eq!((a.r, a.f, a.m), (4, 4, 4));
         assert_eq!(a.segment, RfmSegment::LoyalCustomers);
         assert_eq!(b.segment, RfmSegment::Hibernating);
+    }
+
+    #[test]
+    fn bounds_score_new_values_like_the_run() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+        let data: Vec<ValueSummary> = (1..=20)
+            .map(|i| ValueSummary {
+                customer_id: CustomerId(i),
+                first_day: Some(d(1, 1)),
+                last_day: Some(d(1, 1) + chrono::Duration::days(i * 9)),
+                days: i % 7 + 1,
+                total_minor: i * 1000,
+                ..Default::default()
+            })
+            .collect();
+        let as_of = d(12, 1);
+        let scored: Vec<Rfm> = score_rfm(&data, as_of).into_iter().flatten().collect();
+        let b = RfmBounds::of(&scored);
+        // Every customer of the run scores the same against the bounds.
+        for x in &scored {
+            assert_eq!(b.score(x.recency_days, x.frequency, x.monetary_minor), *x);
+        }
+        // A customer who just bought a lot, often, is a champion.
+        let top = b.score(0, 100, 10_000_000);
+        assert_eq!(
+            (top.r, top.f, top.m, top.segment),
+            (5, 5, 5, RfmSegment::Champions)
+        );
+        let low = b.score(10_000, 1, 0);
+        assert_eq!((low.r, low.f, low.m), (1, 1, 1));
+        assert_eq!(
+            RfmBounds::default().score(1, 1, 1).segment,
+            RfmSegment::Hibernating
+        );
     }
 
     proptest! {

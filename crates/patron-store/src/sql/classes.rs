@@ -8,7 +8,7 @@ use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use patron_core::classify::{
     classify_all, AbcClass, AbcReason, ClassRules, Classified, Dimension, Loyalty, LoyaltyReason,
-    Periods, Rfm, RfmSegment, ValueSummary,
+    Periods, Rfm, RfmBounds, RfmSegment, ValueSummary,
 };
 use patron_core::{Currency, CustomerId, UserId};
 use std::collections::BTreeMap;
@@ -286,6 +286,10 @@ pub(crate) async fn classify(
     }
     report.changes = changes.len() as u64;
     if current {
+        // The run's score boundaries, so orders arriving before the next run re-score their
+        // customer against the same base (see `refresh_rfm`).
+        let scored: Vec<Rfm> = rows.iter().filter_map(|r| r.k.rfm).collect();
+        super::records::set_setting(c, RFM_BOUNDS_SETTING, &json(&RfmBounds::of(&scored))?).await?;
         c.execute("DELETE FROM customer_classes", vec![]).await?;
         let stamp = Stamp::new(c, at);
         let mut src = ClassRows {
@@ -755,6 +759,84 @@ pub(crate) async fn set_loyalty_override(
                 at.date_naive().max(cur.as_of),
                 at,
                 by.map(|u| u.0)
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The settings key of the latest run's RFM score boundaries.
+const RFM_BOUNDS_SETTING: &str = "classify.rfm_bounds";
+
+/// Keeps a classified customer's RFM up to date as their orders change between runs (METHOD
+/// §2: RFM is "kept up to date as orders arrive", not recomputed from all orders on every page):
+/// their recency, frequency and monetary value are re-aggregated (one customer's orders, by
+/// index) and scored against the latest run's boundaries, and a change of segment is recorded
+/// like a run's. ABC and loyalty stay as the last run graded them: they are relative to the
+/// whole base and move with the scheduled runs. Called in the order's own transaction; does
+/// nothing for a customer never classified.
+pub(crate) async fn refresh_rfm(c: &mut Conn<'_>, customer: CustomerId) -> StoreResult<()> {
+    let Some(cur) = classes_of(c, customer).await? else {
+        return Ok(());
+    };
+    let Some(text) = super::records::get_setting(c, RFM_BOUNDS_SETTING).await? else {
+        return Ok(());
+    };
+    let bounds: RfmBounds =
+        serde_json::from_str(&text).map_err(|e| bad_row(RFM_BOUNDS_SETTING, e))?;
+    let agg: Option<(Option<NaiveDate>, i64, Option<i64>)> = c
+        .fetch_optional(
+            "SELECT MAX(order_date) AS last_day, COUNT(DISTINCT order_date) AS days, \
+             CAST(SUM(total_minor) AS BIGINT) AS total FROM orders \
+             WHERE customer_id = $1 AND currency = $2",
+            args![customer.0, cur.currency.as_str()],
+        )
+        .await?;
+    let at = super::now();
+    // Recency counts from the run's day, or from today once today is later: an order placed
+    // after the run is zero days old, not negative.
+    let day = cur.as_of.max(at.date_naive());
+    let new = match agg {
+        Some((Some(last), days, total)) if days > 0 => {
+            Some(bounds.score((day - last).num_days().max(0), days, total.unwrap_or(0)))
+        }
+        _ => None,
+    };
+    if new == cur.rfm {
+        return Ok(());
+    }
+    let (seg, r, f, m, rec, freq, mon) = match &new {
+        Some(x) => (
+            Some(x.segment.as_str()),
+            Some(i64::from(x.r)),
+            Some(i64::from(x.f)),
+            Some(i64::from(x.m)),
+            Some(x.recency_days),
+            Some(x.frequency),
+            Some(x.monetary_minor),
+        ),
+        None => (None, None, None, None, None, None, None),
+    };
+    c.execute(
+        "UPDATE customer_classes SET rfm_segment = $1, rfm_r = $2, rfm_f = $3, rfm_m = $4, \
+         recency_days = $5, frequency = $6, monetary_minor = $7 WHERE customer_id = $8",
+        args![seg, r, f, m, rec, freq, mon, customer.0],
+    )
+    .await?;
+    let old = cur.rfm.map(|x| x.segment);
+    let new_seg = new.map(|x| x.segment);
+    if old != new_seg {
+        c.execute(
+            "INSERT INTO class_changes (customer_id, dimension, old_class, new_class, reason, \
+             as_of, changed_at) VALUES ($1, 'rfm', $2, $3, $4, $5, $6)",
+            args![
+                customer.0,
+                old.map(|s| s.as_str()),
+                new_seg.map_or("none", |s| s.as_str()),
+                rfm_reason(&new)?,
+                day,
+                at
             ],
         )
         .await?;
