@@ -465,7 +465,10 @@ mod tests {
         assert_eq!(CreditClass::parse(" None "), Some(CreditClass::None));
         assert_eq!(CreditClass::parse("B"), None);
         let e = CreditClass::parse_field("class", "AAAA").expect_err("bad");
-        assert_eq!((e.field.as_str(), e.code.as_str()), ("class", "invalid_choice"));
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("class", "invalid_choice")
+        );
     }
 
     #[test]
@@ -588,12 +591,7 @@ mod tests {
     #[test]
     fn paying_more_than_owed_leaves_credit_for_the_next_orders() {
         let as_of = d(2026, 3, 1);
-        let b = balance(
-            &[(d(2026, 1, 1), 100)],
-            &[(d(2025, 12, 1), 250)],
-            0,
-            as_of,
-        );
+        let b = balance(&[(d(2026, 1, 1), 100)], &[(d(2025, 12, 1), 250)], 0, as_of);
         assert_eq!((b.outstanding_minor, b.unapplied_minor), (0, 150));
         assert_eq!(b.exposure_minor(), -150);
         // A cash customer (limit 0) may order what it paid in advance, not more.

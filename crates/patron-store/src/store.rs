@@ -229,6 +229,92 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
     ) -> StoreResult<crate::lists::ValueList>;
 
+    // Credit (METHOD §2.6; see [`crate::credit`]).
+    /// Records a credit review of `customer` as `by`'s; the terms it leaves out come from the
+    /// credit policy ([`crate::credit::load_policy`]). The review is the customer's credit from
+    /// then on (its first review puts it under credit management).
+    async fn record_credit_review(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: patron_core::credit::CreditReviewInput,
+    ) -> StoreResult<crate::credit::CreditReview>;
+    /// A customer's credit reviews, newest first.
+    async fn credit_reviews(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Vec<crate::credit::CreditReview>>;
+    /// A customer's credit in force with its balance as of `as_of` (overdue: due before that
+    /// day); `None` when it has never been reviewed.
+    async fn customer_credit_as_of(
+        &self,
+        customer: CustomerId,
+        as_of: NaiveDate,
+    ) -> StoreResult<Option<crate::credit::CustomerCredit>>;
+    /// [`Store::customer_credit_as_of`] today (UTC).
+    async fn customer_credit(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<crate::credit::CustomerCredit>> {
+        self.customer_credit_as_of(customer, Utc::now().date_naive())
+            .await
+    }
+    /// Records a payment received from `customer` (in the default currency) as `by`'s.
+    async fn record_payment(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: patron_core::credit::PaymentInput,
+    ) -> StoreResult<crate::credit::Payment>;
+    async fn get_payment(&self, id: PaymentId) -> StoreResult<crate::credit::Payment>;
+    /// A customer's payments, newest first (at most `limit`, itself at most 500).
+    async fn list_payments(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::credit::Payment>>;
+    async fn delete_payment(&self, id: PaymentId) -> StoreResult<()>;
+    /// The orders let through over a customer's limit, newest first (at most `limit`).
+    async fn credit_overrides(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::credit::CreditOverride>>;
+    /// Every customer under credit management inside `scope` with its balance as of `as_of`,
+    /// worst first (most days overdue, most overdue, most outstanding).
+    async fn credit_accounts_as_of(
+        &self,
+        scope: Scope,
+        as_of: NaiveDate,
+    ) -> StoreResult<Vec<crate::credit::CreditAccount>>;
+    /// [`Store::credit_accounts_as_of`] today (UTC).
+    async fn credit_accounts(
+        &self,
+        scope: Scope,
+    ) -> StoreResult<Vec<crate::credit::CreditAccount>> {
+        self.credit_accounts_as_of(scope, Utc::now().date_naive())
+            .await
+    }
+    /// [`Store::create_order_by`] with the customer's credit limit enforced in the same
+    /// transaction: an order that would take a customer under credit management over its limit
+    /// is not saved and its refusal returned, unless `override_reason` is given — then it is
+    /// saved and the override recorded as `by`'s. Who may override is the caller's rule.
+    async fn create_order_checked(
+        &self,
+        by: Option<UserId>,
+        input: OrderInput,
+        override_reason: Option<&str>,
+    ) -> StoreResult<Result<Order, crate::credit::CreditRefusal>>;
+    /// [`Store::update_order_by`] with the credit check of [`Store::create_order_checked`]; an
+    /// edit is checked only when it adds to what the customer owes.
+    async fn update_order_checked(
+        &self,
+        by: Option<UserId>,
+        id: OrderId,
+        input: OrderInput,
+        override_reason: Option<&str>,
+    ) -> StoreResult<Result<Order, crate::credit::CreditRefusal>>;
+
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With
     /// `dry_run` (or `strict` and any row refused) the transaction is rolled back after counting.

@@ -80,6 +80,10 @@ pub enum ApiError {
     /// Signed in, but this role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Signed in, but this role may not do what one member of the request asks (an order's
+    /// `credit_override`): the answer names it, so a client knows what to leave out.
+    #[error("forbidden: {field}")]
+    ForbiddenField { field: String, message: String },
     /// A state-changing request with a session cookie but without its CSRF token.
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
@@ -174,6 +178,12 @@ impl ApiError {
                 "forbidden",
                 "your role does not allow this".into(),
                 None,
+            ),
+            ApiError::ForbiddenField { field, message } => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                message.clone(),
+                Some(field.clone()),
             ),
             ApiError::CsrfRejected => problem(
                 StatusCode::FORBIDDEN,

@@ -4,7 +4,7 @@
 //! OpenAPI document; a test checks the two agree.
 
 use crate::api::{
-    classes, customers, interactions, key_persons, lists, meta, openapi, orders, products,
+    classes, credit, customers, interactions, key_persons, lists, meta, openapi, orders, products,
 };
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
@@ -54,6 +54,23 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/classes/rules",
             get(classes::rules).put(classes::set_rules),
         )
+        .route(
+            "/api/v1/customers/{id}/credit",
+            get(credit::customer_credit),
+        )
+        .route(
+            "/api/v1/customers/{id}/credit-reviews",
+            axum::routing::post(credit::create_review),
+        )
+        .route(
+            "/api/v1/customers/{id}/payments",
+            get(credit::list_payments).post(credit::create_payment),
+        )
+        .route(
+            "/api/v1/payments/{id}",
+            get(credit::get_payment).delete(credit::delete_payment),
+        )
+        .route("/api/v1/credit/accounts", get(credit::accounts))
         .route(
             "/api/v1/customers/{id}/key-persons",
             get(key_persons::list_for_customer).post(key_persons::create),
@@ -138,6 +155,13 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/lists/{name}"),
     ("get", "/api/v1/classes/rules"),
     ("put", "/api/v1/classes/rules"),
+    ("get", "/api/v1/customers/{id}/credit"),
+    ("post", "/api/v1/customers/{id}/credit-reviews"),
+    ("get", "/api/v1/customers/{id}/payments"),
+    ("post", "/api/v1/customers/{id}/payments"),
+    ("get", "/api/v1/payments/{id}"),
+    ("delete", "/api/v1/payments/{id}"),
+    ("get", "/api/v1/credit/accounts"),
     ("get", "/api/v1/customers/{id}/key-persons"),
     ("post", "/api/v1/customers/{id}/key-persons"),
     ("get", "/api/v1/key-persons"),

@@ -1906,3 +1906,234 @@ async fn value_lists_over_the_api() {
         assert!(r.content_type.starts_with("application/problem+json"));
     });
 }
+
+#[tokio::test]
+async fn credit_limits_payments_and_overrides_over_the_api() {
+    each_backend!(|app| {
+        let (boss, boss_c) =
+            signed_in_as(&app, "boss@example.com", StaffLevel::BusinessManager, None).await;
+        let (rep, rep_c) = signed_in_as(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            Some(boss.id),
+        )
+        .await;
+        let (_, other_c) = signed_in_as(
+            &app,
+            "other@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let send = |c: &reqwest::Client, m: Method, path: &str, body: Option<Value>| {
+            let mut req = c.request(m, app.url(path));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            async move { Reply::from(req.send().await.expect("send")).await }
+        };
+        let cid = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "王记商行",
+                "owner_id": rep.id.0}))
+                .await,
+        );
+        let today = chrono::Utc::now().date_naive().to_string();
+        let order = |minor: i64| {
+            json!({"customer_id": cid, "order_date": today,
+                   "lines": [{"quantity": 1, "amount_minor": minor}]})
+        };
+        let credit_path = format!("/api/v1/customers/{cid}/credit");
+
+        // Not under credit management yet: nothing is checked.
+        let v = send(&rep_c, Method::GET, &credit_path, None).await;
+        assert!(v.ok(200)["credit"].is_null(), "{}", v.text);
+
+        // Granting credit is a manager's act, validated by field.
+        let reviews = format!("/api/v1/customers/{cid}/credit-reviews");
+        let review = json!({"class": "AA", "limit_minor": 5_000_000, "term_days": 30,
+                            "notes": "two bank references"});
+        send(&rep_c, Method::POST, &reviews, Some(review.clone()))
+            .await
+            .problem(403, None);
+        send(&boss_c, Method::POST, &reviews, Some(json!({"class": "B"})))
+            .await
+            .problem(422, Some("class"));
+        send(
+            &boss_c,
+            Method::POST,
+            &reviews,
+            Some(json!({"class": "A", "limit_minor": -5})),
+        )
+        .await
+        .problem(422, Some("limit_minor"));
+        let r = send(&boss_c, Method::POST, &reviews, Some(review)).await;
+        let v = r.ok(201);
+        assert_eq!(v["class"], "AA");
+        assert_eq!(v["reviewer_id"], boss.id.0);
+        assert_eq!(r.location.as_deref(), Some(credit_path.as_str()));
+
+        // 46,000.00 owed; an order of 12,000.00 would take it to 58,000.00.
+        app.post_order(&order(3_000_000)).await.ok(201);
+        app.post_order(&order(1_600_000)).await.ok(201);
+        let r = send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/orders",
+            Some(order(1_200_000)),
+        )
+        .await;
+        let p = r.problem(422, Some("credit"));
+        assert_eq!(p["code"], "credit_limit_exceeded");
+        let detail = p["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(
+                "this order of $12,000.00 would take 王记商行 to $58,000.00 outstanding, \
+                 over its credit limit of $50,000.00 (AA)"
+            ),
+            "{detail}"
+        );
+        // A sales representative cannot override; a manager must give a reason.
+        let mut with = order(1_200_000);
+        with["credit_override"] = json!({"reason": "pays on delivery"});
+        send(&rep_c, Method::POST, "/api/v1/orders", Some(with.clone()))
+            .await
+            .problem(403, Some("credit_override"));
+        let mut empty = order(1_200_000);
+        empty["credit_override"] = json!({"reason": " "});
+        send(&boss_c, Method::POST, "/api/v1/orders", Some(empty))
+            .await
+            .problem(422, Some("credit_override.reason"));
+        let mut odd = order(1_200_000);
+        odd["credit_override"] = json!({"reason": "x", "approved": true});
+        send(&boss_c, Method::POST, "/api/v1/orders", Some(odd))
+            .await
+            .problem(422, Some("credit_override.approved"));
+        let r = send(&boss_c, Method::POST, "/api/v1/orders", Some(with)).await;
+        let overridden = id_of(r.ok(201));
+        let v = send(&rep_c, Method::GET, &credit_path, None).await;
+        let v = v.ok(200);
+        assert_eq!(v["credit"]["class"], "AA");
+        assert_eq!(v["credit"]["balance"]["outstanding_minor"], 5_800_000);
+        assert_eq!(v["credit"]["available_minor"], -800_000);
+        assert_eq!(v["overrides"][0]["order_id"], overridden);
+        assert_eq!(v["overrides"][0]["user_id"], boss.id.0);
+        assert_eq!(v["overrides"][0]["reason"], "pays on delivery");
+        assert_eq!(v["overrides"][0]["over_limit_minor"], 800_000);
+        assert_eq!(v["reviews"][0]["notes"], "two bank references");
+
+        // Payments bring the balance down; the next order fits exactly.
+        let payments = format!("/api/v1/customers/{cid}/payments");
+        send(
+            &rep_c,
+            Method::POST,
+            &payments,
+            Some(json!({"amount_minor": 0})),
+        )
+        .await
+        .problem(422, Some("amount_minor"));
+        send(
+            &rep_c,
+            Method::POST,
+            &payments,
+            Some(json!({"amount_minor": 5, "paid_on": "2999-01-01"})),
+        )
+        .await
+        .problem(422, Some("paid_on"));
+        let r = send(
+            &rep_c,
+            Method::POST,
+            &payments,
+            Some(json!({"amount_minor": 2_000_000, "reference": "TT-0042"})),
+        )
+        .await;
+        let pay = id_of(r.ok(201));
+        assert_eq!(r.location, Some(format!("/api/v1/payments/{pay}")));
+        let v = send(&rep_c, Method::GET, &payments, None).await;
+        assert_eq!(v.ok(200)["items"][0]["reference"], "TT-0042");
+        let v = send(&rep_c, Method::GET, &credit_path, None).await;
+        assert_eq!(
+            v.ok(200)["credit"]["balance"]["outstanding_minor"],
+            3_800_000
+        );
+        let fits = id_of(
+            send(
+                &rep_c,
+                Method::POST,
+                "/api/v1/orders",
+                Some(order(1_200_000)),
+            )
+            .await
+            .ok(201),
+        );
+        // Editing an order upwards is checked like a new one; a manager may override it too.
+        let path = format!("/api/v1/orders/{fits}");
+        let raise = json!({"lines": [{"quantity": 1, "amount_minor": 1_300_000}]});
+        send(&rep_c, Method::PATCH, &path, Some(raise.clone()))
+            .await
+            .problem(422, Some("credit"));
+        let mut raise_ok = raise.clone();
+        raise_ok["credit_override"] = json!({"reason": "agreed by phone"});
+        let r = send(&boss_c, Method::PATCH, &path, Some(raise_ok)).await;
+        assert_eq!(r.ok(200)["total_minor"], 1_300_000);
+        send(
+            &rep_c,
+            Method::PATCH,
+            &path,
+            Some(json!({"notes": "lowering and notes pass"})),
+        )
+        .await
+        .ok(200);
+
+        // The credit list follows record-level access; so do the customer's credit and payments.
+        let v = send(&rep_c, Method::GET, "/api/v1/credit/accounts", None).await;
+        let v = v.ok(200);
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["items"][0]["name"], "王记商行");
+        assert_eq!(v["items"][0]["outstanding_minor"], 5_100_000);
+        let v = send(&other_c, Method::GET, "/api/v1/credit/accounts", None).await;
+        assert_eq!(v.ok(200)["items"].as_array().map(Vec::len), Some(0));
+        for (m, p) in [
+            (Method::GET, credit_path.clone()),
+            (Method::GET, payments.clone()),
+            (Method::GET, format!("/api/v1/payments/{pay}")),
+            (Method::DELETE, format!("/api/v1/payments/{pay}")),
+        ] {
+            send(&other_c, m, &p, None).await.problem(404, None);
+        }
+        // A payment recorded by mistake is deleted; the customer owes it again.
+        let r = send(
+            &rep_c,
+            Method::DELETE,
+            &format!("/api/v1/payments/{pay}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 204, "{}", r.text);
+        send(
+            &rep_c,
+            Method::GET,
+            &format!("/api/v1/payments/{pay}"),
+            None,
+        )
+        .await
+        .problem(404, None);
+        let v = send(&rep_c, Method::GET, &credit_path, None).await;
+        assert_eq!(
+            v.ok(200)["credit"]["balance"]["outstanding_minor"],
+            7_100_000
+        );
+
+        // The document describes the override member of an order body.
+        let doc = app.get("/api/v1/openapi.json").await;
+        let doc = doc.ok(200);
+        assert!(
+            doc["components"]["schemas"]["OrderCreate"]["properties"]["credit_override"]
+                .is_object(),
+            "OrderCreate lacks credit_override"
+        );
+        assert!(
+            doc["components"]["schemas"]["OrderPatch"]["properties"]["credit_override"].is_object()
+        );
+    });
+}

@@ -3,7 +3,7 @@
 //! (search as you type), open the customer page, log a visit, import a CSV through the wizard,
 //! check that a sales representative cannot open another's customer (by URL and by API), add a
 //! key person and edit an order through the forms, switch to Korean, classify from the
-//! dashboard as a business manager. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
+//! dashboard as a business manager, open a value list. Screenshots of the main pages go to `target/screenshots/` (CI keeps them).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test says so and passes — except under `CI=true`, where it fails. `CHROME_BIN` and
@@ -582,6 +582,44 @@ async fn the_ui_in_headless_chromium() {
         "{html}"
     );
     ui.shot("classes").await;
+
+    // The general manager opens a value list: 张三丰 buys tea but not the catalogue's teaware.
+    store
+        .create_product(patron_core::ProductInput {
+            name: "青瓷茶具".into(),
+            product_line: Some("茶具".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("product");
+    store
+        .create_order(patron_core::OrderInput {
+            customer_id: mine.id,
+            order_date: chrono::Utc::now().date_naive() - chrono::Duration::days(3),
+            currency: Some(usd.clone()),
+            lines: vec![patron_core::OrderLineInput {
+                product_line: Some("茶叶".into()),
+                quantity: 1,
+                amount_minor: Some(3_000),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("order");
+    ui.sign_out().await;
+    ui.sign_in("gil@example.com").await;
+    ui.go("/lists/narrow").await;
+    let html = ui
+        .until("the narrow buyers", |h| h.contains("id=\"value-list\""))
+        .await;
+    let row = html
+        .split(&format!("id=\"row-{}\"", mine.id))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("张三丰 is a narrow buyer: {html}"));
+    assert!(row.contains("张三丰") && row.contains("茶具"), "{row}");
+    ui.shot("lists").await;
 
     ui.c.close().await.expect("close");
     let _ = stop.send(());

@@ -2527,3 +2527,519 @@ async fn classification_dashboard_list_customer_page_override_and_rules() {
         db.cleanup().await;
     }
 }
+
+// ---------- value lists ----------
+
+/// A download: status, Content-Type, Content-Disposition and the bytes.
+async fn download(b: &Browser<'_>, path: &str) -> (u16, String, String, Vec<u8>) {
+    let r = b
+        .client
+        .get(b.url(path))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .expect("get");
+    let head = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (status, kind, disposition) = (
+        r.status().as_u16(),
+        head("content-type"),
+        head("content-disposition"),
+    );
+    let bytes = r.bytes().await.expect("body").to_vec();
+    (status, kind, disposition, bytes)
+}
+
+/// The count the index shows for `name`.
+fn list_count(index: &str, name: &str) -> String {
+    index
+        .split(&format!("id=\"list-{name}-count\" data-count=\""))
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .unwrap_or_else(|| panic!("no count of {name}: {index}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn value_lists_index_pages_downloads_languages_and_scope() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "gm@example.com", StaffLevel::GeneralManager).await;
+        let mk = |r: &str, name: &str, kind, owner| CustomerInput {
+            external_ref: Some(r.into()),
+            kind,
+            name: name.into(),
+            owner_id: Some(owner),
+            ..Default::default()
+        };
+        let org = CustomerKind::Organisation;
+        // 甲公司 (Ann's) buys steadily and much: class A, and no key person recorded yet.
+        let big = app
+            .store
+            .create_customer(mk("L-1", "甲公司", org, ann.id))
+            .await
+            .expect("c")
+            .id;
+        for d in [10, 40, 70] {
+            order_days_ago(&app, big, d, 400_000).await;
+        }
+        // 乙商行 (Ben's) bought 10,000 dollars 13 to 20 months ago and 10 in the last 12.
+        let slipping = app
+            .store
+            .create_customer(mk("L-2", "乙商行", org, ben.id))
+            .await
+            .expect("c")
+            .id;
+        order_days_ago(&app, slipping, 420, 600_000).await;
+        order_days_ago(&app, slipping, 580, 400_000).await;
+        order_days_ago(&app, slipping, 30, 1_000).await;
+        // 丙 (Ann's) bought a little once.
+        let small = app
+            .store
+            .create_customer(mk("L-3", "丙小店", CustomerKind::Person, ann.id))
+            .await
+            .expect("c")
+            .id;
+        order_days_ago(&app, small, 200, 5_000).await;
+        patron_store::classes::run_classification(app.store.as_ref(), None)
+            .await
+            .expect("classify");
+
+        // Not signed in: to the sign-in page.
+        let anon = Browser::new(&app);
+        let (s, _) = anon.get("/lists").await;
+        assert_eq!(s, 303);
+        let (s, _, _, _) = download(&anon, "/lists/targets.csv").await;
+        assert_eq!(s, 303);
+
+        // The general manager sees every list with its count.
+        let mut gm = Browser::new(&app);
+        gm.sign_in("gm@example.com", "a good long password").await;
+        let (s, index) = gm.get("/lists").await;
+        assert_eq!(s, 200, "{index}");
+        assert!(index.contains("href=\"/lists\""), "the navigation links it");
+        for name in [
+            "gold",
+            "drag",
+            "targets",
+            "complaining",
+            "slipping",
+            "narrow",
+            "credit",
+        ] {
+            assert!(
+                index.contains(&format!("href=\"/lists/{name}\"")),
+                "{name}: {index}"
+            );
+        }
+        assert!(index.contains("Gold customers") && index.contains("Slipping top customers"));
+        assert!(
+            index.contains("record at least three contacts for each"),
+            "{index}"
+        );
+        assert_eq!(list_count(&index, "targets"), "1");
+        assert_eq!(list_count(&index, "slipping"), "1");
+        assert_eq!(list_count(&index, "gold"), "0");
+        assert_eq!(list_count(&index, "complaining"), "0");
+        assert!(index.contains("id=\"list-targets-count\" data-count=\"1\">one customer<"));
+
+        // Slipping: last year's big buyer who bought little this year, with the figures.
+        let (s, html) = gm.get("/lists/slipping").await;
+        assert_eq!(s, 200);
+        let row = html
+            .split(&format!("id=\"row-{slipping}\""))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_else(|| panic!("乙商行 is on the list: {html}"));
+        assert!(
+            row.contains(&format!("<a href=\"/customers/{slipping}\">乙商行</a>")),
+            "{row}"
+        );
+        assert!(row.contains("<td>L-2</td>"), "{row}");
+        assert!(
+            row.contains(">$10,000.00<") && row.contains(">$10.00<") && row.contains(">-99.9%<"),
+            "{row}"
+        );
+        assert!(
+            !html.contains("甲公司") && !html.contains("丙小店"),
+            "{html}"
+        );
+        assert!(
+            html.contains("The 12 months before") && html.contains("The last 12 months"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/lists/slipping.csv\""));
+        assert!(html.contains("href=\"/lists/slipping.xlsx\""));
+
+        // The downloads: CSV with a BOM and the header row, XLSX a zip, named by list and day.
+        let today = chrono::Utc::now().date_naive();
+        for path in ["/lists/slipping.csv", "/lists/slipping?format=csv"] {
+            let (s, kind, disposition, bytes) = download(&gm, path).await;
+            assert_eq!(s, 200, "{path}");
+            assert_eq!(kind, "text/csv; charset=utf-8");
+            assert_eq!(
+                disposition,
+                format!("attachment; filename=\"slipping-{today}.csv\"")
+            );
+            assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{path}: a UTF-8 BOM");
+            let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+            let mut lines = text.lines();
+            assert_eq!(
+                lines.next(),
+                Some("id,ref,name,last_year,this_year,change,abc")
+            );
+            assert!(
+                lines.next().is_some_and(
+                    |l| l.starts_with(&format!("{slipping},L-2,乙商行,10000.00,10.00,"))
+                ),
+                "{text}"
+            );
+        }
+        for path in ["/lists/targets.xlsx", "/lists/targets?format=xlsx"] {
+            let (s, kind, disposition, bytes) = download(&gm, path).await;
+            assert_eq!(s, 200, "{path}");
+            assert_eq!(
+                kind,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            );
+            assert_eq!(
+                disposition,
+                format!("attachment; filename=\"targets-{today}.xlsx\"")
+            );
+            assert!(bytes.starts_with(b"PK"), "{path}: a zip container");
+        }
+
+        // Unknown lists and formats: not found.
+        for path in [
+            "/lists/platinum",
+            "/lists/gold.pdf",
+            "/lists/gold?format=pdf",
+        ] {
+            let (s, html) = gm.get(path).await;
+            assert_eq!(s, 404, "{path}");
+            assert!(html.contains("Not found"), "{html}");
+        }
+
+        // In Chinese: headers, class codes, stage and notes are translated.
+        let gcsrf = gm.csrf("/lists").await;
+        let (s, _, _) = gm
+            .post(
+                "/language",
+                &[("csrf", &gcsrf), ("lang", "zh-CN"), ("next", "/lists")],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let (s, html) = gm.get("/lists/targets").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<h1>目标公司</h1>"), "{html}");
+        let row = html
+            .split(&format!("id=\"row-{big}\""))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_else(|| panic!("甲公司 is a target: {html}"));
+        assert!(
+            row.contains("甲公司") && row.contains("<td>A</td>"),
+            "{row}"
+        );
+        assert!(
+            row.contains("<td class=\"num\">0</td>"),
+            "no key person yet: {row}"
+        );
+        for header in ["名称", "编号", "关键人数", "阶段"] {
+            assert!(
+                html.contains(&format!(">{header}</th>")),
+                "{header}: {html}"
+            );
+        }
+        assert!(
+            !html.contains("乙商行") && !html.contains("丙小店"),
+            "{html}"
+        );
+        assert!(html.contains("数据截至"), "{html}");
+        assert!(!html.contains("id=\"list-note\""), "classified: no note");
+        let (_, html) = gm.get("/lists/gold").await;
+        assert!(html.contains("尚无客户终身价值"), "{html}");
+        assert!(!html.contains("no lifetime values yet"), "{html}");
+        let (_, html) = gm.get("/lists").await;
+        assert!(
+            html.contains("金牌客户") && html.contains("拉后腿客户") && html.contains("1 位客户"),
+            "{html}"
+        );
+
+        // A sales representative sees only their own customers, on every list and download.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("ben@example.com", "a good long password").await;
+        let (s, index) = rep.get("/lists").await;
+        assert_eq!(s, 200);
+        assert!(index.contains("href=\"/lists\""));
+        assert_eq!(list_count(&index, "targets"), "0");
+        assert_eq!(list_count(&index, "slipping"), "1");
+        let (_, html) = rep.get("/lists/targets").await;
+        assert!(
+            !html.contains("甲公司") && html.contains("id=\"list-empty\""),
+            "{html}"
+        );
+        let (_, html) = rep.get("/lists/slipping").await;
+        assert!(html.contains("乙商行"), "{html}");
+        let mut ann_b = Browser::new(&app);
+        ann_b
+            .sign_in("ann@example.com", "a good long password")
+            .await;
+        let (_, index) = ann_b.get("/lists").await;
+        assert_eq!(list_count(&index, "targets"), "1");
+        assert_eq!(list_count(&index, "slipping"), "0");
+        let (_, html) = ann_b.get("/lists/slipping").await;
+        assert!(
+            !html.contains("乙商行") && html.contains("id=\"list-empty\""),
+            "{html}"
+        );
+        let (s, _, _, bytes) = download(&ann_b, "/lists/slipping.csv").await;
+        assert_eq!(s, 200);
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert_eq!(text.lines().count(), 1, "the header only: {text}");
+        let (_, _, _, bytes) = download(&rep, "/lists/targets.csv").await;
+        assert!(!String::from_utf8(bytes).expect("utf-8").contains("甲公司"));
+        let (s, _) = rep.get("/lists/nope").await;
+        assert_eq!(s, 404);
+
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn credit_review_payment_and_an_order_refused_then_overridden() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b,
+            ann,
+            mine,
+            csrf,
+            ..
+        } = two_reps(&app).await;
+        let mia = user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        app.store
+            .set_user_manager(ann.id, Some(mia.id))
+            .await
+            .expect("team");
+        let page = format!("/customers/{}", mine.id);
+        let reviews = format!("/customers/{}/credit-reviews", mine.id);
+        let payments = format!("/customers/{}/payments", mine.id);
+        let orders = format!("/customers/{}/orders", mine.id);
+        let today = chrono::Utc::now().date_naive().to_string();
+
+        // Not under credit management; a representative cannot grant credit.
+        let (_, html) = b.get(&page).await;
+        assert!(html.contains("id=\"credit-not-managed\""), "{html}");
+        assert!(!html.contains("id=\"review-form\""), "{html}");
+        assert!(!html.contains("id=\"payment-form\""));
+        let (s, _, _) = b.post(&reviews, &[("csrf", &csrf), ("class", "AA")]).await;
+        assert_eq!(s, 403);
+
+        // The business manager reviews: errors next to the field, then the credit is granted.
+        let mut m = Browser::new(&app);
+        m.sign_in("mia@example.com", "a good long password").await;
+        let mcsrf = m.csrf(&page).await;
+        let (_, html) = m.get(&page).await;
+        assert!(html.contains("id=\"review-form\""), "{html}");
+        let (s, _, html) = m
+            .post(
+                &reviews,
+                &[
+                    ("csrf", &mcsrf),
+                    ("class", "AA"),
+                    ("limit", "lots"),
+                    ("term_days", "30"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"review-limit-error\""), "{html}");
+        assert!(html.contains("value=\"lots\""), "{html}");
+        let (s, loc, _) = m
+            .post(
+                &reviews,
+                &[
+                    ("csrf", &mcsrf),
+                    ("class", "AA"),
+                    ("limit", "500.00"),
+                    ("term_days", "30"),
+                    ("notes", "references checked"),
+                ],
+            )
+            .await;
+        assert_eq!((s, loc.as_str()), (303, format!("{page}#credit").as_str()));
+        let (_, html) = b.get(&page).await;
+        assert!(html.contains("id=\"credit-class\""), "{html}");
+        assert!(
+            html.contains("<dd id=\"credit-limit\">$500.00</dd>"),
+            "{html}"
+        );
+        assert!(html.contains("30 days") && html.contains("references checked"));
+        assert!(html.contains("id=\"payment-form\""));
+
+        // Ann takes orders: 400.00 fits, 200.00 more is refused next to the form, with no
+        // override offered to her.
+        let add = |amount: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("order_date", today.clone()),
+                ("quantity", "1".to_owned()),
+                ("amount", amount.to_owned()),
+            ]
+        };
+        let (s, _, _) = post_owned(&mut b, &orders, add("400")).await;
+        assert_eq!(s, 303);
+        let (s, _, html) = post_owned(&mut b, &orders, add("200")).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"credit-error\""), "{html}");
+        assert!(
+            html.contains(
+                "This order of $200.00 would take 东方商行 to $600.00 outstanding, over its \
+                 credit limit of $500.00 (AA)."
+            ),
+            "{html}"
+        );
+        assert!(html.contains("A business manager can let it through"));
+        assert!(!html.contains("id=\"credit_override\""), "{html}");
+        assert!(html.contains("value=\"200\""), "typed values are kept");
+        let mut forged = add("200");
+        forged.push(("credit_override", "on".into()));
+        forged.push(("credit_reason", "I say so".into()));
+        let (s, _, html) = post_owned(&mut b, &orders, forged).await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("Only business managers and above may override"),
+            "{html}"
+        );
+
+        // The manager ticks the override: a reason is required, then the order is saved and
+        // the override shows on the customer page.
+        let mine_add = |reason: &'static str| {
+            vec![
+                ("csrf", mcsrf.clone()),
+                ("order_date", today.clone()),
+                ("quantity", "1".to_owned()),
+                ("amount", "200".to_owned()),
+                ("credit_override", "on".to_owned()),
+                ("credit_reason", reason.to_owned()),
+            ]
+        };
+        let (_, html) = m.get(&page).await;
+        assert!(html.contains("id=\"credit_override\""), "{html}");
+        let (s, _, html) = post_owned(&mut m, &orders, mine_add("")).await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"credit_reason-error\""), "{html}");
+        let (s, _, _) =
+            post_owned(&mut m, &orders, mine_add("trade fair order, paid in May")).await;
+        assert_eq!(s, 303);
+        let (_, html) = b.get(&page).await;
+        assert!(html.contains("id=\"credit-overrides\""), "{html}");
+        assert!(html.contains("trade fair order, paid in May"));
+        assert!(html.contains("mia let an order of $200.00 through, $100.00 over the limit"));
+        assert!(
+            html.contains("<dd id=\"credit-outstanding\">$600.00"),
+            "{html}"
+        );
+        assert!(html.contains("Over the limit by $100.00"), "{html}");
+
+        // Payments: validated next to the field; a payment brings the balance down.
+        let (s, _, html) = b
+            .post(&payments, &[("csrf", &csrf), ("amount", "abc")])
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"payment-amount-error\""), "{html}");
+        let (s, _, _) = b
+            .post(
+                &payments,
+                &[("csrf", &csrf), ("amount", "250"), ("reference", "TT-77")],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let (_, html) = b.get(&page).await;
+        assert!(
+            html.contains("<dd id=\"credit-outstanding\">$350.00"),
+            "{html}"
+        );
+        assert!(html.contains("TT-77"));
+
+        // The edit form checks an increase too (350 owed; 400 → 600 is 550).
+        let first = app
+            .store
+            .list_orders(&patron_store::OrderQuery {
+                customer_id: Some(mine.id),
+                ..Default::default()
+            })
+            .await
+            .expect("orders")
+            .items
+            .into_iter()
+            .find(|o| o.total_minor == 40_000)
+            .expect("the 400.00 order");
+        let edit = format!("/orders/{}/edit", first.id);
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("order_date", &today),
+                    ("currency", "USD"),
+                    ("quantity_0", "1"),
+                    ("unit_price_0", "600"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(
+            html.contains("id=\"credit-error\"") && html.contains("$550.00"),
+            "{html}"
+        );
+
+        // Deleting a payment asks first; another representative cannot reach it.
+        let pay = app
+            .store
+            .list_payments(mine.id, 10)
+            .await
+            .expect("payments")[0]
+            .id;
+        let del = format!("/payments/{pay}/delete");
+        let (s, html) = b.get(&del).await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("the customer owes the amount again"),
+            "{html}"
+        );
+        let mut ben = Browser::new(&app);
+        ben.sign_in("ben@example.com", "a good long password").await;
+        let bcsrf = ben.csrf("/customers").await;
+        all_not_found(&mut ben, &bcsrf, std::slice::from_ref(&del)).await;
+        let (s, _, _) = b.post(&del, &[("csrf", &csrf)]).await;
+        assert_eq!(s, 303);
+        let (_, html) = b.get(&page).await;
+        assert!(
+            html.contains("<dd id=\"credit-outstanding\">$600.00"),
+            "{html}"
+        );
+
+        // The section in Korean.
+        app.store
+            .set_user_language(ann.id, Some("ko"))
+            .await
+            .expect("ko");
+        let (_, html) = b.get(&page).await;
+        assert!(
+            html.contains("신용 한도") && html.contains("미수금"),
+            "{html}"
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -56,6 +56,97 @@ pub enum Command {
     Classes(ClassesCommand),
     /// The method's value lists: gold, drag, targets, complaining, slipping, narrow, credit.
     Lists(ListsArgs),
+    /// The credit system: credit reviews (class AAA/AA/A/none, limit, payment term), payments,
+    /// a customer's outstanding and overdue balance, every customer under credit management.
+    #[command(subcommand)]
+    Credit(CreditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreditCommand {
+    /// Record a credit review: the customer's credit class and, when they differ from the
+    /// class's default (`patron credit policy`), its limit and payment term. The first review
+    /// puts the customer under credit management.
+    Review(CreditReviewArgs),
+    /// Record a payment received from a customer (in the default currency).
+    Pay(CreditPayArgs),
+    /// A customer's credit, outstanding and overdue balance, payments, reviews and overrides.
+    Show(ShowArgs),
+    /// Every customer under credit management, most overdue first.
+    Accounts(CreditAccountsArgs),
+    /// The default limit and payment term of each credit class; print or change them.
+    Policy(CreditPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreditReviewArgs {
+    /// Customer reference, or id (#ID forces an id).
+    pub customer: String,
+    /// AAA | AA | A | none
+    #[arg(long)]
+    pub class: String,
+    /// Credit limit in the default currency, e.g. 50000 or 50,000.00 (default: the class's).
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Days after an order's date by which it must be paid (default: the class's).
+    #[arg(long)]
+    pub term_days: Option<u32>,
+    /// A deposit held as security (recorded with the review).
+    #[arg(long)]
+    pub deposit: Option<String>,
+    /// The day of the review, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// What the review found.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Record the review as this user's (e-mail; a business manager or above).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreditPayArgs {
+    /// Customer reference, or id (#ID forces an id).
+    pub customer: String,
+    /// The amount received in the default currency, e.g. 12000 or 12,000.50.
+    pub amount: String,
+    /// The day the money arrived, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// The bank or receipt reference.
+    #[arg(long)]
+    pub reference: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Record the payment as this user's (e-mail).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreditAccountsArgs {
+    /// Only the customers this user (e-mail) may see, by the web UI's rules.
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreditPolicyArgs {
+    /// Set one default, e.g. `--set AA.limit=50000`, `--set A.term_days=30` (repeatable).
+    #[arg(long, value_name = "CLASS.TERM=VALUE")]
+    pub set: Vec<String>,
+    /// Back to the method's example terms.
+    #[arg(long)]
+    pub reset: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

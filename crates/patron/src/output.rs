@@ -32,6 +32,11 @@ fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
+/// Display columns of `s` (CJK characters count two), as [`cell`] counts them.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -40,9 +45,4 @@ mod tests {
         assert_eq!(super::cell("abcdef", 3), "abc");
         assert_eq!(super::cell("김민준", 5), "김민 ");
     }
-}
-
-/// Display columns of `s` (CJK characters count two), as [`cell`] counts them.
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
 }

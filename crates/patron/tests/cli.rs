@@ -744,3 +744,171 @@ async fn classify_grades_the_cdnow_customers_by_revenue_share() {
     })
     .await;
 }
+
+/// Runs and returns standard error of a command that must fail.
+fn fails(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(!out.status.success(), "should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn credit_review_pay_show_accounts_and_policy() {
+    each(|db, dir| {
+        let boss = json(
+            patron(db)
+                .args([
+                    "user",
+                    "add",
+                    "boss@example.com",
+                    "--role",
+                    "manager",
+                    "--json",
+                ])
+                .write_stdin("a long enough password\n"),
+        );
+        json(
+            patron(db)
+                .args([
+                    "user",
+                    "add",
+                    "rep@example.com",
+                    "--role",
+                    "sales",
+                    "--json",
+                ])
+                .write_stdin("another long password\n"),
+        );
+        let c = json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "王记商行",
+            "--ref",
+            "W-1",
+            "--kind",
+            "organisation",
+            "--json",
+        ]));
+        let id = c["id"].as_i64().expect("id");
+
+        // Granting credit: validated by flag; a representative cannot be named as reviewer.
+        let e = fails(patron(db).args(["credit", "review", "W-1", "--class", "B"]));
+        assert!(e.contains("--class"), "{e}");
+        let e = fails(patron(db).args([
+            "credit",
+            "review",
+            "W-1",
+            "--class",
+            "A",
+            "--date",
+            "2999-01-01",
+        ]));
+        assert!(e.contains("--date"), "{e}");
+        let e = fails(patron(db).args([
+            "credit",
+            "review",
+            "W-1",
+            "--class",
+            "A",
+            "--as",
+            "rep@example.com",
+        ]));
+        assert!(e.contains("sales representative"), "{e}");
+        let r = json(patron(db).args([
+            "credit",
+            "review",
+            "W-1",
+            "--class",
+            "AA",
+            "--limit",
+            "50,000",
+            "--term-days",
+            "30",
+            "--date",
+            "2025-01-01",
+            "--notes",
+            "references checked",
+            "--as",
+            "boss@example.com",
+            "--json",
+        ]));
+        assert_eq!(r["class"], "AA");
+        assert_eq!(r["limit_minor"], 5_000_000);
+        assert_eq!(r["term_days"], 30);
+        assert_eq!(r["reviewer_id"], boss["id"]);
+
+        // Imports are not checked: they record history, here 60,000 against a 50,000 limit.
+        let file = dir.join("orders.csv");
+        std::fs::write(
+            &file,
+            "customer_ref,date,quantity,amount\nW-1,2025-02-01,1,30000\nW-1,2025-03-01,1,30000\n",
+        )
+        .expect("csv");
+        let imported = json(
+            patron(db)
+                .args(["import", "orders"])
+                .arg(&file)
+                .arg("--json"),
+        );
+        assert_eq!(imported["created"], 2, "{imported}");
+
+        let p = json(patron(db).args([
+            "credit",
+            "pay",
+            "W-1",
+            "12,000",
+            "--date",
+            "2025-03-10",
+            "--reference",
+            "TT-1",
+            "--json",
+        ]));
+        assert_eq!(p["amount_minor"], 1_200_000);
+        assert_eq!(p["reference"], "TT-1");
+        let e = fails(patron(db).args(["credit", "pay", "W-1", "0"]));
+        assert!(e.contains("AMOUNT"), "{e}");
+
+        // 60,000 - 12,000: February's order is 18,000 short, March's unpaid; both long overdue.
+        let show = json(patron(db).args(["credit", "show", &format!("#{id}"), "--json"]));
+        let k = &show["credit"];
+        assert_eq!(k["class"], "AA");
+        assert_eq!(k["balance"]["outstanding_minor"], 4_800_000);
+        assert_eq!(k["balance"]["overdue_minor"], 4_800_000);
+        assert_eq!(k["balance"]["oldest_overdue_due"], "2025-03-03");
+        assert!(k["balance"]["days_overdue"].as_i64().unwrap_or(0) > 0);
+        assert_eq!(k["available_minor"], 200_000);
+        assert_eq!(show["payments"].as_array().map(Vec::len), Some(1));
+        assert_eq!(show["reviews"][0]["notes"], "references checked");
+        let text = patron(db)
+            .args(["credit", "show", "W-1"])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("outstanding") && text.contains("48000.00 USD"),
+            "{text}"
+        );
+
+        let all = json(patron(db).args(["credit", "accounts", "--json"]));
+        assert_eq!(all["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(all["items"][0]["name"], "王记商行");
+        assert_eq!(all["items"][0]["overdue_minor"], 4_800_000);
+        let rep =
+            json(patron(db).args(["credit", "accounts", "--as", "rep@example.com", "--json"]));
+        assert_eq!(rep["items"].as_array().map(Vec::len), Some(0));
+
+        // The default terms per class.
+        let pol = json(patron(db).args(["credit", "policy", "--set", "AA.limit=60000", "--json"]));
+        assert_eq!(pol["policy"]["AA"]["limit_minor"], 6_000_000);
+        let e = fails(patron(db).args(["credit", "policy", "--set", "none.limit=5"]));
+        assert!(e.contains("none.limit_minor"), "{e}");
+        let r = json(patron(db).args(["credit", "review", "W-1", "--class", "aa", "--json"]));
+        assert_eq!(r["limit_minor"], 6_000_000);
+        patron(db)
+            .args(["credit", "review", "--help"])
+            .assert()
+            .success();
+    })
+    .await;
+}

@@ -445,20 +445,50 @@ pub(crate) async fn narrow(
 }
 
 pub(crate) async fn credit(
-    _c: &mut Conn<'_>,
-    _scope: Scope,
+    c: &mut Conn<'_>,
+    scope: Scope,
     cx: &ListContext,
 ) -> StoreResult<ValueList> {
-    Ok(empty(
-        ListName::Credit,
-        cx,
-        vec![
-            column("credit_class", ColumnKind::Class),
-            column("limit", ColumnKind::Money),
-            column("outstanding", ColumnKind::Money),
-            column("overdue", ColumnKind::Money),
-            column("days_overdue", ColumnKind::Int),
-        ],
-        "no customer is under credit management yet",
-    ))
+    let columns = vec![
+        column("credit_class", ColumnKind::Class),
+        column("limit", ColumnKind::Money),
+        column("outstanding", ColumnKind::Money),
+        column("overdue", ColumnKind::Money),
+        column("days_overdue", ColumnKind::Int),
+    ];
+    // Balances are as of today whatever day the classes are: what is owed is owed now.
+    let today = chrono::Utc::now().date_naive();
+    let accounts = super::credit::accounts(c, scope, today, &cx.currency).await?;
+    if accounts.is_empty() {
+        return Ok(empty(
+            ListName::Credit,
+            cx,
+            columns,
+            "no customer is under credit management yet",
+        ));
+    }
+    let ids: Vec<i64> = accounts.iter().map(|a| a.customer_id.0).collect();
+    let refs = names_in_scope(c, scope, &ids).await?;
+    Ok(ValueList {
+        name: ListName::Credit,
+        as_of: today,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: accounts
+            .into_iter()
+            .map(|a| ListRow {
+                customer_id: a.customer_id,
+                customer_ref: refs.get(&a.customer_id.0).and_then(|r| r.0.clone()),
+                name: a.name,
+                values: vec![
+                    Cell::Text(a.class.as_str().to_owned()),
+                    Cell::Int(a.limit_minor),
+                    Cell::Int(a.outstanding_minor),
+                    Cell::Int(a.overdue_minor),
+                    Cell::Int(a.days_overdue),
+                ],
+            })
+            .collect(),
+        note: None,
+    })
 }

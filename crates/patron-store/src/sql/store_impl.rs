@@ -2,12 +2,14 @@
 //! and calls the shared operations.
 
 use super::conn::args;
+use super::credit::Gate;
 use super::{accounts as acc, audit, customers, dedupe, import_apply, records as r, SqlStore};
 use crate::accounts::{
     check_password, hash_password, ApiToken, AuditEntity, AuditEntry, ImportRecord, LoginFailures,
     NewApiToken, NewSession, OwnerChange, Session,
 };
 use crate::bulk::{BulkChunk, BulkIds};
+use crate::credit::CreditRefusal;
 use crate::error::{StoreError, StoreResult};
 use crate::import::{ApplyOptions, ImportBatch, ImportOutcome, OrderChunk};
 use crate::query::*;
@@ -49,6 +51,144 @@ impl SqlStore {
 
 fn today() -> chrono::NaiveDate {
     Utc::now().date_naive()
+}
+
+/// The order of a write whose credit was not checked (a refusal cannot happen; should one
+/// appear it is reported, not swallowed).
+fn unchecked(r: Result<Order, CreditRefusal>) -> StoreResult<Order> {
+    r.map_err(|refusal| StoreError::conflict(Some("credit"), refusal.describe(|m| m.to_string())))
+}
+
+impl SqlStore {
+    /// Creates an order in one transaction: validation, references, the credit check of `gate`
+    /// (see [`super::credit::gate`]), the row, its audit entry and any override.
+    async fn create_order_gated(
+        &self,
+        by: Option<UserId>,
+        input: OrderInput,
+        gate: Gate<'_>,
+    ) -> StoreResult<Result<Order, CreditRefusal>> {
+        let cur = self.default_currency().await?;
+        let mut o = input.validate(&cur)?;
+        let mut tx = self.begin().await?;
+        r::check_order(&mut tx.conn(), &mut o).await?;
+        let (cid, day, total) = (o.customer_id, o.order_date, o.total_minor);
+        let pending = match super::credit::gate(
+            &mut tx.conn(),
+            gate,
+            cid,
+            day,
+            total,
+            &o.currency,
+            None,
+            &cur,
+        )
+        .await?
+        {
+            Ok(p) => p,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let id = r::insert_order(&mut tx.conn(), &o, None, None).await?;
+        let o = r::get_order(&mut tx.conn(), id).await?;
+        audit::record(
+            &mut tx.conn(),
+            by,
+            AuditEntity::Order,
+            id.0,
+            cid,
+            "create",
+            None,
+            Some(&o),
+        )
+        .await?;
+        if let Some(p) = pending {
+            super::credit::record_override(&mut tx.conn(), by, id, p, &cur).await?;
+        }
+        super::classes::refresh_rfm(&mut tx.conn(), cid).await?;
+        tx.commit().await?;
+        Ok(Ok(o))
+    }
+
+    /// Replaces an order in one transaction, like [`SqlStore::create_order_gated`].
+    async fn update_order_gated(
+        &self,
+        by: Option<UserId>,
+        id: OrderId,
+        input: OrderInput,
+        gate: Gate<'_>,
+    ) -> StoreResult<Result<Order, CreditRefusal>> {
+        let cur = self.default_currency().await?;
+        let mut o = input.validate(&cur)?;
+        let mut tx = self.begin().await?;
+        let before = r::get_order(&mut tx.conn(), id).await?;
+        r::check_order(&mut tx.conn(), &mut o).await?;
+        let pending = match super::credit::gate(
+            &mut tx.conn(),
+            gate,
+            o.customer_id,
+            o.order_date,
+            o.total_minor,
+            &o.currency,
+            Some(&before),
+            &cur,
+        )
+        .await?
+        {
+            Ok(p) => p,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        r::update_order(&mut tx.conn(), id, &o, None).await?;
+        let o = r::get_order(&mut tx.conn(), id).await?;
+        let mut cn = tx.conn();
+        let ent = AuditEntity::Order;
+        if before.customer_id != o.customer_id {
+            // Moved to another customer: both histories show it.
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                before.customer_id,
+                "delete",
+                Some(&before),
+                None,
+            )
+            .await?;
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                o.customer_id,
+                "create",
+                None,
+                Some(&o),
+            )
+            .await?;
+        } else {
+            audit::record(
+                &mut cn,
+                by,
+                ent,
+                id.0,
+                o.customer_id,
+                "update",
+                Some(&before),
+                Some(&o),
+            )
+            .await?;
+        }
+        if let Some(p) = pending {
+            super::credit::record_override(&mut cn, by, id, p, &cur).await?;
+        }
+        // RFM of the customer(s) whose orders changed (both, when the order moved).
+        super::classes::refresh_rfm(&mut cn, o.customer_id).await?;
+        if before.customer_id != o.customer_id {
+            super::classes::refresh_rfm(&mut cn, before.customer_id).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(o))
+    }
 }
 
 #[async_trait]
@@ -306,26 +446,7 @@ impl Store for SqlStore {
     }
 
     async fn create_order_by(&self, by: Option<UserId>, input: OrderInput) -> StoreResult<Order> {
-        let cur = self.default_currency().await?;
-        let mut o = input.validate(&cur)?;
-        let mut tx = self.begin().await?;
-        r::check_order(&mut tx.conn(), &mut o).await?;
-        let id = r::insert_order(&mut tx.conn(), &o, None, None).await?;
-        let o = r::get_order(&mut tx.conn(), id).await?;
-        let cid = o.customer_id;
-        audit::record(
-            &mut tx.conn(),
-            by,
-            AuditEntity::Order,
-            id.0,
-            cid,
-            "create",
-            None,
-            Some(&o),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(o)
+        unchecked(self.create_order_gated(by, input, Gate::Off).await?)
     }
 
     async fn get_order(&self, id: OrderId) -> StoreResult<Order> {
@@ -339,54 +460,7 @@ impl Store for SqlStore {
         id: OrderId,
         input: OrderInput,
     ) -> StoreResult<Order> {
-        let cur = self.default_currency().await?;
-        let mut o = input.validate(&cur)?;
-        let mut tx = self.begin().await?;
-        let before = r::get_order(&mut tx.conn(), id).await?;
-        r::check_order(&mut tx.conn(), &mut o).await?;
-        r::update_order(&mut tx.conn(), id, &o, None).await?;
-        let o = r::get_order(&mut tx.conn(), id).await?;
-        let mut cn = tx.conn();
-        let ent = AuditEntity::Order;
-        if before.customer_id != o.customer_id {
-            // Moved to another customer: both histories show it.
-            audit::record(
-                &mut cn,
-                by,
-                ent,
-                id.0,
-                before.customer_id,
-                "delete",
-                Some(&before),
-                None,
-            )
-            .await?;
-            audit::record(
-                &mut cn,
-                by,
-                ent,
-                id.0,
-                o.customer_id,
-                "create",
-                None,
-                Some(&o),
-            )
-            .await?;
-        } else {
-            audit::record(
-                &mut cn,
-                by,
-                ent,
-                id.0,
-                o.customer_id,
-                "update",
-                Some(&before),
-                Some(&o),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(o)
+        unchecked(self.update_order_gated(by, id, input, Gate::Off).await?)
     }
 
     async fn delete_order_by(&self, by: Option<UserId>, id: OrderId) -> StoreResult<()> {
@@ -405,6 +479,7 @@ impl Store for SqlStore {
             None,
         )
         .await?;
+        super::classes::refresh_rfm(&mut tx.conn(), cid).await?;
         tx.commit().await
     }
 
@@ -865,5 +940,118 @@ impl Store for SqlStore {
     async fn list_imports(&self, by: Option<UserId>, limit: u32) -> StoreResult<Vec<ImportRecord>> {
         let mut pc = self.acquire().await?;
         audit::list_imports(&mut pc.conn(), by, i64::from(limit.clamp(1, 1000))).await
+    }
+
+    async fn record_credit_review(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: patron_core::credit::CreditReviewInput,
+    ) -> StoreResult<crate::credit::CreditReview> {
+        let policy = crate::credit::load_policy(self).await?;
+        let cur = self.default_currency().await?;
+        let v = input.validate(&policy, today())?;
+        let mut tx = self.begin().await?;
+        if !customers::in_scope(&mut tx.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        let review = super::credit::insert_review(&mut tx.conn(), by, customer, &v, &cur).await?;
+        tx.commit().await?;
+        Ok(review)
+    }
+
+    async fn credit_reviews(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Vec<crate::credit::CreditReview>> {
+        let mut pc = self.acquire().await?;
+        super::credit::reviews(&mut pc.conn(), customer).await
+    }
+
+    async fn customer_credit_as_of(
+        &self,
+        customer: CustomerId,
+        as_of: chrono::NaiveDate,
+    ) -> StoreResult<Option<crate::credit::CustomerCredit>> {
+        let cur = self.default_currency().await?;
+        let mut pc = self.acquire().await?;
+        super::credit::customer_credit(&mut pc.conn(), customer, as_of, &cur).await
+    }
+
+    async fn record_payment(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: patron_core::credit::PaymentInput,
+    ) -> StoreResult<crate::credit::Payment> {
+        let cur = self.default_currency().await?;
+        let v = input.validate(today())?;
+        let mut tx = self.begin().await?;
+        if !customers::in_scope(&mut tx.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        let p = super::credit::insert_payment(&mut tx.conn(), by, customer, &v, &cur).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn get_payment(&self, id: PaymentId) -> StoreResult<crate::credit::Payment> {
+        let mut pc = self.acquire().await?;
+        super::credit::get_payment(&mut pc.conn(), id).await
+    }
+
+    async fn list_payments(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::credit::Payment>> {
+        let mut pc = self.acquire().await?;
+        super::credit::payments(&mut pc.conn(), customer, limit).await
+    }
+
+    async fn delete_payment(&self, id: PaymentId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::credit::delete_payment(&mut tx.conn(), id).await?;
+        tx.commit().await
+    }
+
+    async fn credit_overrides(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::credit::CreditOverride>> {
+        let mut pc = self.acquire().await?;
+        super::credit::overrides(&mut pc.conn(), customer, limit).await
+    }
+
+    async fn credit_accounts_as_of(
+        &self,
+        scope: Scope,
+        as_of: chrono::NaiveDate,
+    ) -> StoreResult<Vec<crate::credit::CreditAccount>> {
+        let cur = self.default_currency().await?;
+        let mut pc = self.acquire().await?;
+        super::credit::accounts(&mut pc.conn(), scope, as_of, &cur).await
+    }
+
+    async fn create_order_checked(
+        &self,
+        by: Option<UserId>,
+        input: OrderInput,
+        override_reason: Option<&str>,
+    ) -> StoreResult<Result<Order, CreditRefusal>> {
+        self.create_order_gated(by, input, Gate::On { override_reason })
+            .await
+    }
+
+    async fn update_order_checked(
+        &self,
+        by: Option<UserId>,
+        id: OrderId,
+        input: OrderInput,
+        override_reason: Option<&str>,
+    ) -> StoreResult<Result<Order, CreditRefusal>> {
+        self.update_order_gated(by, id, input, Gate::On { override_reason })
+            .await
     }
 }

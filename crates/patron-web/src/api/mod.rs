@@ -2,6 +2,7 @@
 //! in patron-core and data access in patron-store.
 
 pub mod classes;
+pub mod credit;
 pub mod customers;
 pub mod interactions;
 pub mod key_persons;

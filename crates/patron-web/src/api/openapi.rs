@@ -6,7 +6,7 @@
 //! [`ProblemResponses`] adds them to every operation in one place instead of repeating them in
 //! thirty attributes that could drift apart.
 
-use super::{classes, customers, interactions, key_persons, lists, meta, orders, products};
+use super::{classes, credit, customers, interactions, key_persons, lists, meta, orders, products};
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
 use patron_core::{CustomerInput, InteractionInput, KeyPersonInput, OrderInput, ProductInput};
@@ -43,6 +43,13 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         lists::get,
         classes::rules,
         classes::set_rules,
+        credit::customer_credit,
+        credit::create_review,
+        credit::list_payments,
+        credit::create_payment,
+        credit::get_payment,
+        credit::delete_payment,
+        credit::accounts,
         key_persons::list_for_customer,
         key_persons::create,
         key_persons::list,
@@ -92,6 +99,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "orders", description = "Orders and their lines"),
         (name = "interactions", description = "Visits, calls and other contacts"),
         (name = "classes", description = "Classification: ABC, loyalty, RFM, their history and rules"),
+        (name = "credit", description = "Credit classes, reviews, payments, balances and the credit limit of orders"),
         (name = "meta", description = "Read-only lists, the API document and health"),
     )
 )]
@@ -285,7 +293,7 @@ impl ToSchema for ProductPatch {
 
 impl PartialSchema for OrderPatch {
     fn schema() -> RefOr<Schema> {
-        merge_patch_schema(OrderInput::schema(), "OrderInput")
+        with_credit_override(merge_patch_schema(OrderInput::schema(), "OrderInput"))
     }
 }
 impl ToSchema for OrderPatch {
@@ -294,6 +302,45 @@ impl ToSchema for OrderPatch {
     }
     fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
         patch_schemas::<OrderInput>(out);
+        patch_schemas::<credit::CreditOverrideBody>(out);
+    }
+}
+
+/// The body of `POST /api/v1/orders`: [`OrderInput`] plus the optional `credit_override`.
+pub struct OrderCreate;
+
+/// Adds the optional `credit_override` member (see [`credit`]) to an order body's schema; built
+/// from the input's own schema so the two cannot drift, and with unknown members still refused.
+fn with_credit_override(input: RefOr<Schema>) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut obj)) = input else {
+        return input;
+    };
+    obj.properties.insert(
+        "credit_override".into(),
+        AnyOfBuilder::new()
+            .item(Object::with_type(Type::Null))
+            .item(Ref::from_schema_name("CreditOverrideBody"))
+            .description(Some(
+                "A business manager's (or above) permission to let this order through over the \
+                 customer's credit limit; recorded with the reason. Others get a 403.",
+            ))
+            .into(),
+    );
+    RefOr::T(Schema::Object(obj))
+}
+
+impl PartialSchema for OrderCreate {
+    fn schema() -> RefOr<Schema> {
+        with_credit_override(OrderInput::schema())
+    }
+}
+impl ToSchema for OrderCreate {
+    fn name() -> Cow<'static, str> {
+        "OrderCreate".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<OrderInput>(out);
+        patch_schemas::<credit::CreditOverrideBody>(out);
     }
 }
 

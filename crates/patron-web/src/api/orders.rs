@@ -82,30 +82,35 @@ pub async fn list(
     Ok(Json(listed(state.store.list_orders(&q).await)?))
 }
 
-/// Record an order.
+/// Record an order. For a customer under credit management, an order that would take it over
+/// its credit limit is refused (422, field `credit`) unless a business manager or above adds
+/// `"credit_override": {"reason": "…"}` to the body (then the override is recorded; anyone else
+/// sending it gets a 403 naming `credit_override`).
 #[utoipa::path(
     post,
     operation_id = "create_order",
     path = "/api/v1/orders",
     tag = "orders",
-    request_body = OrderInput,
-    responses((
-        status = 201,
-        description = "The created order",
-        body = Order,
-        headers(("Location" = String, description = "URL of the new order"))
-    ))
+    request_body = super::openapi::OrderCreate,
+    responses(
+        (
+            status = 201,
+            description = "The created order",
+            body = Order,
+            headers(("Location" = String, description = "URL of the new order"))
+        ),
+        (status = 403, description = "`credit_override` sent by a role that may not override",
+         body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(input): ApiJson<OrderInput>,
+    ApiJson(body): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Response, ApiError> {
+    let (input, ov) = super::credit::order_body(body)?;
     let input = checked(&caller, state.store.as_ref(), input).await?;
-    let o = state
-        .store
-        .create_order_by(Some(caller.id()), input)
-        .await?;
+    let o = super::credit::save_order(&state, &caller, None, input, ov).await?;
     Ok(created(location(o.id), o))
 }
 
@@ -126,7 +131,9 @@ pub async fn get(
     Ok(Json(load(&state, &caller, OrderId(id)).await?))
 }
 
-/// Change an order (JSON merge patch, RFC 7396; `lines` is replaced as a whole).
+/// Change an order (JSON merge patch, RFC 7396; `lines` is replaced as a whole). A change that
+/// adds to what a customer under credit management owes is checked against its limit like a new
+/// order, and may carry the same `credit_override`.
 #[utoipa::path(
     patch,
     operation_id = "patch_order",
@@ -138,22 +145,24 @@ pub async fn get(
         content_type = "application/merge-patch+json",
         description = "The members to change (JSON merge patch); null clears"
     ),
-    responses((status = 200, description = "The updated order", body = Order))
+    responses(
+        (status = 200, description = "The updated order", body = Order),
+        (status = 403, description = "`credit_override` sent by a role that may not override",
+         body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-    patch: MergePatch,
+    mut patch: MergePatch,
 ) -> Result<Json<Order>, ApiError> {
     let id = OrderId(id);
+    let ov = super::credit::take_override(&mut patch.0)?;
     let current = OrderInput::from(load(&state, &caller, id).await?);
     let input = checked(&caller, state.store.as_ref(), patch.apply(&current)?).await?;
     Ok(Json(
-        state
-            .store
-            .update_order_by(Some(caller.id()), id, input)
-            .await?,
+        super::credit::save_order(&state, &caller, Some(id), input, ov).await?,
     ))
 }
 

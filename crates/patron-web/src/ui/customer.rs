@@ -44,9 +44,26 @@ pub async fn show(State(state): State<AppState>, page: Page, Path(id): Path<Stri
 /// A form of this page that was refused: which one, what was typed (shown again) and the
 /// message for each field.
 pub(crate) struct Refused {
-    form: &'static str,
-    values: Value,
-    errors: Map<String, Value>,
+    pub(crate) form: &'static str,
+    pub(crate) values: Value,
+    pub(crate) errors: Map<String, Value>,
+}
+
+/// The page again with a refused form (422): its values and messages next to the fields.
+pub(crate) async fn render_refused(
+    state: &AppState,
+    page: &Page,
+    id: CustomerId,
+    refused: Refused,
+) -> Result<Response, UiError> {
+    render(
+        state,
+        page,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(refused),
+    )
+    .await
 }
 
 /// Ids in URLs are numbers; anything else is simply "not found".
@@ -63,7 +80,7 @@ async fn render(
     page: &Page,
     id: CustomerId,
     status: StatusCode,
-    refused: Option<Refused>,
+    mut refused: Option<Refused>,
 ) -> Result<Response, UiError> {
     let caller = page.user()?;
     // Out of scope reads exactly like missing.
@@ -184,6 +201,8 @@ async fn render(
     let money_list = |v: &[patron_core::Money]| -> Vec<String> {
         v.iter().map(|m| i18n::money(lang, m)).collect()
     };
+    // The credit section (METHOD §2.6) takes a refused credit form for itself.
+    let credit = super::credit_forms::section(state, page, id, &mut refused).await?;
     let (mut log, mut add, mut loyalty) = (
         json!({"v": LogForm::default(), "errors": {}}),
         json!({"v": OrderForm::fresh(), "errors": {}}),
@@ -220,6 +239,7 @@ async fn render(
         .await?
         .map(|s| super::scores::view(lang, &s));
     let ctx = json!({
+        "credit": credit,
         "score": score,
         "classes": classes,
         "loyalty_form": loyalty,
@@ -428,6 +448,11 @@ pub struct OrderForm {
     quantity: String,
     #[serde(default)]
     amount: String,
+    /// The credit override a business manager may tick, and its reason.
+    #[serde(default)]
+    credit_override: String,
+    #[serde(default)]
+    credit_reason: String,
 }
 
 impl OrderForm {
@@ -496,6 +521,7 @@ pub async fn add_order(
                 }
             },
         };
+        let mut refused_credit: Option<String> = None;
         if let (Some(date), Some(qty), Some(amount), true) = (date, qty, amount, errs.is_empty()) {
             let input = OrderInput {
                 customer_id: id,
@@ -508,17 +534,27 @@ pub async fn add_order(
                 }],
                 ..Default::default()
             };
-            match state.store.create_order_by(Some(caller.id()), input).await {
-                Ok(_) => return Ok(super::see_other(&format!("/customers/{id}#timeline"))),
-                Err(patron_store::StoreError::Invalid(e)) => {
-                    errs = field_errors_as(&e, order_form_field)
+            let ov = super::credit_forms::OverrideFields {
+                credit_override: f.credit_override.clone(),
+                credit_reason: f.credit_reason.clone(),
+            };
+            use super::credit_forms::{save_order, OrderSave};
+            match save_order(&state, &page, caller, None, input, &ov, order_form_field).await? {
+                OrderSave::Saved => {
+                    return Ok(super::see_other(&format!("/customers/{id}#timeline")))
                 }
-                Err(e) => return Err(e.into()),
+                OrderSave::Rejected { errors, refusal } => {
+                    errs = errors;
+                    refused_credit = refusal;
+                }
+                OrderSave::Failed(e) => return Err(e.into()),
             }
         }
+        let mut values = json!(f);
+        values["credit_refusal"] = json!(refused_credit);
         let refused = Refused {
             form: "add",
-            values: json!(f),
+            values,
             errors: errs,
         };
         render(

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod class_rules;
 pub mod class_view;
 pub mod classes;
+pub mod credit_forms;
 pub mod customer;
 pub mod customer_form;
 pub mod customers;
@@ -19,6 +20,7 @@ pub mod import;
 pub mod interaction_form;
 pub mod key_person_form;
 pub mod language;
+pub mod lists;
 pub mod order_form;
 pub mod password;
 pub mod product_picker;
@@ -72,8 +74,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/customers/{id}/orders", post(customer::add_order))
         .route("/customers/{id}/loyalty", post(customer::set_loyalty))
+        .route("/customers/{id}/credit-reviews", post(credit_forms::review))
+        .route("/customers/{id}/payments", post(credit_forms::payment))
+        .route(
+            "/payments/{id}/delete",
+            get(credit_forms::confirm_delete).post(credit_forms::delete),
+        )
         .route("/classes", get(classes::dashboard))
         .route("/classes/run", post(classes::run))
+        .route("/lists", get(lists::index))
+        // `/lists/gold`, and its downloads `/lists/gold.csv`, `/lists/gold.xlsx`.
+        .route("/lists/{name}", get(lists::show))
         .route(
             "/classes/rules",
             get(class_rules::form).post(class_rules::save),
@@ -220,6 +231,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "class_rules.html",
         include_str!("../../templates/class_rules.html"),
     ),
+    (
+        "credit_section.html",
+        include_str!("../../templates/credit_section.html"),
+    ),
+    (
+        "credit_order_fields.html",
+        include_str!("../../templates/credit_order_fields.html"),
+    ),
+    ("lists.html", include_str!("../../templates/lists.html")),
+    ("list.html", include_str!("../../templates/list.html")),
 ];
 
 /// `t("key", name=value, …)` in templates: the message in the page's language.
@@ -356,6 +377,7 @@ impl Page {
                 "can_import": c.scope == Scope::All,
                 "can_merge": patron_core::Permissions::can_change_archive(&c.user),
                 "can_see_classes": patron_core::Permissions::can_change_archive(&c.user),
+                "can_manage_credit": patron_core::Permissions::can_manage_credit(&c.user),
                 "is_admin": c.user.staff_level == patron_core::StaffLevel::Administrator,
             })),
             "languages": Lang::ALL.iter().map(|l| json!({"tag": l.tag(), "name": l.native_name()})).collect::<Vec<_>>(),

@@ -11,8 +11,8 @@
 //! works without JavaScript.
 
 use super::forms::{
-    add_error, blank, confirm_delete_page, customer_in_reach, field_errors_as, optional_date,
-    path_id, respond, ConfirmForm, DeleteTarget,
+    add_error, blank, confirm_delete_page, customer_in_reach, optional_date, path_id, respond,
+    ConfirmForm, DeleteTarget,
 };
 use super::{i18n, product_picker, Page, UiError};
 use crate::AppState;
@@ -63,6 +63,10 @@ pub struct OrderFields {
     asked_by_name: bool,
     notes: String,
     lines: Vec<LineRow>,
+    /// The credit override a business manager may tick, with its reason (see
+    /// [`super::credit_forms`]), and the refusal over the credit limit to show.
+    credit: super::credit_forms::OverrideFields,
+    credit_refusal: Option<String>,
 }
 
 impl OrderFields {
@@ -85,6 +89,7 @@ impl OrderFields {
             asked_by_name: o.asked_by_name,
             notes: o.notes.clone().unwrap_or_default(),
             lines,
+            ..Default::default()
         }
     }
 
@@ -116,6 +121,8 @@ impl OrderFields {
                 "order_ref" => f.order_ref = v,
                 "asked_by_name" => f.asked_by_name = true,
                 "notes" => f.notes = v,
+                "credit_override" => f.credit.credit_override = v,
+                "credit_reason" => f.credit.credit_reason = v,
                 _ => {}
             }
         }
@@ -305,6 +312,7 @@ async fn render(
             "rows": rows,
             "total": total.map(|t| i18n::money_parts(lang, t, &currency)),
             "products": product_picker::choices(state).await?,
+            "cf": super::credit_forms::order_fields_view(&f.credit, &errors, f.credit_refusal.as_deref()),
             "errors": errors,
         }),
     ))
@@ -352,24 +360,34 @@ pub async fn update(
             add_error(&mut errs, "lines", "required");
         }
         if errs.is_empty() {
-            match state
-                .store
-                .update_order_by(Some(caller.id()), o.id, parsed.input)
-                .await
+            use super::credit_forms::{save_order, OrderSave};
+            let rename = |field: &str| form_field(field, &parsed.row_of);
+            let credit = f.credit.clone();
+            match save_order(
+                &state,
+                &page,
+                caller,
+                Some(o.id),
+                parsed.input,
+                &credit,
+                rename,
+            )
+            .await?
             {
-                Ok(_) => {
+                OrderSave::Saved => {
                     return Ok(super::see_other(&format!(
                         "/customers/{}#timeline",
                         o.customer_id
                     )))
                 }
-                Err(StoreError::Invalid(e)) => {
-                    errs = field_errors_as(&e, |field| form_field(field, &parsed.row_of));
+                OrderSave::Rejected { errors, refusal } => {
+                    errs = errors;
+                    f.credit_refusal = refusal;
                 }
-                Err(StoreError::Conflict {
+                OrderSave::Failed(StoreError::Conflict {
                     field: Some(field), ..
                 }) if field == "ref" => add_error(&mut errs, "order_ref", "taken"),
-                Err(e) => return Err(e.into()),
+                OrderSave::Failed(e) => return Err(e.into()),
             }
         }
         // Room to add a line after a rejected form too.

@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod classify;
+mod credit;
 mod customers;
 mod dedupe;
 mod demo;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify(a) => classify::classify(&settings, a).await,
         Command::Classes(c) => classify::classes(&settings, c).await,
         Command::Lists(a) => lists::run(&settings, a).await,
+        Command::Credit(c) => credit::run(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {
