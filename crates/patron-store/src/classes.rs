@@ -76,6 +76,10 @@ pub struct ClassifyReport {
     pub currency: String,
     pub method: String,
     pub window_months: u32,
+    /// Sales territories (the `territory` custom field of the customers) graded by the same
+    /// rules, best first; empty when no customer has a territory.
+    #[serde(default)]
+    pub territories: Vec<patron_core::classify::TerritoryClass>,
 }
 
 /// How many customers moved from one class to another between two days.
@@ -114,7 +118,13 @@ pub struct ClassSummary {
     pub loyalty: Vec<ClassCount>,
     pub segments: Vec<ClassCount>,
     pub rfm_grid: Vec<RfmCell>,
+    /// The sales territories as the latest run graded them.
+    pub territories: Vec<patron_core::classify::TerritoryClass>,
 }
+
+/// The custom field naming a customer's sales territory (define it with `patron custom-fields
+/// add --key territory …`); territories are graded from it.
+pub const TERRITORY_FIELD: &str = "territory";
 
 /// The settings key of the latest run's report (what the dashboard says about the last run).
 pub const LAST_RUN_SETTING: &str = "classify.last";

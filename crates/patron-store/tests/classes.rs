@@ -418,3 +418,67 @@ async fn rfm_is_kept_up_to_date_as_orders_arrive() {
     })
     .await;
 }
+
+/// Sales territories (the `territory` custom field) are graded like customers, in every run.
+#[tokio::test]
+async fn territories_are_graded_by_their_customers_revenue() {
+    each(|s| async move {
+        s.define_custom_field(CustomFieldDef {
+            key: "territory".into(),
+            label: "Territory".into(),
+            field_type: CustomFieldType::Text,
+            choices: vec![],
+        })
+        .await
+        .expect("field");
+        let in_territory = |name: &str, t: &str| CustomerInput {
+            kind: CustomerKind::Organisation,
+            name: name.into(),
+            custom: [("territory".to_string(), t.to_string())].into(),
+            ..Default::default()
+        };
+        let day = d(2026, 5, 1);
+        let mut amounts = Vec::new();
+        for (name, t, amount) in [
+            ("华北一号", "华北", 600_000),
+            ("华南一号", "华南", 300_000),
+            ("华南二号", "华南", 50_000),
+            ("华东一号", "华东", 100_000),
+            ("西部一号", "西部", 0),
+        ] {
+            let c = s.create_customer(in_territory(name, t)).await.expect("c");
+            if amount > 0 {
+                order(&s, c.id, day, amount).await;
+            }
+            amounts.push(c.id);
+        }
+        customer(&s, "No territory").await;
+        let r = s
+            .classify(d(2026, 6, 30), &ClassRules::default(), &usd())
+            .await
+            .expect("classify");
+        let got: Vec<(&str, AbcClass, u64)> = r
+            .territories
+            .iter()
+            .map(|t| (t.territory.as_str(), t.class, t.customers))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("华北", AbcClass::A, 1),
+                ("华南", AbcClass::A, 2),
+                ("华东", AbcClass::B, 1),
+                ("西部", AbcClass::C, 1)
+            ]
+        );
+        assert_eq!(r.territories[1].reason.revenue_minor, 350_000);
+        // The dashboard reads them from the latest run.
+        classes::run_classification(s.as_ref(), Some(d(2026, 6, 30)))
+            .await
+            .expect("run");
+        let sum = s.class_summary().await.expect("summary");
+        assert_eq!(sum.territories.len(), 4);
+        assert_eq!(sum.territories[0].territory, "华北");
+    })
+    .await;
+}

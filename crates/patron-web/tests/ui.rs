@@ -2238,10 +2238,30 @@ async fn classification_dashboard_list_customer_page_override_and_rules() {
         let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
         user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
         user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        // Sales territories are the customers' `territory` custom field.
+        app.store
+            .define_custom_field(patron_core::CustomFieldDef {
+                key: "territory".into(),
+                label: "Territory".into(),
+                field_type: patron_core::CustomFieldType::Text,
+                choices: vec![],
+            })
+            .await
+            .expect("field");
         let mk = |name: &str| CustomerInput {
             kind: CustomerKind::Organisation,
             name: name.into(),
             owner_id: Some(ann.id),
+            custom: [(
+                "territory".to_string(),
+                if name == "甲公司" {
+                    "华北"
+                } else {
+                    "华南"
+                }
+                .to_string(),
+            )]
+            .into(),
             ..Default::default()
         };
         let mut ids = Vec::new();
@@ -2291,6 +2311,8 @@ async fn classification_dashboard_list_customer_page_override_and_rules() {
         assert_eq!((s, loc.as_str()), (303, "/classes?done=1"));
         let (s, html) = mgr.get(&loc).await;
         assert_eq!(s, 200);
+        assert!(html.contains("id=\"territory-table\""), "{html}");
+        assert!(html.contains("<td>华北</td>") && html.contains("<td>华南</td>"));
         assert!(
             html.contains("Classified 4 customers as of") && html.contains("class=\"notice\""),
             "{html}"

@@ -387,6 +387,64 @@ pub fn classify_abc(summaries: &[ValueSummary], rules: &AbcRules) -> Vec<(AbcCla
     out
 }
 
+/// One sales territory's ABC class (METHOD §2.1: "sales territories can be graded A/B/C the
+/// same way"): its customers' revenue added up and cut by the same rules as customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TerritoryClass {
+    pub territory: String,
+    pub class: AbcClass,
+    pub reason: AbcReason,
+    /// Customers in the territory.
+    pub customers: u64,
+}
+
+/// Grades territories: each is the sum of its customers' summaries (the territory of a customer
+/// is the value of its `territory` custom field), classified by `rules` like customers, ties
+/// broken by name. Sorted by rank (territories without revenue last, by name).
+pub fn classify_territories(
+    members: &[(String, &ValueSummary)],
+    rules: &AbcRules,
+) -> Vec<TerritoryClass> {
+    let mut groups: std::collections::BTreeMap<&str, (ValueSummary, u64)> =
+        std::collections::BTreeMap::new();
+    for (t, s) in members {
+        let g = groups.entry(t.as_str()).or_default();
+        g.0.window_minor += s.window_minor;
+        for i in 0..3 {
+            g.0.yearly_minor[i] += s.yearly_minor[i];
+        }
+        g.1 += 1;
+    }
+    // The map is sorted by name, so position order breaks ties by name.
+    let sums: Vec<ValueSummary> = groups
+        .values()
+        .enumerate()
+        .map(|(i, (s, _))| ValueSummary {
+            customer_id: crate::CustomerId(i as i64),
+            ..s.clone()
+        })
+        .collect();
+    let graded = classify_abc(&sums, rules);
+    let mut out: Vec<TerritoryClass> = groups
+        .into_iter()
+        .zip(graded)
+        .map(|((name, (_, n)), (class, reason))| TerritoryClass {
+            territory: name.to_owned(),
+            class,
+            reason,
+            customers: n,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.reason.rank.is_none(), a.reason.rank, &a.territory).cmp(&(
+            b.reason.rank.is_none(),
+            b.reason.rank,
+            &b.territory,
+        ))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,6 +577,37 @@ mod tests {
             none[0].1.describe(none[0].0, &Currency::default()),
             "C: no revenue in the last 12 months"
         );
+    }
+
+    #[test]
+    fn territories_are_graded_like_customers() {
+        let data = [s(1, 600), s(2, 300), s(3, 50), s(4, 100), s(5, 0)];
+        let members: Vec<(String, &ValueSummary)> = vec![
+            ("North".into(), &data[0]),
+            ("South".into(), &data[1]),
+            ("South".into(), &data[2]),
+            ("East".into(), &data[3]),
+            ("West".into(), &data[4]),
+        ];
+        let t = classify_territories(&members, &AbcRules::default());
+        let got: Vec<(&str, AbcClass, u64)> = t
+            .iter()
+            .map(|x| (x.territory.as_str(), x.class, x.customers))
+            .collect();
+        // Of 1,050: North 600 (57%), South 350 (crosses 80%: A), East 100 (starts at 90%: B),
+        // West nothing (C).
+        assert_eq!(
+            got,
+            vec![
+                ("North", AbcClass::A, 1),
+                ("South", AbcClass::A, 2),
+                ("East", AbcClass::B, 1),
+                ("West", AbcClass::C, 1)
+            ]
+        );
+        assert_eq!(t[1].reason.revenue_minor, 350);
+        assert_eq!(t[1].reason.rank, Some(2));
+        assert!(classify_territories(&[], &AbcRules::default()).is_empty());
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub mod abc;
 pub mod loyalty;
 pub mod rfm;
 
-pub use abc::{classify_abc, AbcClass, AbcMethod, AbcReason, AbcRule, AbcRules};
+pub use abc::{
+    classify_abc, classify_territories, AbcClass, AbcMethod, AbcReason, AbcRule, AbcRules,
+    TerritoryClass,
+};
 pub use loyalty::{derive_loyalty, Loyalty, LoyaltyReason, LoyaltyRules};
 pub use rfm::{quintile_scores, score_rfm, Rfm, RfmBounds, RfmSegment};
 

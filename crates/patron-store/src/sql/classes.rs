@@ -128,6 +128,33 @@ async fn classes_as_of(
     Ok(out)
 }
 
+/// The sales territories graded (see [`TERRITORY_FIELD`]): each customer's territory is the
+/// value of that custom field, its revenue its customers' summed.
+async fn territories(
+    c: &mut Conn<'_>,
+    summaries: &[ValueSummary],
+    rules: &patron_core::classify::AbcRules,
+) -> StoreResult<Vec<patron_core::classify::TerritoryClass>> {
+    let rows: Vec<(i64, String)> = c
+        .fetch_all(
+            "SELECT customer_id, value FROM customer_custom_values WHERE field_key = $1 \
+             ORDER BY customer_id",
+            args![TERRITORY_FIELD],
+        )
+        .await?;
+    let by_id: HashMap<i64, &ValueSummary> =
+        summaries.iter().map(|s| (s.customer_id.0, s)).collect();
+    let members: Vec<(String, &ValueSummary)> = rows
+        .into_iter()
+        .filter_map(|(id, t)| {
+            let t = t.trim().to_owned();
+            (!t.is_empty()).then_some(())?;
+            by_id.get(&id).map(|s| (t, *s))
+        })
+        .collect();
+    Ok(patron_core::classify::classify_territories(&members, rules))
+}
+
 /// Staff overrides of loyalty: customer id → (class, reason).
 async fn overrides(c: &mut Conn<'_>) -> StoreResult<HashMap<i64, (Loyalty, String)>> {
     let rows: Vec<(i64, String, String)> = c
@@ -173,6 +200,7 @@ pub(crate) async fn classify(
     let periods = Periods::new(as_of, rules.abc.window_months);
     let summaries = value_summaries(c, &periods, currency).await?;
     let classified = classify_all(&summaries, rules, &periods);
+    let territories = territories(c, &summaries, &rules.abc).await?;
     let before = classes_as_of(c, as_of).await?;
     let overrides = overrides(c).await?;
     let at = super::now();
@@ -209,6 +237,7 @@ pub(crate) async fn classify(
         currency: currency.as_str().to_owned(),
         method: rules.abc.method.as_str().to_owned(),
         window_months: rules.abc.window_months,
+        territories,
     };
     let mut rows: Vec<ClassRow> = Vec::with_capacity(classified.len());
     let mut changes: Vec<Change> = Vec::new();
@@ -662,7 +691,16 @@ pub(crate) async fn summary(c: &mut Conn<'_>) -> StoreResult<ClassSummary> {
             vec![],
         )
         .await?;
+    // The territories are graded per run and kept with its report; a report this version
+    // cannot read (written by another) shows none rather than failing the whole dashboard.
+    let territories = match super::records::get_setting(c, LAST_RUN_SETTING).await? {
+        Some(text) => serde_json::from_str::<ClassifyReport>(&text)
+            .map(|r| r.territories)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     Ok(ClassSummary {
+        territories,
         as_of: Some(as_of),
         classified_at: at.and_then(|r| r.0),
         currency,

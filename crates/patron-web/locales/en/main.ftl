@@ -638,3 +638,9 @@ error-credit-forbidden = Only business managers and above may override a credit 
 error-credit_limit = This order is over the customer's credit limit.
 delete-payment = Delete this payment?
 delete-payment-text = This cannot be undone: the customer owes the amount again.
+
+# Sales territories on the classes page
+classes-territories-title = Sales territories
+classes-territories-hint = Territories (the customers' “territory” custom field) graded by the same rules as customers, their customers' revenue added up.
+classes-col-territory = Territory
+classes-col-why = Why

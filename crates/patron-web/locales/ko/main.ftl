@@ -614,3 +614,9 @@ error-credit-forbidden = 영업관리자 이상만 신용 한도를 넘어 승�
 error-credit_limit = 이 주문은 고객의 신용 한도를 넘습니다.
 delete-payment = 이 결제를 삭제할까요?
 delete-payment-text = 되돌릴 수 없습니다. 고객은 이 금액을 다시 갚아야 합니다.
+
+# Sales territories on the classes page
+classes-territories-title = 판매 지역
+classes-territories-hint = 판매 지역(고객의 “territory” 사용자 정의 필드)을 고객과 같은 규칙으로 등급을 매기며, 지역 매출은 해당 고객 매출의 합입니다.
+classes-col-territory = 지역
+classes-col-why = 이유

@@ -614,3 +614,9 @@ error-credit-forbidden = 只有业务经理及以上职位可以超额度放行�
 error-credit_limit = 此订单超出客户的信用额度。
 delete-payment = 删除这笔付款？
 delete-payment-text = 此操作无法撤销：客户将重新欠付这笔金额。
+
+# Sales territories on the classes page
+classes-territories-title = 销售区域
+classes-territories-hint = 按与客户相同的规则为销售区域（客户的“territory”自定义字段）分级，区域收入为其客户收入之和。
+classes-col-territory = 区域
+classes-col-why = 原因

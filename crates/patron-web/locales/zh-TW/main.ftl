@@ -614,3 +614,9 @@ error-credit-forbidden = 只有業務經理及以上職位可以超額度放行�
 error-credit_limit = 此訂單超出顧客的信用額度。
 delete-payment = 刪除這筆付款？
 delete-payment-text = 此操作無法復原：顧客將重新欠付這筆金額。
+
+# Sales territories on the classes page
+classes-territories-title = 銷售區域
+classes-territories-hint = 依與顧客相同的規則為銷售區域（顧客的「territory」自訂欄位）分級，區域營收為其顧客營收之和。
+classes-col-territory = 區域
+classes-col-why = 原因

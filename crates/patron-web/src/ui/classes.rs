@@ -288,6 +288,13 @@ async fn render(state: &AppState, page: &Page, p: DashboardParams) -> Result<Res
         "classified_at": summary.classified_at.map(|t| i18n::datetime(lang, t)),
         "last": last.as_ref().map(|r| json!({"changes": r.changes, "customers": r.customers})),
         "abc": abc,
+        "territories": summary.territories.iter().map(|t| json!({
+            "class": t.class.as_str(),
+            "territory": t.territory,
+            "customers": i18n::number(t.customers as i64),
+            "revenue": i18n::money_parts(lang, t.reason.revenue_minor, &currency),
+            "why": super::class_view::abc_why(lang, t.class, &t.reason, &currency),
+        })).collect::<Vec<_>>(),
         "pareto": pareto(lang, &summary.abc),
         "loyalty": counted(Dimension::Loyalty, &summary.loyalty),
         "segments": counted(Dimension::Rfm, &summary.segments),

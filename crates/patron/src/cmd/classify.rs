@@ -57,6 +57,18 @@ pub async fn classify(settings: &Settings, a: ClassifyArgs) -> anyhow::Result<Ex
             .collect();
         println!("  {title}: {}", parts.join(", "));
     };
+    if !r.territories.is_empty() {
+        println!("  territories:");
+        for t in &r.territories {
+            println!(
+                "    {}  {:<24} {:>6} customers  {}",
+                t.class.as_str(),
+                t.territory,
+                t.customers,
+                t.reason.describe(t.class, &cur)
+            );
+        }
+    }
     line("loyalty", &r.loyalty);
     line("RFM", &r.rfm);
     line("changes", &r.changes_by_dimension);
