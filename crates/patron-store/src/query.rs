@@ -33,6 +33,11 @@ pub struct CustomerQuery {
     pub abc: Option<patron_core::classify::AbcClass>,
     pub segment: Option<patron_core::classify::RfmSegment>,
     pub loyalty: Option<patron_core::classify::Loyalty>,
+    /// Latest model scores (`patron model score`): P(alive) at most this fraction, lifetime
+    /// value at least this amount (major units of the scores' currency). Customers never scored
+    /// match neither.
+    pub p_alive_max: Option<f64>,
+    pub clv_min: Option<f64>,
     pub sort: CustomerSort,
     pub desc: bool,
     pub cursor: Option<String>,

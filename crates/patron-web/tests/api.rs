@@ -1842,6 +1842,11 @@ async fn classification_over_the_api() {
         assert_eq!(names(r.ok(200)), vec!["大客户"]);
         let r = app.list_customers("abc=D").await;
         assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+        let r = app.list_customers("p_alive_max=2").await;
+        assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+        assert!(r.text.contains("p_alive_max"), "{}", r.text);
+        let r = app.list_customers("p_alive_max=0.5&clv_min=10").await;
+        assert_eq!(names(r.ok(200)), Vec::<String>::new(), "nobody is scored");
 
         // Rules: read by managers, changed by the director and above, validated by field.
         let r = send(&boss_c, Method::GET, "/api/v1/classes/rules", None).await;

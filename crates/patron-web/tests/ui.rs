@@ -1790,6 +1790,24 @@ async fn the_customer_page_shows_the_latest_model_scores() {
             .expect("the scored customer's row");
         assert!(row.contains("37%") && row.contains("—"), "{row}");
         assert!(!list.contains("NaN"));
+        // … and filters by them: P(alive) at most 40% keeps it, at most 30% does not.
+        let link = format!("/customers/{}\"", mine.id);
+        let (_, list) = b.get("/customers?alive_max=40").await;
+        assert!(
+            list.contains("id=\"alive_max\"") && list.contains(&link),
+            "{list}"
+        );
+        assert!(
+            list.contains("alive_max=40"),
+            "kept in the sort and export links"
+        );
+        let (_, list) = b.get("/customers?alive_max=30%25").await;
+        assert!(!list.contains(&link));
+        let (_, list) = b.get("/customers?clv_min=1").await;
+        assert!(
+            !list.contains(&link),
+            "no lifetime value, so not at least 1"
+        );
         let _ = app.stop.send(());
         db.cleanup().await;
     }

@@ -510,6 +510,12 @@ pub struct ListArgs {
     /// Loyalty in force: loyal | switcher | no_loyalty | unknown
     #[arg(long)]
     pub loyalty: Option<String>,
+    /// Only scored customers whose P(alive) is at most this fraction (e.g. 0.3).
+    #[arg(long)]
+    pub p_alive_max: Option<f64>,
+    /// Only scored customers whose lifetime value is at least this amount.
+    #[arg(long)]
+    pub clv_min: Option<f64>,
     #[arg(long, value_enum, default_value = "id")]
     pub sort: SortArg,
     #[arg(long)]

@@ -435,6 +435,24 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
             ));
         }
     }
+    // Bound as integers (millionths, cents) so the same text works on both databases without
+    // a floating-point parameter type.
+    if let Some(p) = q.p_alive_max.filter(|p| p.is_finite()) {
+        a.push(((p.clamp(0.0, 1.0) * 1e6).round() as i64).into());
+        wh.push(format!(
+            "EXISTS (SELECT 1 FROM customer_scores s WHERE s.customer_id = c.id \
+             AND s.p_alive * 1000000 <= ${})",
+            a.len()
+        ));
+    }
+    if let Some(v) = q.clv_min.filter(|v| v.is_finite()) {
+        a.push(((v.clamp(-1e15, 1e15) * 100.0).round() as i64).into());
+        wh.push(format!(
+            "EXISTS (SELECT 1 FROM customer_scores s WHERE s.customer_id = c.id \
+             AND s.clv * 100 >= ${})",
+            a.len()
+        ));
+    }
     if let Some(t) = q
         .tag
         .as_deref()

@@ -644,3 +644,7 @@ classes-territories-title = Sales territories
 classes-territories-hint = Territories (the customers' “territory” custom field) graded by the same rules as customers, their customers' revenue added up.
 classes-col-territory = Territory
 classes-col-why = Why
+
+# Customer list: filters by the model scores
+customers-filter-alive-max = P(alive) at most (%)
+customers-filter-clv-min = Lifetime value at least

@@ -620,3 +620,7 @@ classes-territories-title = 판매 지역
 classes-territories-hint = 판매 지역(고객의 “territory” 사용자 정의 필드)을 고객과 같은 규칙으로 등급을 매기며, 지역 매출은 해당 고객 매출의 합입니다.
 classes-col-territory = 지역
 classes-col-why = 이유
+
+# Customer list: filters by the model scores
+customers-filter-alive-max = 활성 확률 최대(%)
+customers-filter-clv-min = 고객 생애 가치 최소

@@ -620,3 +620,7 @@ classes-territories-title = 销售区域
 classes-territories-hint = 按与客户相同的规则为销售区域（客户的“territory”自定义字段）分级，区域收入为其客户收入之和。
 classes-col-territory = 区域
 classes-col-why = 原因
+
+# Customer list: filters by the model scores
+customers-filter-alive-max = 存活概率不高于（%）
+customers-filter-clv-min = 生命周期价值不低于

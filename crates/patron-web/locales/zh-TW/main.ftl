@@ -620,3 +620,7 @@ classes-territories-title = 銷售區域
 classes-territories-hint = 依與顧客相同的規則為銷售區域（顧客的「territory」自訂欄位）分級，區域營收為其顧客營收之和。
 classes-col-territory = 區域
 classes-col-why = 原因
+
+# Customer list: filters by the model scores
+customers-filter-alive-max = 存活機率不高於（%）
+customers-filter-clv-min = 終身價值不低於

@@ -38,6 +38,11 @@ pub struct CustomerListParams {
     pub segment: Option<RfmSegment>,
     /// Only customers with this loyalty class in force.
     pub loyalty: Option<Loyalty>,
+    /// Only scored customers whose P(alive) is at most this fraction (0–1).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    pub p_alive_max: Option<f64>,
+    /// Only scored customers whose lifetime value is at least this (major units).
+    pub clv_min: Option<f64>,
     pub sort: Option<CustomerSort>,
     pub order: Option<SortOrder>,
     /// `next_cursor` of the previous page.
@@ -57,6 +62,22 @@ impl CustomerListParams {
             abc: self.abc,
             segment: self.segment,
             loyalty: self.loyalty,
+            p_alive_max: match self.p_alive_max {
+                Some(p) if !(p.is_finite() && (0.0..=1.0).contains(&p)) => {
+                    return Err(ApiError::param(
+                        "p_alive_max",
+                        "out_of_range",
+                        "a probability between 0 and 1",
+                    ))
+                }
+                other => other,
+            },
+            clv_min: match self.clv_min {
+                Some(v) if !v.is_finite() => {
+                    return Err(ApiError::param("clv_min", "invalid", "a number"))
+                }
+                other => other,
+            },
             sort: self.sort.unwrap_or_default(),
             desc: self.order == Some(SortOrder::Desc),
             cursor: self.cursor,

@@ -33,6 +33,12 @@ pub struct ListParams {
     segment: String,
     #[serde(default)]
     loyalty: String,
+    /// P(alive) at most, in percent.
+    #[serde(default)]
+    alive_max: String,
+    /// Lifetime value at least, in major units.
+    #[serde(default)]
+    clv_min: String,
     #[serde(default)]
     sort: String,
     #[serde(default)]
@@ -71,6 +77,21 @@ fn list_query(p: &ListParams, scope: Scope) -> CustomerQuery {
         abc: AbcClass::parse(&p.abc),
         segment: RfmSegment::parse(&p.segment),
         loyalty: Loyalty::parse(&p.loyalty),
+        p_alive_max: p
+            .alive_max
+            .trim()
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| v.clamp(0.0, 100.0) / 100.0),
+        clv_min: p
+            .clv_min
+            .trim()
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite()),
         sort,
         desc: p.order == "desc",
         cursor: Some(p.cursor.clone()).filter(|s| !s.is_empty()),
@@ -131,14 +152,16 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         .collect();
     let base = |sort: &str, order: &str, cursor: Option<&str>| {
         let mut s = format!(
-            "/customers?q={}&stage={}&owner={}&tag={}&abc={}&segment={}&loyalty={}&sort={sort}&order={order}",
+            "/customers?q={}&stage={}&owner={}&tag={}&abc={}&segment={}&loyalty={}&alive_max={}&clv_min={}&sort={sort}&order={order}",
             urlencode(&q),
             urlencode(&p.stage),
             urlencode(&p.owner),
             urlencode(&p.tag),
             urlencode(&p.abc),
             urlencode(&p.segment),
-            urlencode(&p.loyalty)
+            urlencode(&p.loyalty),
+            urlencode(&p.alive_max),
+            urlencode(&p.clv_min)
         );
         if let Some(c) = cursor {
             s.push_str(&format!("&cursor={}", urlencode(c)));
@@ -162,6 +185,7 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         json!({
             "q": q, "stage": p.stage, "owner": p.owner, "tag": p.tag,
             "abc": p.abc, "segment": p.segment, "loyalty": p.loyalty,
+            "alive_max": p.alive_max, "clv_min": p.clv_min,
             "abc_classes": patron_core::classify::AbcClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             "segments": super::class_view::segment_choices(page.lang),
             "loyalties": super::class_view::loyalty_choices(page.lang),

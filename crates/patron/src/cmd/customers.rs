@@ -176,6 +176,16 @@ async fn list(store: &dyn Store, a: ListArgs) -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("--loyalty: '{v}' is not a loyalty class"))
             })
             .transpose()?,
+        p_alive_max: match a.p_alive_max {
+            Some(p) if !(p.is_finite() && (0.0..=1.0).contains(&p)) => {
+                anyhow::bail!("--p-alive-max: {p} is not a probability between 0 and 1")
+            }
+            other => other,
+        },
+        clv_min: match a.clv_min {
+            Some(v) if !v.is_finite() => anyhow::bail!("--clv-min: {v} is not a number"),
+            other => other,
+        },
         sort: match a.sort {
             SortArg::Id => CustomerSort::Id,
             SortArg::Name => CustomerSort::Name,
