@@ -298,6 +298,14 @@ async fn demo_generates_deterministically_and_protects_real_data() {
         let r = json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));
         assert_eq!(r["report"]["customers"], 60);
         assert!(r["report"]["orders"].as_u64().unwrap_or(0) > 100);
+        // Classified from the start, and the biggest organisations buy on credit.
+        let abc = &r["classified"]["abc"];
+        let graded: u64 = ["A", "B", "C"].iter().filter_map(|k| abc[k].as_u64()).sum();
+        assert_eq!(graded, 60, "{r}");
+        let on_credit = r["on_credit"].as_u64().unwrap_or(0);
+        assert!(on_credit > 0 && on_credit <= 12, "{r}");
+        let credit = json(patron(db).args(["lists", "credit", "--json"]));
+        assert_eq!(credit["rows"].as_array().map(|a| a.len() as u64), Some(on_credit));
         let first = json(patron(db).args(["customers", "list", "--limit", "60", "--json"]));
         // Rebuilding a demo database is allowed and gives the same customers.
         json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));

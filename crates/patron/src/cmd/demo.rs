@@ -70,12 +70,22 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
             .await
             .context("setting demo passwords")?;
     }
+    // The demo shows the method at work from the first page: every customer classified, and
+    // some big organisations buying on credit.
+    let classified = patron_store::classes::run_classification(store.as_ref(), None)
+        .await
+        .context("classifying the demo customers")?;
+    let on_credit = demo_credit(store.as_ref(), &report)
+        .await
+        .context("granting demo credit")?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
         output::json(&serde_json::json!({
             "database_url": crate::settings::mask_url(&url),
             "seconds": secs,
             "report": report,
+            "classified": classified,
+            "on_credit": on_credit,
             "password": DEMO_PASSWORD,
             "sign_ins": patron_core::StaffLevel::ALL.iter().filter_map(|l| {
                 report.users.iter().find(|u| u.staff_level == *l)
@@ -92,6 +102,12 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
             report.orders,
             report.interactions
         );
+        eprintln!(
+            "Classified: A {}, B {}, C {}; {on_credit} organisations buy on credit.",
+            classified.abc.get("A").copied().unwrap_or(0),
+            classified.abc.get("B").copied().unwrap_or(0),
+            classified.abc.get("C").copied().unwrap_or(0),
+        );
         eprintln!("Sign in at the web UI as any of them (password: {DEMO_PASSWORD}):");
         for level in patron_core::StaffLevel::ALL {
             if let Some(u) = report.users.iter().find(|u| u.staff_level == *level) {
@@ -103,4 +119,67 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
         super::serve::serve_store(&settings, store).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Grants credit to the demo's biggest organisations (the A class, at most twelve): a review by
+/// the business manager four months ago, classes AAA, AA and A in turn, and a payment from every
+/// other one, so the credit list and pages have balances, some of them overdue.
+async fn demo_credit(
+    store: &dyn patron_store::Store,
+    report: &patron_store::demo::DemoReport,
+) -> anyhow::Result<u64> {
+    use patron_core::credit::{CreditReviewInput, PaymentInput};
+    let manager = report
+        .users
+        .iter()
+        .find(|u| u.staff_level == patron_core::StaffLevel::BusinessManager)
+        .map(|u| u.id);
+    let big = store
+        .list_customers(&patron_store::CustomerQuery {
+            abc: Some(patron_core::classify::AbcClass::A),
+            kind: Some(patron_core::CustomerKind::Organisation),
+            limit: Some(12),
+            ..Default::default()
+        })
+        .await?;
+    let today = chrono::Utc::now().date_naive();
+    let mut n = 0;
+    for (i, c) in big.items.iter().enumerate() {
+        let class = ["AAA", "AA", "A"][i % 3];
+        store
+            .record_credit_review(
+                manager,
+                c.id,
+                CreditReviewInput {
+                    class: class.into(),
+                    reviewed_on: Some(today - chrono::Duration::days(120)),
+                    notes: Some("demo: annual credit review".into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if i % 2 == 0 {
+            let owed = store
+                .customer_credit(c.id)
+                .await?
+                .map(|k| k.balance.outstanding_minor)
+                .unwrap_or(0);
+            if owed > 1 {
+                store
+                    .record_payment(
+                        manager,
+                        c.id,
+                        PaymentInput {
+                            amount_minor: owed / 2,
+                            paid_on: Some(today - chrono::Duration::days(10)),
+                            reference: Some(format!("DEMO-{:04}", i + 1)),
+                            notes: None,
+                        },
+                    )
+                    .await?;
+            }
+        }
+        n += 1;
+    }
+    Ok(n)
 }
