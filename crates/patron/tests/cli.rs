@@ -305,7 +305,10 @@ async fn demo_generates_deterministically_and_protects_real_data() {
         let on_credit = r["on_credit"].as_u64().unwrap_or(0);
         assert!(on_credit > 0 && on_credit <= 12, "{r}");
         let credit = json(patron(db).args(["lists", "credit", "--json"]));
-        assert_eq!(credit["rows"].as_array().map(|a| a.len() as u64), Some(on_credit));
+        assert_eq!(
+            credit["rows"].as_array().map(|a| a.len() as u64),
+            Some(on_credit)
+        );
         let first = json(patron(db).args(["customers", "list", "--limit", "60", "--json"]));
         // Rebuilding a demo database is allowed and gives the same customers.
         json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));

@@ -198,8 +198,13 @@ pub(crate) async fn classify(
         .validate()
         .map_err(|e| StoreError::Invalid(e.into()))?;
     let periods = Periods::new(as_of, rules.abc.window_months);
+    let t = std::time::Instant::now();
     let summaries = value_summaries(c, &periods, currency).await?;
+    let aggregate_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     let classified = classify_all(&summaries, rules, &periods);
+    let classify_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     let territories = territories(c, &summaries, &rules.abc).await?;
     let before = classes_as_of(c, as_of).await?;
     let overrides = overrides(c).await?;
@@ -208,6 +213,8 @@ pub(crate) async fn classify(
         .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
         .await?;
     let current = latest.and_then(|r| r.0).is_none_or(|l| l <= as_of);
+    let read_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
 
     let mut report = ClassifyReport {
         as_of,
@@ -263,40 +270,35 @@ pub(crate) async fn classify(
         if let Some(r) = &k.rfm {
             *report.rfm.entry(r.segment.as_str().to_owned()).or_default() += 1;
         }
-        let mut note = |dimension: Dimension, new: Option<&str>, reason: StoreResult<String>| {
-            let old = before.get(&(id, dimension)).cloned();
-            match new {
-                Some(new) if old.as_deref() != Some(new) => {
-                    changes.push(Change {
-                        customer_id: id,
-                        dimension,
-                        old,
-                        new: new.to_owned(),
-                        reason: reason?,
-                    });
-                }
-                // A buyer whose orders were all removed leaves RFM.
-                None if old.is_some() => changes.push(Change {
+        // The reason is serialised only for a class that changed (most runs change few).
+        let mut note =
+            |dimension: Dimension, new: Option<&str>, reason: &dyn Fn() -> StoreResult<String>| {
+                let old = before.get(&(id, dimension));
+                let new = match new {
+                    Some(new) if old.map(String::as_str) != Some(new) => new.to_owned(),
+                    // A buyer whose orders were all removed leaves RFM.
+                    None if old.is_some_and(|o| o != "none") => "none".to_owned(),
+                    _ => return Ok::<(), StoreError>(()),
+                };
+                changes.push(Change {
                     customer_id: id,
                     dimension,
-                    old,
-                    new: "none".into(),
-                    reason: reason?,
-                }),
-                _ => {}
-            }
-            Ok::<(), StoreError>(())
-        };
-        note(Dimension::Abc, Some(k.abc.as_str()), json(&k.abc_reason))?;
-        note(
-            Dimension::Loyalty,
-            Some(loyalty.as_str()),
-            json(&loyalty_reason),
-        )?;
+                    old: old.cloned(),
+                    new,
+                    reason: reason()?,
+                });
+                Ok(())
+            };
+        note(Dimension::Abc, Some(k.abc.as_str()), &|| {
+            json(&k.abc_reason)
+        })?;
+        note(Dimension::Loyalty, Some(loyalty.as_str()), &|| {
+            json(&loyalty_reason)
+        })?;
         note(
             Dimension::Rfm,
             k.rfm.as_ref().map(|r| r.segment.as_str()),
-            rfm_reason(&k.rfm),
+            &|| rfm_reason(&k.rfm),
         )?;
         if current {
             rows.push(ClassRow {
@@ -314,6 +316,8 @@ pub(crate) async fn classify(
             .or_default() += 1;
     }
     report.changes = changes.len() as u64;
+    let compare_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     if current {
         // The run's score boundaries, so orders arriving before the next run re-score their
         // customer against the same base (see `refresh_rfm`).
@@ -338,6 +342,16 @@ pub(crate) async fn classify(
         };
         write_rows(c, "class_changes", &CHANGE_COLS, &mut src).await?;
     }
+    tracing::debug!(
+        customers = report.customers,
+        changes = report.changes,
+        aggregate_ms,
+        classify_ms,
+        read_ms,
+        compare_ms,
+        write_ms = t.elapsed().as_millis() as u64,
+        "classify: phases"
+    );
     Ok(report)
 }
 
