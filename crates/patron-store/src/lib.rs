@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod lists;
 pub mod query;
+pub mod satisfaction;
 mod sql;
 pub mod store;
 pub mod testkit;

@@ -229,6 +229,32 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
     ) -> StoreResult<crate::lists::ValueList>;
 
+    // Satisfaction and the loyalty matrix (METHOD §2.3; see [`crate::satisfaction`]).
+    /// Records `by`'s rating of `customer`'s satisfaction with one aspect (`rated_on`: today
+    /// when `None`). A score outside 1–5 is invalid (`score`), so is a day after today
+    /// (`rated_on`).
+    async fn record_satisfaction(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        aspect: patron_core::classify::Aspect,
+        score: u8,
+        note: Option<String>,
+        rated_on: Option<NaiveDate>,
+    ) -> StoreResult<crate::satisfaction::Rating>;
+    /// A customer's latest rating of each aspect (by day, then as recorded) and its quadrant.
+    async fn customer_satisfaction(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<crate::satisfaction::CustomerSatisfaction>;
+    /// Every customer inside `scope` counted by loyalty-matrix quadrant (every quadrant listed,
+    /// in [`patron_core::classify::Quadrant::ALL`] order; customers without both ratings are
+    /// `unknown`).
+    async fn loyalty_matrix(
+        &self,
+        scope: Scope,
+    ) -> StoreResult<Vec<(patron_core::classify::Quadrant, i64)>>;
+
     // Credit (METHOD §2.6; see [`crate::credit`]).
     /// Records a credit review of `customer` as `by`'s; the terms it leaves out come from the
     /// credit policy ([`crate::credit::load_policy`]). The review is the customer's credit from

@@ -5,6 +5,7 @@
 
 use crate::api::{
     classes, credit, customers, interactions, key_persons, lists, meta, openapi, orders, products,
+    satisfaction,
 };
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/customers/{id}/loyalty-override",
             axum::routing::put(classes::set_loyalty_override)
                 .delete(classes::delete_loyalty_override),
+        )
+        .route(
+            "/api/v1/customers/{id}/satisfaction",
+            get(satisfaction::customer_satisfaction).post(satisfaction::record),
         )
         .route("/api/v1/classify", axum::routing::post(classes::classify))
         .route("/api/v1/classes/summary", get(classes::summary))
@@ -149,6 +154,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/customers/{id}/class-history"),
     ("put", "/api/v1/customers/{id}/loyalty-override"),
     ("delete", "/api/v1/customers/{id}/loyalty-override"),
+    ("get", "/api/v1/customers/{id}/satisfaction"),
+    ("post", "/api/v1/customers/{id}/satisfaction"),
     ("post", "/api/v1/classify"),
     ("get", "/api/v1/classes/summary"),
     ("get", "/api/v1/classes/movement"),

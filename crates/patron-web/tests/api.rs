@@ -2142,3 +2142,88 @@ async fn credit_limits_payments_and_overrides_over_the_api() {
         );
     });
 }
+
+#[tokio::test]
+async fn satisfaction_over_the_api() {
+    each_backend!(|app| {
+        let (rep, rep_c) = signed_in_as(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let mine = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "满意公司",
+                "owner_id": rep.id.0}))
+                .await,
+        );
+        let other = id_of(&app.create_customer(&person("别人的客户")).await);
+        let send = |m: Method, path: &str, body: Option<Value>| {
+            let mut req = rep_c.request(m, app.url(path));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            async move { Reply::from(req.send().await.expect("send")).await }
+        };
+        let path = format!("/api/v1/customers/{mine}/satisfaction");
+        let r = send(Method::GET, &path, None).await;
+        let v = r.ok(200);
+        assert_eq!(v["quadrant"], "unknown", "{v}");
+        assert!(v["product"].is_null());
+
+        // Bad input is named.
+        send(
+            Method::POST,
+            &path,
+            Some(json!({"aspect": "product", "score": 6})),
+        )
+        .await
+        .problem(422, Some("score"));
+        send(
+            Method::POST,
+            &path,
+            Some(json!({"aspect": "product", "score": 4, "rated_on": "2999-01-01"})),
+        )
+        .await
+        .problem(422, Some("rated_on"));
+
+        let r = send(
+            Method::POST,
+            &path,
+            Some(
+                json!({"aspect": "product", "score": 4, "note": "good range",
+                "rated_on": "2026-01-10"}),
+            ),
+        )
+        .await;
+        let v = r.ok(201);
+        assert_eq!(v["product"]["score"], 4, "{v}");
+        assert_eq!(v["product"]["note"], "good range");
+        assert_eq!(v["product"]["user_id"], rep.id.0);
+        assert_eq!(v["quadrant"], "unknown");
+        let r = send(
+            Method::POST,
+            &path,
+            Some(json!({"aspect": "service", "score": 2})),
+        )
+        .await;
+        let v = r.ok(201);
+        assert_eq!(v["quadrant"], "easily_taken", "{v}");
+        let r = send(Method::GET, &path, None).await;
+        let v = r.ok(200);
+        assert_eq!(v["service"]["score"], 2);
+        assert_eq!(v["quadrant"], "easily_taken");
+
+        // Another representative's customer is not found, for reading and for writing.
+        let theirs = format!("/api/v1/customers/{other}/satisfaction");
+        assert_eq!(send(Method::GET, &theirs, None).await.status.as_u16(), 404);
+        let r = send(
+            Method::POST,
+            &theirs,
+            Some(json!({"aspect": "service", "score": 5})),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), 404);
+    });
+}

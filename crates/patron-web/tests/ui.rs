@@ -3083,3 +3083,114 @@ async fn credit_review_payment_and_an_order_refused_then_overridden() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn satisfaction_on_the_customer_page_and_the_dashboard_matrix() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        let c = app
+            .store
+            .create_customer(CustomerInput {
+                kind: CustomerKind::Organisation,
+                name: "满意公司".into(),
+                owner_id: Some(ann.id),
+                ..Default::default()
+            })
+            .await
+            .expect("c")
+            .id;
+        let mut rep = Browser::new(&app);
+        rep.sign_in("ann@example.com", "a good long password").await;
+        let page_path = format!("/customers/{c}");
+        let (s, page) = rep.get(&page_path).await;
+        assert_eq!(s, 200);
+        assert!(page.contains("id=\"satisfaction-form\""), "{page}");
+        assert!(page.contains("Unknown (a score is missing)"), "{page}");
+        let csrf = rep.csrf(&page_path).await;
+        let path = format!("/customers/{c}/satisfaction");
+
+        // An invalid score is refused next to the field; nothing is recorded.
+        let (s, _, html) = rep
+            .post(
+                &path,
+                &[("csrf", &csrf), ("aspect", "product"), ("score", "9")],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("id=\"satisfaction-score-error\""), "{html}");
+        assert!(html.contains("aria-describedby=\"satisfaction-score-error\""));
+        assert!(
+            html.contains("<details id=\"satisfaction-form\" open>"),
+            "{html}"
+        );
+        let (s, _, html) = rep
+            .post(
+                &path,
+                &[("csrf", &csrf), ("aspect", "price"), ("score", "3")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"satisfaction-aspect-error\""), "{html}");
+        let (s, _, _) = rep
+            .post(
+                &path,
+                &[("csrf", "forged"), ("aspect", "product"), ("score", "4")],
+            )
+            .await;
+        assert_eq!(s, 403);
+
+        // Product 4, service 2: easily taken by competitors.
+        for (aspect, score) in [("product", "4"), ("service", "2")] {
+            let (s, loc, _) = rep
+                .post(
+                    &path,
+                    &[
+                        ("csrf", &csrf),
+                        ("aspect", aspect),
+                        ("score", score),
+                        ("note", "visit"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                (s, loc.as_str()),
+                (303, format!("/customers/{c}#satisfaction").as_str())
+            );
+        }
+        let (_, page) = rep.get(&page_path).await;
+        assert!(
+            page.contains("id=\"satisfaction-quadrant\" class=\"quadrant quadrant-easily_taken\">Easily taken by competitors<"),
+            "{page}"
+        );
+        assert!(
+            page.contains("4 of 5, on ") && page.contains(" by ann"),
+            "{page}"
+        );
+
+        // The dashboard's matrix counts the customers the viewer may see (a marketing director:
+        // all); a second customer is not placed yet.
+        app.store
+            .create_customer(CustomerInput {
+                kind: CustomerKind::Person,
+                name: "未评分".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("c");
+        let mut mgr = Browser::new(&app);
+        mgr.sign_in("dora@example.com", "a good long password")
+            .await;
+        let (s, html) = mgr.get("/classes").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"loyalty-matrix-table\""), "{html}");
+        assert!(html.contains("id=\"matrix-easily_taken\">1<"), "{html}");
+        assert!(html.contains("id=\"matrix-loyal\">0<"), "{html}");
+        assert!(
+            html.contains("Not placed yet (a score is missing): 1"),
+            "{html}"
+        );
+        db.cleanup().await;
+    }
+}

@@ -60,6 +60,32 @@ pub enum Command {
     /// a customer's outstanding and overdue balance, every customer under credit management.
     #[command(subcommand)]
     Credit(CreditCommand),
+    /// Record a customer's product or service satisfaction (1–5) and print its latest scores
+    /// and its quadrant of the loyalty matrix.
+    Satisfaction(SatisfactionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SatisfactionArgs {
+    /// Customer reference, or id (#ID forces an id).
+    pub customer: String,
+    /// What is rated.
+    #[arg(long, value_parser = ["product", "service"])]
+    pub aspect: String,
+    /// 1 (very dissatisfied) to 5 (very satisfied); 3 and above count as satisfied.
+    #[arg(long)]
+    pub score: u8,
+    /// What the customer said.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The day of the rating, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Record the rating as this user's (e-mail).
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -923,3 +923,53 @@ async fn credit_review_pay_show_accounts_and_policy() {
     })
     .await;
 }
+
+/// `patron satisfaction`: staff record product and service satisfaction; the latest of each
+/// gives the loyalty-matrix quadrant (unknown until both are known).
+#[tokio::test]
+async fn satisfaction_ratings_give_the_loyalty_matrix_quadrant() {
+    each(|db, _| {
+        let c = json(patron(db).args(["customers", "add", "--name", "满意度客户", "--json"]));
+        let id = format!("#{}", c["id"]);
+        let r = json(patron(db).args([
+            "satisfaction",
+            &id,
+            "--aspect",
+            "product",
+            "--score",
+            "4",
+            "--json",
+        ]));
+        assert_eq!(r["quadrant"], "unknown", "{r}");
+        let r = json(patron(db).args([
+            "satisfaction",
+            &id,
+            "--aspect",
+            "service",
+            "--score",
+            "2",
+            "--note",
+            "slow delivery",
+            "--json",
+        ]));
+        assert_eq!(r["quadrant"], "easily_taken", "{r}");
+        assert_eq!(r["service"]["score"], 2);
+        let r = json(patron(db).args([
+            "satisfaction",
+            &id,
+            "--aspect",
+            "service",
+            "--score",
+            "5",
+            "--json",
+        ]));
+        assert_eq!(r["quadrant"], "loyal", "the latest rating counts: {r}");
+        let bad = patron(db)
+            .args(["satisfaction", &id, "--aspect", "product", "--score", "9"])
+            .output()
+            .expect("run");
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("--score"));
+    })
+    .await;
+}

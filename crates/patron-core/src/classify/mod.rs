@@ -11,6 +11,7 @@
 
 pub mod abc;
 pub mod loyalty;
+pub mod matrix;
 pub mod rfm;
 
 pub use abc::{
@@ -18,6 +19,7 @@ pub use abc::{
     TerritoryClass,
 };
 pub use loyalty::{derive_loyalty, Loyalty, LoyaltyReason, LoyaltyRules};
+pub use matrix::{quadrant, Aspect, Quadrant, SATISFIED_FROM};
 pub use rfm::{quintile_scores, score_rfm, Rfm, RfmBounds, RfmSegment};
 
 use crate::CustomerId;

@@ -179,6 +179,7 @@ pub(crate) async fn merge(
         .await?;
     // Credit reviews, payments and overrides are history too: they follow the orders.
     super::credit::merge(&mut c, keep, other).await?;
+    super::satisfaction::merge(&mut c, keep, other).await?;
     // Fill the kept card's empty fields from the other card, then drop the other.
     let mut input = CustomerInput::from(k.clone());
     let oi = CustomerInput::from(o.clone());

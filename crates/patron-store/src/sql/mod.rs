@@ -26,6 +26,7 @@ mod import_orders;
 mod lists;
 mod records;
 mod rows;
+mod satisfaction;
 mod store_impl;
 
 use conn::{PoolConn, Tx};

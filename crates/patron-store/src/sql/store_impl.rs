@@ -942,6 +942,45 @@ impl Store for SqlStore {
         audit::list_imports(&mut pc.conn(), by, i64::from(limit.clamp(1, 1000))).await
     }
 
+    async fn record_satisfaction(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        aspect: patron_core::classify::Aspect,
+        score: u8,
+        note: Option<String>,
+        rated_on: Option<chrono::NaiveDate>,
+    ) -> StoreResult<crate::satisfaction::Rating> {
+        let day = super::satisfaction::validate(score, note.as_deref(), rated_on, today())?;
+        let mut tx = self.begin().await?;
+        if !customers::in_scope(&mut tx.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        let r = super::satisfaction::insert(&mut tx.conn(), by, customer, aspect, score, note, day)
+            .await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    async fn customer_satisfaction(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<crate::satisfaction::CustomerSatisfaction> {
+        let mut pc = self.acquire().await?;
+        if !customers::in_scope(&mut pc.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        super::satisfaction::of_customer(&mut pc.conn(), customer).await
+    }
+
+    async fn loyalty_matrix(
+        &self,
+        scope: Scope,
+    ) -> StoreResult<Vec<(patron_core::classify::Quadrant, i64)>> {
+        let mut pc = self.acquire().await?;
+        super::satisfaction::matrix(&mut pc.conn(), scope).await
+    }
+
     async fn record_credit_review(
         &self,
         by: Option<UserId>,

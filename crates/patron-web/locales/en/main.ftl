@@ -648,3 +648,29 @@ classes-col-why = Why
 # Customer list: filters by the model scores
 customers-filter-alive-max = P(alive) at most (%)
 customers-filter-clv-min = Lifetime value at least
+
+# Satisfaction and the loyalty matrix (METHOD §2.3)
+satisfaction-section = Satisfaction
+satisfaction-product = Product
+satisfaction-service = Service
+satisfaction-none = Not rated yet.
+satisfaction-rated = { $score } of 5, on { $date }
+satisfaction-rated-by = { $score } of 5, on { $date } by { $who }
+satisfaction-form-title = Record a satisfaction rating
+satisfaction-aspect = Aspect
+satisfaction-score = Score
+satisfaction-scale = 1 = very dissatisfied, 5 = very satisfied; 3 (basically satisfied) and above count as satisfied.
+satisfaction-note = Note (optional)
+satisfaction-save = Save the rating
+quadrant-loyal = Loyal
+quadrant-easily_taken = Easily taken by competitors
+quadrant-still_hopeful = Still hopeful about us
+quadrant-destructive = Destructive
+quadrant-unknown = Unknown (a score is missing)
+matrix-title = Loyalty matrix
+matrix-hint = From each customer's latest product and service satisfaction scores (3 and above: satisfied).
+matrix-product-satisfied = Product satisfied
+matrix-product-dissatisfied = Product dissatisfied
+matrix-service-satisfied = Service satisfied
+matrix-service-dissatisfied = Service dissatisfied
+matrix-unknown = Not placed yet (a score is missing): { $count }

@@ -624,3 +624,29 @@ classes-col-why = 이유
 # Customer list: filters by the model scores
 customers-filter-alive-max = 활성 확률 최대(%)
 customers-filter-clv-min = 고객 생애 가치 최소
+
+# 만족도와 고객 충성도 매트릭스 (METHOD §2.3)
+satisfaction-section = 만족도
+satisfaction-product = 제품
+satisfaction-service = 서비스
+satisfaction-none = 아직 평가가 없습니다.
+satisfaction-rated = 5점 중 { $score }점, { $date }
+satisfaction-rated-by = 5점 중 { $score }점, { $date }, { $who } 기록
+satisfaction-form-title = 만족도 평가 기록
+satisfaction-aspect = 항목
+satisfaction-score = 점수
+satisfaction-scale = 1 = 매우 불만족, 5 = 매우 만족. 3(대체로 만족) 이상은 만족으로 봅니다.
+satisfaction-note = 메모 (선택)
+satisfaction-save = 평가 저장
+quadrant-loyal = 충성 고객
+quadrant-easily_taken = 경쟁사에 빼앗기기 쉬운 고객
+quadrant-still_hopeful = 아직 기대를 거는 고객
+quadrant-destructive = 파괴형 고객
+quadrant-unknown = 알 수 없음 (점수 없음)
+matrix-title = 고객 충성도 매트릭스
+matrix-hint = 고객별 최신 제품 만족도와 서비스 만족도로 나눕니다 (3점 이상: 만족).
+matrix-product-satisfied = 제품 만족
+matrix-product-dissatisfied = 제품 불만족
+matrix-service-satisfied = 서비스 만족
+matrix-service-dissatisfied = 서비스 불만족
+matrix-unknown = 아직 분류되지 않음 (점수 없음): { $count }

@@ -624,3 +624,29 @@ classes-col-why = 原因
 # Customer list: filters by the model scores
 customers-filter-alive-max = 存活概率不高于（%）
 customers-filter-clv-min = 生命周期价值不低于
+
+# 满意度与客户忠诚度矩阵（METHOD §2.3）
+satisfaction-section = 满意度
+satisfaction-product = 产品
+satisfaction-service = 服务
+satisfaction-none = 尚未评分。
+satisfaction-rated = { $score } 分（满分 5），{ $date }
+satisfaction-rated-by = { $score } 分（满分 5），{ $date }，{ $who } 记录
+satisfaction-form-title = 记录满意度评分
+satisfaction-aspect = 方面
+satisfaction-score = 分数
+satisfaction-scale = 1 = 非常不满意，5 = 非常满意；3（基本满意）及以上视为满意。
+satisfaction-note = 备注（可选）
+satisfaction-save = 保存评分
+quadrant-loyal = 忠诚型客户
+quadrant-easily_taken = 易遭竞争对手抢夺的客户
+quadrant-still_hopeful = 对公司仍然抱有希望的客户
+quadrant-destructive = 破坏型客户
+quadrant-unknown = 未知（缺少评分）
+matrix-title = 客户忠诚度矩阵
+matrix-hint = 依据每位客户最新的产品满意度和服务满意度（3 分及以上为满意）。
+matrix-product-satisfied = 产品满意
+matrix-product-dissatisfied = 产品不满意
+matrix-service-satisfied = 服务满意
+matrix-service-dissatisfied = 服务不满意
+matrix-unknown = 尚未归类（缺少评分）：{ $count }

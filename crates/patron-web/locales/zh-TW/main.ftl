@@ -624,3 +624,29 @@ classes-col-why = 原因
 # Customer list: filters by the model scores
 customers-filter-alive-max = 存活機率不高於（%）
 customers-filter-clv-min = 終身價值不低於
+
+# 滿意度與顧客忠誠度矩陣（METHOD §2.3）
+satisfaction-section = 滿意度
+satisfaction-product = 產品
+satisfaction-service = 服務
+satisfaction-none = 尚未評分。
+satisfaction-rated = { $score } 分（滿分 5），{ $date }
+satisfaction-rated-by = { $score } 分（滿分 5），{ $date }，{ $who } 記錄
+satisfaction-form-title = 記錄滿意度評分
+satisfaction-aspect = 方面
+satisfaction-score = 分數
+satisfaction-scale = 1 = 非常不滿意，5 = 非常滿意；3（基本滿意）及以上視為滿意。
+satisfaction-note = 備註（選填）
+satisfaction-save = 儲存評分
+quadrant-loyal = 忠誠型顧客
+quadrant-easily_taken = 易遭競爭對手搶奪的顧客
+quadrant-still_hopeful = 對公司仍抱有希望的顧客
+quadrant-destructive = 破壞型顧客
+quadrant-unknown = 未知（缺少評分）
+matrix-title = 顧客忠誠度矩陣
+matrix-hint = 依據每位顧客最新的產品滿意度與服務滿意度（3 分及以上為滿意）。
+matrix-product-satisfied = 產品滿意
+matrix-product-dissatisfied = 產品不滿意
+matrix-service-satisfied = 服務滿意
+matrix-service-dissatisfied = 服務不滿意
+matrix-unknown = 尚未歸類（缺少評分）：{ $count }

@@ -11,6 +11,7 @@ pub mod meta;
 pub mod openapi;
 pub mod orders;
 pub mod products;
+pub mod satisfaction;
 
 use crate::error::ApiError;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -6,7 +6,10 @@
 //! [`ProblemResponses`] adds them to every operation in one place instead of repeating them in
 //! thirty attributes that could drift apart.
 
-use super::{classes, credit, customers, interactions, key_persons, lists, meta, orders, products};
+use super::{
+    classes, credit, customers, interactions, key_persons, lists, meta, orders, products,
+    satisfaction,
+};
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
 use patron_core::{CustomerInput, InteractionInput, KeyPersonInput, OrderInput, ProductInput};
@@ -37,6 +40,8 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         classes::class_history,
         classes::set_loyalty_override,
         classes::delete_loyalty_override,
+        satisfaction::customer_satisfaction,
+        satisfaction::record,
         classes::classify,
         classes::summary,
         classes::movement,
@@ -90,6 +95,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         patron_core::classify::RfmSegment,
         patron_core::classify::Loyalty,
         patron_core::classify::Dimension,
+        patron_core::classify::Quadrant,
     )),
     modifiers(&ProblemResponses),
     tags(

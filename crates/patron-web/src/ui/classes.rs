@@ -281,8 +281,12 @@ async fn render(state: &AppState, page: &Page, p: DashboardParams) -> Result<Res
         None
     };
 
+    // The loyalty matrix (METHOD §2.3) of the customers the caller may see.
+    let loyalty_matrix = state.store.loyalty_matrix(caller.scope).await?;
+
     let ctx = json!({
         "notice": notice,
+        "loyalty_matrix": super::satisfaction_form::matrix_view(lang, &loyalty_matrix),
         "classified": summary.as_of.is_some(),
         "as_of": summary.as_of.map(|d| i18n::date(lang, d)),
         "classified_at": summary.classified_at.map(|t| i18n::datetime(lang, t)),

@@ -203,6 +203,8 @@ async fn render(
     };
     // The credit section (METHOD §2.6) takes a refused credit form for itself.
     let credit = super::credit_forms::section(state, page, id, &mut refused).await?;
+    // The satisfaction part (METHOD §2.3) takes a refused satisfaction form for itself.
+    let satisfaction = super::satisfaction_form::section(state, page, id, &mut refused).await?;
     let (mut log, mut add, mut loyalty) = (
         json!({"v": LogForm::default(), "errors": {}}),
         json!({"v": OrderForm::fresh(), "errors": {}}),
@@ -240,6 +242,7 @@ async fn render(
         .map(|s| super::scores::view(lang, &s));
     let ctx = json!({
         "credit": credit,
+        "satisfaction": satisfaction,
         "score": score,
         "classes": classes,
         "loyalty_form": loyalty,

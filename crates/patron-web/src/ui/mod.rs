@@ -25,6 +25,7 @@ pub mod order_form;
 pub mod password;
 pub mod product_picker;
 pub mod products;
+pub mod satisfaction_form;
 pub mod scores;
 pub mod sign_in;
 pub mod tokens;
@@ -74,6 +75,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/customers/{id}/orders", post(customer::add_order))
         .route("/customers/{id}/loyalty", post(customer::set_loyalty))
+        .route(
+            "/customers/{id}/satisfaction",
+            post(satisfaction_form::record),
+        )
         .route("/customers/{id}/credit-reviews", post(credit_forms::review))
         .route("/customers/{id}/payments", post(credit_forms::payment))
         .route(
@@ -184,6 +189,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/customer.html"),
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "satisfaction_section.html",
+        include_str!("../../templates/satisfaction_section.html"),
+    ),
     ("users.html", include_str!("../../templates/users.html")),
     (
         "duplicates.html",

@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod lists;
 mod model;
+mod satisfaction;
 mod serve;
 mod users;
 
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classes(c) => classify::classes(&settings, c).await,
         Command::Lists(a) => lists::run(&settings, a).await,
         Command::Credit(c) => credit::run(&settings, c).await,
+        Command::Satisfaction(a) => satisfaction::run(&settings, a).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {
