@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Classification and model benchmark (issue: `patron classify` + `patron model fit` + `patron
+# model score` on the 1,000,000-customer / 10,000,000-order demo database under 5 s on SQLite and
+# under 10 s on PostgreSQL). Builds in release mode, generates the demo database on each backend
+# (not timed; the demo already classifies once, writing every customer's first classes), then
+# times RUNS rounds of classify (a re-run: the current classes rewritten, the changes recorded),
+# model fit and model score. Prints and writes medians as JSON to
+# bench/results/classify-<date>.json.
+#
+# Usage: bench/classify.sh [CUSTOMERS] [RUNS]   (orders: 10 per customer; PATRON_BENCH_PG_URL
+#                                                overrides the PostgreSQL server; SKIP_PG=1 skips it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CUSTOMERS=${1:-1000000}
+RUNS=${2:-3}
+ORDERS=$((CUSTOMERS * 10))
+work=bench/results/tmp
+mkdir -p "$work"
+cargo build --release -p patron >&2
+bin=target/release/patron
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); echo "$t1 - $t0" | bc; }
+
+# Times one backend; prints "classify fit score" (medians of RUNS rounds).
+measure() {
+  local db=$1 c=() f=() s=()
+  "$bin" --db "$db" demo --customers "$CUSTOMERS" --orders "$ORDERS" --no-serve --force >/dev/null 2>&1
+  for _ in $(seq 1 "$RUNS"); do
+    sync
+    c+=("$(timed "$bin" --db "$db" classify --json)")
+    f+=("$(timed "$bin" --db "$db" model fit --json)")
+    s+=("$(timed "$bin" --db "$db" model score --json)")
+  done
+  echo "$(printf '%s\n' "${c[@]}" | median) $(printf '%s\n' "${f[@]}" | median) $(printf '%s\n' "${s[@]}" | median)"
+}
+
+rm -f "$work"/classify.db*
+read -r s_c s_f s_s < <(measure "sqlite://$work/classify.db")
+p_c=null p_f=null p_s=null
+if [ "${SKIP_PG:-0}" != 1 ]; then
+  pg_admin=${PATRON_BENCH_PG_URL:-$(scripts/pg-up)}
+  pg_db="patron_classify_bench_$$"
+  psql -q "$pg_admin" -c "CREATE DATABASE $pg_db" >/dev/null
+  read -r p_c p_f p_s < <(measure "${pg_admin%/*}/$pg_db")
+  psql -q "$pg_admin" -c "DROP DATABASE $pg_db" >/dev/null
+fi
+out="bench/results/classify-$(date +%Y-%m-%d).json"
+python3 - "$CUSTOMERS" "$ORDERS" "$RUNS" "$out" "$s_c" "$s_f" "$s_s" "$p_c" "$p_f" "$p_s" <<'PY'
+import json, os, platform, sys
+customers, orders, runs, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def backend(v):
+    if v[0] == "null":
+        return None
+    c, f, s = map(float, v)
+    return {"classify_s": c, "model_fit_s": f, "model_score_s": s,
+            "classify_fit_score_s": c + f + s}
+res = {
+    "benchmark": "classify + model fit + model score",
+    "customers": customers, "orders": orders, "runs": runs, "statistic": "median",
+    "machine": {"cpus": os.cpu_count(), "system": platform.platform()},
+    "sqlite": backend(sys.argv[5:8]),
+    "postgres": backend(sys.argv[8:11]),
+    "targets": {"sqlite_s": 5, "postgres_s": 10},
+}
+json.dump(res, open(out, "w"), indent=2)
+print(json.dumps(res, indent=2))
+PY
