@@ -7,6 +7,7 @@ pub mod access;
 pub mod analytics;
 pub mod archive;
 pub mod classify;
+pub mod contact;
 pub mod credit;
 pub mod dedupe;
 pub mod ids;

@@ -786,6 +786,10 @@ pub struct Interaction {
     pub key_person_id: Option<KeyPersonId>,
     pub outcome: Option<String>,
     pub notes: Option<String>,
+    /// A follow-up promised in this interaction: the day (it goes on the agenda of the staff
+    /// member who logged it) and what was promised.
+    pub follow_up_on: Option<NaiveDate>,
+    pub follow_up: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -805,6 +809,12 @@ pub struct InteractionInput {
     pub outcome: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// The day of a promised follow-up (METHOD §3.3: nothing promised is forgotten).
+    #[serde(default)]
+    pub follow_up_on: Option<NaiveDate>,
+    /// What was promised.
+    #[serde(default)]
+    pub follow_up: Option<String>,
 }
 
 impl From<Interaction> for InteractionInput {
@@ -817,6 +827,8 @@ impl From<Interaction> for InteractionInput {
             key_person_id: i.key_person_id,
             outcome: i.outcome,
             notes: i.notes,
+            follow_up_on: i.follow_up_on,
+            follow_up: i.follow_up,
         }
     }
 }
@@ -830,7 +842,26 @@ impl InteractionInput {
         if let Some(v) = errs.take(clean_text("notes", self.notes.as_deref(), MAX_TEXT)) {
             self.notes = v;
         }
+        if let Some(v) = errs.take(clean_text("follow_up", self.follow_up.as_deref(), 1000)) {
+            self.follow_up = v;
+        }
+        if self.follow_up.is_some() && self.follow_up_on.is_none() {
+            errs.push(FieldError::new(
+                "follow_up_on",
+                "required",
+                "a promised follow-up needs the day it is due",
+            ));
+        }
         let at = self.occurred_at.unwrap_or(now);
+        if let Some(f) = self.follow_up_on {
+            if f < at.date_naive() {
+                errs.push(FieldError::new(
+                    "follow_up_on",
+                    "before_interaction",
+                    "a follow-up cannot be due before the interaction it was promised in",
+                ));
+            }
+        }
         errs.take(check_date("occurred_at", Some(at.date_naive())));
         self.occurred_at = Some(at);
         errs.into_result(self)

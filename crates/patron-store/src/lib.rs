@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod bulk;
 pub mod classes;
+pub mod contact;
 pub mod credit;
 pub mod csv_cell;
 pub mod demo;

@@ -229,6 +229,36 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
     ) -> StoreResult<crate::lists::ValueList>;
 
+    // The contact plan (METHOD §3; see [`crate::contact`]).
+    /// The facts `user`'s agenda on `date` is built from: the customers in their charge with
+    /// class and last contacts, key persons' dates, recent orders, promised follow-ups and the
+    /// user's marks.
+    async fn agenda_facts(
+        &self,
+        user: &patron_core::User,
+        date: NaiveDate,
+        policy: &patron_core::contact::ContactPolicy,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<crate::contact::AgendaFacts>;
+    /// Does, snoozes or dismisses an item (validated by [`crate::contact::act`]); "done" logs
+    /// the interaction in the same transaction. An item about a customer outside the user's
+    /// charge is not found.
+    async fn agenda_act(
+        &self,
+        user: &patron_core::User,
+        key: &patron_core::contact::ItemKey,
+        action: crate::contact::AgendaAction,
+        today: NaiveDate,
+    ) -> StoreResult<crate::contact::AgendaActed>;
+    /// The compliance report (see [`crate::contact::compliance`]).
+    async fn contact_compliance(
+        &self,
+        until: NaiveDate,
+        months: u32,
+        policy: &patron_core::contact::ContactPolicy,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<Vec<crate::contact::ComplianceRow>>;
+
     // Satisfaction and the loyalty matrix (METHOD §2.3; see [`crate::satisfaction`]).
     /// Records `by`'s rating of `customer`'s satisfaction with one aspect (`rated_on`: today
     /// when `None`). A score outside 1–5 is invalid (`score`), so is a day after today

@@ -43,6 +43,8 @@ fn visit(customer_id: CustomerId, kind: InteractionKind) -> InteractionInput {
         key_person_id: None,
         outcome: None,
         notes: None,
+        follow_up_on: None,
+        follow_up: None,
     }
 }
 

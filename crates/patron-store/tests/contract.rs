@@ -432,6 +432,8 @@ async fn overview_shows_key_persons_interactions_orders_and_warnings() {
                 key_person_id: Some(kp.id),
                 outcome: Some(format!("contact {i}")),
                 notes: None,
+                follow_up_on: None,
+                follow_up: None,
             })
             .await
             .expect("interaction");
@@ -485,6 +487,8 @@ async fn overview_shows_key_persons_interactions_orders_and_warnings() {
                 key_person_id: Some(kp.id),
                 outcome: None,
                 notes: None,
+                follow_up_on: None,
+                follow_up: None,
             })
             .await
             .expect_err("foreign key person");
@@ -972,6 +976,8 @@ async fn duplicates_are_found_and_merged_without_losing_anything() {
             key_person_id: None,
             outcome: None,
             notes: None,
+            follow_up_on: None,
+            follow_up: None,
         })
         .await
         .expect("i");
@@ -1062,6 +1068,8 @@ async fn bulk_insert_writes_a_chunk() {
                     key_person_id: None,
                     outcome: Some("ok\ttab\\slash\nnewline".into()),
                     notes: None,
+                    follow_up_on: None,
+                    follow_up: None,
                 },
             ));
         }

@@ -1999,6 +1999,8 @@ async fn contacts_are_logged_edited_and_deleted_with_errors_next_to_the_field() 
                 key_person_id: None,
                 outcome: Some("Ben's".into()),
                 notes: None,
+                follow_up_on: None,
+                follow_up: None,
             })
             .await
             .expect("i");

@@ -782,6 +782,8 @@ fn interaction<R: Rng + ?Sized>(
         key_person_id: None,
         outcome,
         notes,
+        follow_up_on: None,
+        follow_up: None,
     }
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod bulk;
 pub(crate) mod bulk_load;
 mod classes;
 pub(crate) mod conn;
+mod contact;
 mod credit;
 pub(crate) mod cursor;
 mod customers;

@@ -628,7 +628,9 @@ fn interaction_args(i: &InteractionInput) -> Vec<Arg> {
         i.staff_id.map(|s| s.0),
         i.key_person_id.map(|k| k.0),
         &i.outcome,
-        &i.notes
+        &i.notes,
+        i.follow_up_on,
+        &i.follow_up
     ]
 }
 
@@ -640,8 +642,8 @@ pub(crate) async fn insert_interaction(
     a.push(now().into());
     let id = c
         .scalar_i64(
-            "INSERT INTO interactions (customer_id, kind, occurred_at, staff_id, key_person_id, outcome, notes, created_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+            "INSERT INTO interactions (customer_id, kind, occurred_at, staff_id, key_person_id, outcome, notes, \
+             follow_up_on, follow_up, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
             a,
         )
         .await?;
@@ -658,7 +660,7 @@ pub(crate) async fn update_interaction(
     let n = c
         .execute(
             "UPDATE interactions SET customer_id=$1, kind=$2, occurred_at=$3, staff_id=$4, key_person_id=$5, \
-             outcome=$6, notes=$7 WHERE id=$8",
+             outcome=$6, notes=$7, follow_up_on=$8, follow_up=$9 WHERE id=$10",
             a,
         )
         .await?;

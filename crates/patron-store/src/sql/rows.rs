@@ -239,7 +239,8 @@ impl From<LineRow> for OrderLine {
 }
 
 pub(crate) const INTERACTION_COLS: &str =
-    "id, customer_id, kind, occurred_at, staff_id, key_person_id, outcome, notes, created_at";
+    "id, customer_id, kind, occurred_at, staff_id, key_person_id, outcome, notes, follow_up_on, \
+     follow_up, created_at";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct InteractionRow {
@@ -251,6 +252,8 @@ pub(crate) struct InteractionRow {
     pub key_person_id: Option<i64>,
     pub outcome: Option<String>,
     pub notes: Option<String>,
+    pub follow_up_on: Option<chrono::NaiveDate>,
+    pub follow_up: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -265,6 +268,8 @@ impl InteractionRow {
             key_person_id: self.key_person_id.map(KeyPersonId),
             outcome: self.outcome,
             notes: self.notes,
+            follow_up_on: self.follow_up_on,
+            follow_up: self.follow_up,
             created_at: self.created_at,
         })
     }

@@ -942,6 +942,61 @@ impl Store for SqlStore {
         audit::list_imports(&mut pc.conn(), by, i64::from(limit.clamp(1, 1000))).await
     }
 
+    async fn agenda_facts(
+        &self,
+        user: &User,
+        date: chrono::NaiveDate,
+        policy: &patron_core::contact::ContactPolicy,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<crate::contact::AgendaFacts> {
+        let mut pc = self.acquire().await?;
+        super::contact::agenda_facts(&mut pc.conn(), user, date, policy, settings).await
+    }
+
+    async fn agenda_act(
+        &self,
+        user: &User,
+        key: &patron_core::contact::ItemKey,
+        action: crate::contact::AgendaAction,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<crate::contact::AgendaActed> {
+        let mut tx = self.begin().await?;
+        let (mut acted, log) =
+            super::contact::act(&mut tx.conn(), user, key, action, today).await?;
+        if let Some(input) = log {
+            let i = input.validate(super::now())?;
+            r::check_interaction(&mut tx.conn(), &i).await?;
+            let id = r::insert_interaction(&mut tx.conn(), &i).await?;
+            let i = r::get_interaction(&mut tx.conn(), id).await?;
+            audit::record(
+                &mut tx.conn(),
+                Some(user.id),
+                AuditEntity::Interaction,
+                id.0,
+                i.customer_id,
+                "create",
+                None,
+                Some(&i),
+            )
+            .await?;
+            super::contact::link_interaction(&mut tx.conn(), user.id, &acted.key, id.0).await?;
+            acted.interaction_id = Some(id.0);
+        }
+        tx.commit().await?;
+        Ok(acted)
+    }
+
+    async fn contact_compliance(
+        &self,
+        until: chrono::NaiveDate,
+        months: u32,
+        policy: &patron_core::contact::ContactPolicy,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<Vec<crate::contact::ComplianceRow>> {
+        let mut pc = self.acquire().await?;
+        super::contact::compliance(&mut pc.conn(), until, months, policy, settings).await
+    }
+
     async fn record_satisfaction(
         &self,
         by: Option<UserId>,

@@ -333,6 +333,8 @@ pub async fn log_interaction(
             key_person_id,
             outcome: blank(&f.outcome),
             notes: blank(&f.notes),
+            follow_up_on: None,
+            follow_up: None,
         };
         if errs.is_empty() {
             match state

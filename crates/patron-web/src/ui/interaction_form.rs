@@ -110,6 +110,8 @@ async fn parse(
         key_person_id,
         outcome: blank(&f.outcome),
         notes: blank(&f.notes),
+        follow_up_on: None,
+        follow_up: None,
     };
     if !errs.is_empty() {
         merge_domain(

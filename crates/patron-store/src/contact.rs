@@ -1,0 +1,261 @@
+//! The contact plan (METHOD §3): the policy and settings kept in the settings table, each user's
+//! agenda, what users do about agenda items, and the compliance report. The rules live in
+//! [`patron_core::contact`]; this module loads their settings, asks the store for the facts and
+//! puts the two together, so the CLI, the JSON API and the web pages all get the same agenda.
+
+use crate::{Store, StoreError, StoreResult};
+use chrono::{NaiveDate, Utc};
+use patron_core::contact::{
+    build_agenda, policy::POLICY_SETTING, AgendaItem, ContactPolicy, ContactSettings, ItemKind,
+    SETTINGS_KEY,
+};
+use patron_core::{InteractionKind, User, UserId};
+use serde::{Deserialize, Serialize};
+
+/// One user's agenda on a day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Agenda {
+    pub user_id: UserId,
+    pub user_name: String,
+    pub date: NaiveDate,
+    pub time_zone: String,
+    pub items: Vec<AgendaItem>,
+    pub counts: AgendaCounts,
+    /// A-class customers in the user's charge without a relationship manager (METHOD §3.2):
+    /// the dashboard flags them.
+    pub a_without_relationship_manager: i64,
+}
+
+/// How many items each section holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgendaCounts {
+    pub overdue: usize,
+    pub today: usize,
+    pub week: usize,
+    pub later: usize,
+}
+
+/// What a user does about an agenda item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AgendaAction {
+    /// Done: logs the interaction in the same step (kind: the item's own — a visit for a visit,
+    /// a card for a card, a call otherwise — unless given).
+    Done {
+        #[serde(default)]
+        kind: Option<InteractionKind>,
+        #[serde(default)]
+        outcome: Option<String>,
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// Snoozed to a day after today (at most a year ahead).
+    Snooze { until: NaiveDate },
+    /// Dismissed with a reason (a dismissed visit or call starts its next cycle today).
+    Dismiss { reason: String },
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgendaActed {
+    pub key: String,
+    pub action: String,
+    /// The interaction "done" logged.
+    pub interaction_id: Option<i64>,
+}
+
+/// The stored policy, or the method's default.
+pub async fn load_policy(store: &dyn Store) -> StoreResult<ContactPolicy> {
+    match store.get_setting(POLICY_SETTING).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            StoreError::other(
+                format!("the setting {POLICY_SETTING} is not a contact policy"),
+                e,
+            )
+        }),
+        None => Ok(ContactPolicy::default()),
+    }
+}
+
+/// Validates and stores the policy; every agenda from now on follows it.
+pub async fn save_policy(store: &dyn Store, policy: &ContactPolicy) -> StoreResult<()> {
+    policy
+        .validate()
+        .map_err(|e| StoreError::Invalid(e.into()))?;
+    let text = serde_json::to_string(policy)
+        .map_err(|e| StoreError::other("the contact policy to JSON", e))?;
+    store.set_setting(POLICY_SETTING, &text).await
+}
+
+/// The stored contact settings (time zone, thank-you rule, seasons), or the defaults.
+pub async fn load_settings(store: &dyn Store) -> StoreResult<ContactSettings> {
+    match store.get_setting(SETTINGS_KEY).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            StoreError::other(
+                format!("the setting {SETTINGS_KEY} is not contact settings"),
+                e,
+            )
+        }),
+        None => Ok(ContactSettings::default()),
+    }
+}
+
+/// Validates and stores the contact settings (seasons sorted by date).
+pub async fn save_settings(store: &dyn Store, settings: &ContactSettings) -> StoreResult<()> {
+    settings
+        .validate()
+        .map_err(|e| StoreError::Invalid(e.into()))?;
+    let mut s = settings.clone();
+    s.seasons
+        .sort_by(|a, b| (a.starts, &a.name).cmp(&(b.starts, &b.name)));
+    let text =
+        serde_json::to_string(&s).map_err(|e| StoreError::other("contact settings to JSON", e))?;
+    store.set_setting(SETTINGS_KEY, &text).await
+}
+
+/// Today in the shop's time zone.
+pub fn today(settings: &ContactSettings) -> NaiveDate {
+    settings.local_day(Utc::now())
+}
+
+/// `user`'s agenda on `date` (default: today in the shop's time zone).
+pub async fn agenda(
+    store: &dyn Store,
+    user: &User,
+    date: Option<NaiveDate>,
+) -> StoreResult<Agenda> {
+    let policy = load_policy(store).await?;
+    let settings = load_settings(store).await?;
+    let date = date.unwrap_or_else(|| today(&settings));
+    let facts = store.agenda_facts(user, date, &policy, &settings).await?;
+    let items = build_agenda(&facts.input);
+    let mut counts = AgendaCounts::default();
+    for i in &items {
+        match i.section.as_str() {
+            "overdue" => counts.overdue += 1,
+            "today" => counts.today += 1,
+            "week" => counts.week += 1,
+            _ => counts.later += 1,
+        }
+    }
+    Ok(Agenda {
+        user_id: user.id,
+        user_name: user.name.clone(),
+        date,
+        time_zone: settings.time_zone.clone(),
+        items,
+        counts,
+        a_without_relationship_manager: facts.a_without_relationship_manager,
+    })
+}
+
+/// Does, snoozes or dismisses an agenda item of `user`'s (`key` as the agenda gave it).
+pub async fn act(
+    store: &dyn Store,
+    user: &User,
+    key: &str,
+    action: AgendaAction,
+) -> StoreResult<AgendaActed> {
+    let settings = load_settings(store).await?;
+    let parsed = patron_core::contact::ItemKey::parse(key).ok_or_else(|| {
+        StoreError::invalid(
+            "key",
+            "invalid_key",
+            format!(
+                "'{}' is not an agenda item key",
+                key.chars().take(60).collect::<String>()
+            ),
+        )
+    })?;
+    let today = today(&settings);
+    match &action {
+        AgendaAction::Snooze { until } => {
+            if *until <= today {
+                return Err(StoreError::invalid(
+                    "until",
+                    "not_in_future",
+                    "an item is snoozed to a day after today",
+                ));
+            }
+            if *until > today + chrono::Days::new(366) {
+                return Err(StoreError::invalid(
+                    "until",
+                    "too_far",
+                    "an item is snoozed at most a year ahead",
+                ));
+            }
+        }
+        AgendaAction::Dismiss { reason } => {
+            if reason.trim().is_empty() {
+                return Err(StoreError::invalid(
+                    "reason",
+                    "required",
+                    "say why the item is dismissed",
+                ));
+            }
+            if reason.trim().chars().count() > 500 {
+                return Err(StoreError::invalid(
+                    "reason",
+                    "too_long",
+                    "at most 500 characters",
+                ));
+            }
+        }
+        AgendaAction::Done { .. } => {}
+    }
+    store.agenda_act(user, &parsed, action, today).await
+}
+
+/// The interaction kind "done" logs for an item kind, unless the user chose one.
+pub fn done_kind(kind: ItemKind, chosen: Option<InteractionKind>) -> InteractionKind {
+    chosen.unwrap_or_else(|| kind.logs())
+}
+
+/// One line of the compliance report: a person's visits and calls to one class in one month,
+/// due by policy against done.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ComplianceRow {
+    pub user_id: UserId,
+    pub user_name: String,
+    pub staff_level: patron_core::StaffLevel,
+    /// `A`, `B` or `C` (customers without a class count as C).
+    pub class: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Customers of this class in the person's charge (as classed now).
+    pub customers: i64,
+    /// Contacts the policy expects over the month (at the frequency's stricter end).
+    pub visits_due: f64,
+    pub visits_done: i64,
+    pub calls_due: f64,
+    pub calls_done: i64,
+}
+
+/// The compliance report over `months` calendar months ending with the month of `until`
+/// (default: this month), every person with a row in the policy, every class.
+pub async fn compliance(
+    store: &dyn Store,
+    until: Option<NaiveDate>,
+    months: u32,
+) -> StoreResult<Vec<ComplianceRow>> {
+    if !(1..=36).contains(&months) {
+        return Err(StoreError::invalid(
+            "months",
+            "out_of_range",
+            "1 to 36 months",
+        ));
+    }
+    let policy = load_policy(store).await?;
+    let settings = load_settings(store).await?;
+    let until = until.unwrap_or_else(|| today(&settings));
+    store
+        .contact_compliance(until, months, &policy, &settings)
+        .await
+}
+
+/// What the store gathers for one agenda.
+#[derive(Debug, Clone, Default)]
+pub struct AgendaFacts {
+    pub input: patron_core::contact::AgendaInput,
+    pub a_without_relationship_manager: i64,
+}

@@ -1,0 +1,606 @@
+//! The contact plan's facts and marks (see [`crate::contact`]). Every statement is shared by
+//! both databases; instants are converted to the shop's days in Rust, so the day of a visit
+//! logged late in the evening is the same on SQLite and PostgreSQL and follows DST.
+
+use super::conn::{args, Arg, Conn};
+use super::customers::push_scope;
+use super::records as r;
+use crate::contact::{AgendaActed, AgendaAction, AgendaFacts, ComplianceRow};
+use crate::error::{StoreError, StoreResult};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use patron_core::classify::AbcClass;
+use patron_core::contact::{
+    AgendaInput, ContactPolicy, ContactSettings, Held, ItemKey, ItemKind, KeyDates, Mark,
+    MarkAction, Promise, RecentOrder, POLICY_LEVELS,
+};
+use patron_core::{CustomerId, InteractionInput, Scope, StaffLevel, User, UserId};
+use std::collections::HashMap;
+
+/// Days back the agenda looks for anyone's card or call to a customer (enough for every card
+/// and pre-season window).
+const ANY_CONTACT_DAYS: u64 = 120;
+/// Days back a promised follow-up stays on the agenda when nobody did anything about it.
+const PROMISE_DAYS: u64 = 365;
+/// Days back marks are read (a dismissed visit restarts its cycle from its mark; the longest
+/// cycle is a year).
+const MARK_DAYS: u64 = 400;
+/// Settings key of the cached large-order amount (recomputed once a day: a percentile over a
+/// year of orders is too slow for every agenda of a large archive).
+const LARGE_ORDER_CACHE: &str = "contact.large_order_cache";
+
+/// The classes whose policy schedules visits or calls for `level`.
+fn scheduled_classes(policy: &ContactPolicy, level: StaffLevel) -> Vec<AbcClass> {
+    let Some(row) = policy.level(level) else {
+        return Vec::new();
+    };
+    AbcClass::ALL
+        .into_iter()
+        .filter(|c| {
+            let cad = row.for_class(*c);
+            cad.visit.is_scheduled() || cad.call.is_scheduled()
+        })
+        .collect()
+}
+
+fn direct_sql(n: usize) -> String {
+    format!("(c.owner_id = ${n} OR c.relationship_manager_id = ${n})")
+}
+
+pub(crate) async fn agenda_facts(
+    c: &mut Conn<'_>,
+    user: &User,
+    date: NaiveDate,
+    policy: &ContactPolicy,
+    settings: &ContactSettings,
+) -> StoreResult<AgendaFacts> {
+    let me = user.id.0;
+    let scope = Scope::of(user);
+    let classes = scheduled_classes(policy, user.staff_level);
+
+    // 1. The customers in the user's charge that the agenda can concern: every directly held
+    //    one, and those of a class the user's policy row schedules.
+    let mut a: Vec<Arg> = args![me];
+    let mut wh = vec!["c.stage <> 'lost'".to_owned()];
+    push_scope(scope, "c", &mut wh, &mut a);
+    let mut class_cond = vec![direct_sql(1)];
+    if !classes.is_empty() {
+        let list: Vec<String> = classes
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
+        class_cond.push(format!("cc.abc IN ({})", list.join(",")));
+        if classes.contains(&AbcClass::C) {
+            class_cond.push("cc.abc IS NULL".into());
+        }
+    }
+    wh.push(format!("({})", class_cond.join(" OR ")));
+    let sql = format!(
+        "SELECT c.id, c.name, cc.abc, c.created_at, \
+         CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) \
+         FROM customers c LEFT JOIN customer_classes cc ON cc.customer_id = c.id \
+         WHERE {} ORDER BY c.id",
+        direct_sql(1),
+        wh.join(" AND ")
+    );
+    let rows: Vec<(i64, String, Option<String>, DateTime<Utc>, i64)> = c.fetch_all(&sql, a).await?;
+    let mut customers: Vec<Held> = rows
+        .into_iter()
+        .map(|(id, name, abc, created, direct)| Held {
+            id: CustomerId(id),
+            name,
+            class: abc.as_deref().and_then(AbcClass::parse),
+            direct: direct != 0,
+            since: settings.local_day(created),
+            ..Default::default()
+        })
+        .collect();
+    let index: HashMap<i64, usize> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id.0, i))
+        .collect();
+
+    // 2. The user's own last visit and call per customer.
+    let own: Vec<(i64, String, DateTime<Utc>)> = c
+        .fetch_all(
+            "SELECT customer_id, kind, MAX(occurred_at) FROM interactions \
+             WHERE staff_id = $1 AND kind IN ('visit','call') GROUP BY customer_id, kind",
+            args![me],
+        )
+        .await?;
+    for (cid, kind, at) in own {
+        if let Some(&i) = index.get(&cid) {
+            let day = Some(settings.local_day(at));
+            match kind.as_str() {
+                "visit" => customers[i].last_visit = day,
+                _ => customers[i].last_call = day,
+            }
+        }
+    }
+
+    // 3. Anyone's recent card and call to directly held customers.
+    let since = day_start(settings, date - Days::new(ANY_CONTACT_DAYS));
+    let any: Vec<(i64, String, DateTime<Utc>)> = c
+        .fetch_all(
+            &format!(
+                "SELECT i.customer_id, i.kind, MAX(i.occurred_at) FROM interactions i \
+                 JOIN customers c ON c.id = i.customer_id \
+                 WHERE {} AND i.kind IN ('card','call') AND i.occurred_at >= $2 \
+                 GROUP BY i.customer_id, i.kind",
+                direct_sql(1)
+            ),
+            args![me, since],
+        )
+        .await?;
+    for (cid, kind, at) in any {
+        if let Some(&i) = index.get(&cid) {
+            let day = Some(settings.local_day(at));
+            match kind.as_str() {
+                "card" => customers[i].last_card_any = day,
+                _ => customers[i].last_call_any = day,
+            }
+        }
+    }
+
+    // 4. Key persons' birthdays and anniversaries (directly held customers).
+    let kps: Vec<(i64, i64, String, Option<NaiveDate>, Option<NaiveDate>)> = c
+        .fetch_all(
+            &format!(
+                "SELECT k.id, k.customer_id, k.name, k.birthday, k.wedding_anniversary \
+                 FROM key_persons k JOIN customers c ON c.id = k.customer_id \
+                 WHERE {} AND c.stage <> 'lost' \
+                 AND (k.birthday IS NOT NULL OR k.wedding_anniversary IS NOT NULL)",
+                direct_sql(1)
+            ),
+            args![me],
+        )
+        .await?;
+    let key_persons = kps
+        .into_iter()
+        .map(|(id, cid, name, birthday, anniversary)| KeyDates {
+            id,
+            customer_id: CustomerId(cid),
+            name,
+            birthday,
+            anniversary,
+        })
+        .collect();
+
+    // 5. Recent orders of directly held customers, with the customer's average before each.
+    let back =
+        u64::from(settings.thank_you.within_days) + patron_core::contact::agenda::CARD_GRACE_DAYS;
+    let orders: Vec<(i64, i64, NaiveDate, i64, String, Option<i64>)> = c
+        .fetch_all(
+            &format!(
+                "SELECT o.id, o.customer_id, o.order_date, o.total_minor, o.currency, \
+                 (SELECT CAST(AVG(p.total_minor) AS BIGINT) FROM orders p \
+                  WHERE p.customer_id = o.customer_id AND p.currency = o.currency \
+                  AND (p.order_date < o.order_date OR (p.order_date = o.order_date AND p.id < o.id))) \
+                 FROM orders o JOIN customers c ON c.id = o.customer_id \
+                 WHERE {} AND o.order_date >= $2 AND o.order_date <= $3",
+                direct_sql(1)
+            ),
+            args![me, date - Days::new(back), date],
+        )
+        .await?;
+    let orders: Vec<RecentOrder> = orders
+        .into_iter()
+        .map(|(id, cid, d, total, currency, avg)| RecentOrder {
+            id,
+            customer_id: CustomerId(cid),
+            date: d,
+            total_minor: total,
+            currency,
+            previous_average_minor: avg,
+        })
+        .collect();
+    let default_currency = r::get_setting(c, super::store_impl::DEFAULT_CURRENCY_KEY)
+        .await?
+        .and_then(|v| patron_core::Currency::parse("currency", &v).ok())
+        .unwrap_or_default();
+    let large_order_minor = if orders.is_empty() {
+        None
+    } else {
+        large_order_threshold(c, date, settings, default_currency.as_str()).await?
+    };
+
+    // 6. Follow-ups promised by the user (or, unassigned, on their customers).
+    let promises: Vec<(i64, i64, String, NaiveDate, Option<String>)> = c
+        .fetch_all(
+            &format!(
+                "SELECT i.id, i.customer_id, c.name, i.follow_up_on, i.follow_up \
+                 FROM interactions i JOIN customers c ON c.id = i.customer_id \
+                 WHERE i.follow_up_on IS NOT NULL AND i.follow_up_on >= $2 AND i.follow_up_on <= $3 \
+                 AND (i.staff_id = $1 OR (i.staff_id IS NULL AND {}))",
+                direct_sql(1)
+            ),
+            args![
+                me,
+                date - Days::new(PROMISE_DAYS),
+                date + Days::new(patron_core::contact::agenda::WEEK_DAYS)
+            ],
+        )
+        .await?;
+    let promises = promises
+        .into_iter()
+        .map(|(id, cid, name, on, what)| Promise {
+            interaction_id: id,
+            customer_id: CustomerId(cid),
+            customer_name: name,
+            on,
+            what,
+        })
+        .collect();
+
+    // 7. The user's marks.
+    let marks: Vec<(String, String, Option<NaiveDate>, NaiveDate)> = c
+        .fetch_all(
+            "SELECT item_key, action, until, marked_on FROM agenda_marks \
+             WHERE user_id = $1 AND (marked_on >= $2 OR until >= $3)",
+            args![me, date - Days::new(MARK_DAYS), date],
+        )
+        .await?;
+    let marks = marks
+        .into_iter()
+        .filter_map(|(key, action, until, on)| {
+            Some(Mark {
+                key,
+                action: MarkAction::parse(&action)?,
+                until,
+                on,
+            })
+        })
+        .collect();
+
+    // The dashboard flag: A-class customers in the user's charge without a relationship manager.
+    let mut a: Vec<Arg> = Vec::new();
+    let mut wh = vec![
+        "cc.abc = 'A'".to_owned(),
+        "c.relationship_manager_id IS NULL".to_owned(),
+        "c.stage <> 'lost'".to_owned(),
+    ];
+    push_scope(scope, "c", &mut wh, &mut a);
+    let unmanaged = c
+        .scalar_i64(
+            &format!(
+                "SELECT COUNT(*) FROM customers c JOIN customer_classes cc ON cc.customer_id = c.id \
+                 WHERE {}",
+                wh.join(" AND ")
+            ),
+            a,
+        )
+        .await?;
+
+    Ok(AgendaFacts {
+        input: AgendaInput {
+            date: Some(date),
+            level: Some(user.staff_level),
+            policy: Some(*policy),
+            customers,
+            key_persons,
+            orders,
+            large_order_minor,
+            default_currency: default_currency.as_str().to_owned(),
+            thank_you: settings.thank_you,
+            seasons: settings.seasons.clone(),
+            promises,
+            marks,
+        },
+        a_without_relationship_manager: unmanaged,
+    })
+}
+
+/// The first instant of a day in the shop's time zone (a DST gap at midnight: the next instant
+/// that exists).
+pub(crate) fn day_start(settings: &ContactSettings, day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let tz = settings.tz();
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match tz.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| midnight.and_utc()),
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LargeOrderCache {
+    on: NaiveDate,
+    currency: String,
+    top_share: f64,
+    window_months: u32,
+    minor: Option<i64>,
+}
+
+/// The amount from which an order is in the top share of the window's orders (default
+/// currency), cached for the day in the settings.
+async fn large_order_threshold(
+    c: &mut Conn<'_>,
+    date: NaiveDate,
+    settings: &ContactSettings,
+    currency: &str,
+) -> StoreResult<Option<i64>> {
+    let rules = settings.thank_you;
+    if let Some(text) = r::get_setting(c, LARGE_ORDER_CACHE).await? {
+        if let Ok(cache) = serde_json::from_str::<LargeOrderCache>(&text) {
+            if cache.on == date
+                && cache.currency == currency
+                && cache.top_share == rules.top_share
+                && cache.window_months == rules.window_months
+            {
+                return Ok(cache.minor);
+            }
+        }
+    }
+    let from = date
+        .checked_sub_months(Months::new(rules.window_months))
+        .unwrap_or(date);
+    let n = c
+        .scalar_i64(
+            "SELECT COUNT(*) FROM orders WHERE currency = $1 AND order_date > $2 AND order_date <= $3",
+            args![currency, from, date],
+        )
+        .await?;
+    let minor = if n == 0 {
+        None
+    } else {
+        // The smallest amount among the top share (at least one order).
+        let top = ((n as f64) * rules.top_share).ceil().max(1.0) as i64;
+        let row: Option<(i64,)> = c
+            .fetch_optional(
+                "SELECT total_minor FROM orders WHERE currency = $1 AND order_date > $2 \
+                 AND order_date <= $3 ORDER BY total_minor DESC LIMIT 1 OFFSET $4",
+                args![currency, from, date, top - 1],
+            )
+            .await?;
+        row.map(|r| r.0)
+    };
+    let cache = LargeOrderCache {
+        on: date,
+        currency: currency.to_owned(),
+        top_share: rules.top_share,
+        window_months: rules.window_months,
+        minor,
+    };
+    if let Ok(text) = serde_json::to_string(&cache) {
+        // A cache that cannot be written is only recomputed next time.
+        if let Err(e) = r::set_setting(c, LARGE_ORDER_CACHE, &text).await {
+            tracing::warn!(error = %e, "caching the large-order amount");
+        }
+    }
+    Ok(minor)
+}
+
+/// The customer (and key person) an item key is about.
+async fn subject_of(c: &mut Conn<'_>, key: &ItemKey) -> StoreResult<(CustomerId, Option<i64>)> {
+    let (sql, entity) = match key.kind {
+        ItemKind::Visit | ItemKind::Call | ItemKind::PreseasonCall => {
+            ("SELECT id, NULL FROM customers WHERE id = $1", "customer")
+        }
+        ItemKind::Birthday | ItemKind::Anniversary => (
+            "SELECT customer_id, id FROM key_persons WHERE id = $1",
+            "key person",
+        ),
+        ItemKind::ThankYouCard => (
+            "SELECT customer_id, NULL FROM orders WHERE id = $1",
+            "order",
+        ),
+        ItemKind::FollowUp => (
+            "SELECT customer_id, NULL FROM interactions WHERE id = $1",
+            "interaction",
+        ),
+        ItemKind::Delivery | ItemKind::Installation | ItemKind::ReplyDue => {
+            return Err(StoreError::invalid(
+                "key",
+                "unsupported_kind",
+                format!("{} items are not on the agenda yet", key.kind.as_str()),
+            ))
+        }
+    };
+    let row: Option<(i64, Option<i64>)> = c.fetch_optional(sql, args![key.subject]).await?;
+    row.map(|(cid, kp)| (CustomerId(cid), kp))
+        .ok_or_else(|| StoreError::not_found(entity, key.subject))
+}
+
+pub(crate) async fn act(
+    c: &mut Conn<'_>,
+    user: &User,
+    key: &ItemKey,
+    action: AgendaAction,
+    today: NaiveDate,
+) -> StoreResult<(AgendaActed, Option<InteractionInput>)> {
+    let (customer, key_person) = subject_of(c, key).await?;
+    if !super::customers::in_scope(c, customer, Scope::of(user)).await? {
+        return Err(StoreError::not_found("customer", customer));
+    }
+    let key_s = key.to_string();
+    let (act, until, reason, log) = match action {
+        AgendaAction::Done {
+            kind,
+            outcome,
+            notes,
+        } => {
+            let input = InteractionInput {
+                customer_id: customer,
+                kind: crate::contact::done_kind(key.kind, kind),
+                occurred_at: None,
+                staff_id: Some(user.id),
+                key_person_id: key_person.map(patron_core::KeyPersonId),
+                outcome,
+                notes,
+                follow_up_on: None,
+                follow_up: None,
+            };
+            (MarkAction::Done, None, None, Some(input))
+        }
+        AgendaAction::Snooze { until } => (MarkAction::Snoozed, Some(until), None, None),
+        AgendaAction::Dismiss { reason } => (
+            MarkAction::Dismissed,
+            None,
+            Some(reason.trim().to_owned()),
+            None,
+        ),
+    };
+    c.execute(
+        "INSERT INTO agenda_marks (user_id, item_key, kind, customer_id, action, until, reason, \
+         marked_on, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (user_id, item_key) DO UPDATE SET action = excluded.action, \
+         until = excluded.until, reason = excluded.reason, marked_on = excluded.marked_on, \
+         at = excluded.at",
+        args![
+            user.id.0,
+            &key_s,
+            key.kind.as_str(),
+            customer.0,
+            act.as_str(),
+            until,
+            reason,
+            today,
+            super::now()
+        ],
+    )
+    .await?;
+    Ok((
+        AgendaActed {
+            key: key_s,
+            action: act.as_str().to_owned(),
+            interaction_id: None,
+        },
+        log,
+    ))
+}
+
+/// Links a "done" mark to the interaction it logged.
+pub(crate) async fn link_interaction(
+    c: &mut Conn<'_>,
+    user: UserId,
+    key: &str,
+    interaction: i64,
+) -> StoreResult<()> {
+    c.execute(
+        "UPDATE agenda_marks SET interaction_id = $1 WHERE user_id = $2 AND item_key = $3",
+        args![interaction, user.0, key],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The first day of the month `back` months before `d`'s.
+fn month_start(d: NaiveDate, back: u32) -> NaiveDate {
+    let first = d.with_day(1).unwrap_or(d);
+    first.checked_sub_months(Months::new(back)).unwrap_or(first)
+}
+
+pub(crate) async fn compliance(
+    c: &mut Conn<'_>,
+    until: NaiveDate,
+    months: u32,
+    policy: &ContactPolicy,
+    settings: &ContactSettings,
+) -> StoreResult<Vec<ComplianceRow>> {
+    let first = month_start(until, months - 1);
+    let end = month_start(until, 0)
+        .checked_add_months(Months::new(1))
+        .unwrap_or(until);
+    let users = r::list_users(c).await?;
+    // Customers per holder pair and class (as classed now; unclassified count as C).
+    let holders: Vec<(Option<i64>, Option<i64>, Option<String>, i64)> = c
+        .fetch_all(
+            "SELECT c.owner_id, c.relationship_manager_id, cc.abc, COUNT(*) FROM customers c \
+             LEFT JOIN customer_classes cc ON cc.customer_id = c.id WHERE c.stage <> 'lost' \
+             GROUP BY c.owner_id, c.relationship_manager_id, cc.abc",
+            vec![],
+        )
+        .await?;
+    // Each person's visits and calls in the period, by the customer's class.
+    let done: Vec<(i64, Option<String>, String, DateTime<Utc>)> = c
+        .fetch_all(
+            "SELECT i.staff_id, cc.abc, i.kind, i.occurred_at FROM interactions i \
+             LEFT JOIN customer_classes cc ON cc.customer_id = i.customer_id \
+             WHERE i.staff_id IS NOT NULL AND i.kind IN ('visit','call') \
+             AND i.occurred_at >= $1 AND i.occurred_at < $2",
+            args![day_start(settings, first), day_start(settings, end)],
+        )
+        .await?;
+    let class_of = |abc: &Option<String>| {
+        abc.as_deref()
+            .and_then(AbcClass::parse)
+            .unwrap_or(AbcClass::C)
+    };
+    let mut done_by: HashMap<(i64, AbcClass, String, bool), i64> = HashMap::new();
+    for (staff, abc, kind, at) in &done {
+        let month = settings.local_day(*at).format("%Y-%m").to_string();
+        *done_by
+            .entry((*staff, class_of(abc), month, kind == "visit"))
+            .or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for u in users
+        .iter()
+        .filter(|u| u.active && POLICY_LEVELS.contains(&u.staff_level))
+    {
+        let Some(row) = policy.level(u.staff_level) else {
+            continue;
+        };
+        let team: Vec<i64> = users
+            .iter()
+            .filter(|t| t.id == u.id || t.manager_id == Some(u.id))
+            .map(|t| t.id.0)
+            .collect();
+        let holds = |h: &Option<i64>| match Scope::of(u) {
+            Scope::All => true,
+            Scope::Own(me) => *h == Some(me.0),
+            Scope::Team(_) => h.is_some_and(|h| team.contains(&h)),
+        };
+        let mut per_class: HashMap<AbcClass, i64> = HashMap::new();
+        for (owner, rm, abc, n) in &holders {
+            if matches!(Scope::of(u), Scope::All) || holds(owner) || holds(rm) {
+                *per_class.entry(class_of(abc)).or_default() += n;
+            }
+        }
+        let mut m = first;
+        while m < end {
+            let next = m.checked_add_months(Months::new(1)).unwrap_or(end);
+            let days = u32::try_from((next - m).num_days()).unwrap_or(30);
+            let month = m.format("%Y-%m").to_string();
+            for class in AbcClass::ALL {
+                let cad = row.for_class(class);
+                let n = per_class.get(&class).copied().unwrap_or(0);
+                let visits_done = done_by
+                    .get(&(u.id.0, class, month.clone(), true))
+                    .copied()
+                    .unwrap_or(0);
+                let calls_done = done_by
+                    .get(&(u.id.0, class, month.clone(), false))
+                    .copied()
+                    .unwrap_or(0);
+                if !cad.visit.is_scheduled()
+                    && !cad.call.is_scheduled()
+                    && visits_done == 0
+                    && calls_done == 0
+                {
+                    continue;
+                }
+                let round = |x: f64| (x * 10.0).round() / 10.0;
+                out.push(ComplianceRow {
+                    user_id: u.id,
+                    user_name: u.name.clone(),
+                    staff_level: u.staff_level,
+                    class: class.as_str().to_owned(),
+                    month: month.clone(),
+                    customers: n,
+                    visits_due: round(n as f64 * cad.visit.expected_in(days)),
+                    visits_done,
+                    calls_due: round(n as f64 * cad.call.expected_in(days)),
+                    calls_done,
+                });
+            }
+            m = next;
+        }
+    }
+    Ok(out)
+}
