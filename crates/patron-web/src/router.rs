@@ -4,8 +4,8 @@
 //! OpenAPI document; a test checks the two agree.
 
 use crate::api::{
-    classes, credit, customers, interactions, key_persons, lists, meta, openapi, orders, products,
-    satisfaction,
+    agenda, classes, credit, customers, interactions, key_persons, lists, meta, openapi, orders,
+    products, satisfaction,
 };
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
@@ -51,6 +51,17 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/customers/{id}/satisfaction",
             get(satisfaction::customer_satisfaction).post(satisfaction::record),
         )
+        .route("/api/v1/agenda", get(agenda::agenda))
+        .route("/api/v1/agenda/actions", axum::routing::post(agenda::act))
+        .route(
+            "/api/v1/contact/policy",
+            get(agenda::policy).put(agenda::set_policy),
+        )
+        .route(
+            "/api/v1/contact/settings",
+            get(agenda::settings).put(agenda::set_settings),
+        )
+        .route("/api/v1/contact/compliance", get(agenda::compliance))
         .route("/api/v1/classify", axum::routing::post(classes::classify))
         .route("/api/v1/classes/summary", get(classes::summary))
         .route("/api/v1/classes/movement", get(classes::movement))
@@ -156,6 +167,13 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/customers/{id}/loyalty-override"),
     ("get", "/api/v1/customers/{id}/satisfaction"),
     ("post", "/api/v1/customers/{id}/satisfaction"),
+    ("get", "/api/v1/agenda"),
+    ("post", "/api/v1/agenda/actions"),
+    ("get", "/api/v1/contact/policy"),
+    ("put", "/api/v1/contact/policy"),
+    ("get", "/api/v1/contact/settings"),
+    ("put", "/api/v1/contact/settings"),
+    ("get", "/api/v1/contact/compliance"),
     ("post", "/api/v1/classify"),
     ("get", "/api/v1/classes/summary"),
     ("get", "/api/v1/classes/movement"),

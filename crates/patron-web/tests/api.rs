@@ -2227,3 +2227,295 @@ async fn satisfaction_over_the_api() {
         assert_eq!(r.status.as_u16(), 404);
     });
 }
+
+#[tokio::test]
+async fn agenda_policy_settings_and_compliance_over_the_api() {
+    each_backend!(|app| {
+        let (boss, boss_c) =
+            signed_in_as(&app, "gm@example.com", StaffLevel::GeneralManager, None).await;
+        let (rep, rep_c) = signed_in_as(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let (_other, other_c) = signed_in_as(
+            &app,
+            "other@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let send = |c: &reqwest::Client, m: Method, path: &str, body: Option<Value>| {
+            let mut req = c.request(m, app.url(path));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            async move { Reply::from(req.send().await.expect("send")).await }
+        };
+        let mine = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "议程公司",
+                "owner_id": rep.id.0}))
+                .await,
+        );
+        let today = chrono::Utc::now().date_naive();
+        // A promise made yesterday, due tomorrow, logged over the API with the new fields.
+        let yesterday = format!("{}T09:00:00Z", today - chrono::Duration::days(1));
+        let tomorrow = (today + chrono::Duration::days(1)).to_string();
+        let r = send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/interactions",
+            Some(
+                json!({"customer_id": mine, "kind": "call", "occurred_at": yesterday,
+                "staff_id": rep.id.0, "follow_up_on": tomorrow, "follow_up": "send samples"}),
+            ),
+        )
+        .await;
+        let promise = r.ok(201).clone();
+        assert_eq!(promise["follow_up"], "send samples");
+        // A follow-up without its day is refused naming the field.
+        send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/interactions",
+            Some(json!({"customer_id": mine, "kind": "call", "follow_up": "x"})),
+        )
+        .await
+        .problem(422, Some("follow_up_on"));
+
+        let v = send(&rep_c, Method::GET, "/api/v1/agenda", None)
+            .await
+            .ok(200)
+            .clone();
+        let items = v["items"].as_array().expect("items");
+        let key = format!("follow_up:{}", promise["id"]);
+        let item = items
+            .iter()
+            .find(|i| i["key"] == key.as_str())
+            .unwrap_or_else(|| panic!("no follow-up in {v}"));
+        // The shape other tools rely on.
+        assert_eq!(item["kind"], "follow_up");
+        assert_eq!(item["customer_id"], mine);
+        assert_eq!(item["customer_name"], "议程公司");
+        assert_eq!(item["due"], tomorrow.as_str());
+        assert_eq!(item["overdue"], false);
+        assert!(item["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("send samples"));
+        assert!(v["counts"]["week"].as_u64().expect("count") >= 1);
+
+        // Another rep neither sees it nor may act on it; the GM may open the rep's agenda.
+        let o = send(&other_c, Method::GET, "/api/v1/agenda", None)
+            .await
+            .ok(200)
+            .clone();
+        assert!(o["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["customer_id"] != mine));
+        send(
+            &other_c,
+            Method::GET,
+            &format!("/api/v1/agenda?user_id={}", rep.id.0),
+            None,
+        )
+        .await
+        .problem(404, None);
+        send(
+            &other_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": key, "action": "dismiss", "reason": "not mine"})),
+        )
+        .await
+        .problem(404, None);
+        let g = send(
+            &boss_c,
+            Method::GET,
+            &format!("/api/v1/agenda?user_id={}&date={today}", rep.id.0),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+        assert_eq!(g["user_id"], rep.id.0);
+
+        // Bad actions are named; a good snooze moves it; done logs a call.
+        send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": key, "action": "dismiss", "reason": ""})),
+        )
+        .await
+        .problem(422, Some("reason"));
+        send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": key, "action": "snooze", "until": today.to_string()})),
+        )
+        .await
+        .problem(422, Some("until"));
+        send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": "nonsense", "action": "done"})),
+        )
+        .await
+        .problem(422, Some("key"));
+        let until = (today + chrono::Duration::days(3)).to_string();
+        let s = send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": key, "action": "snooze", "until": until})),
+        )
+        .await
+        .ok(200)
+        .clone();
+        assert_eq!(s["action"], "snoozed");
+        let v = send(&rep_c, Method::GET, "/api/v1/agenda", None)
+            .await
+            .ok(200)
+            .clone();
+        let it = v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["key"] == key.as_str())
+            .expect("snoozed item")
+            .clone();
+        assert_eq!(
+            (it["due"].as_str(), it["snoozed"].as_bool()),
+            (Some(until.as_str()), Some(true))
+        );
+        let d = send(
+            &rep_c,
+            Method::POST,
+            "/api/v1/agenda/actions",
+            Some(json!({"key": key, "action": "done", "outcome": "samples sent"})),
+        )
+        .await
+        .ok(200)
+        .clone();
+        let iid = d["interaction_id"].as_i64().expect("logged");
+        let i = send(
+            &rep_c,
+            Method::GET,
+            &format!("/api/v1/interactions/{iid}"),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+        assert_eq!(
+            (i["kind"].as_str(), i["outcome"].as_str()),
+            (Some("call"), Some("samples sent"))
+        );
+        let v = send(&rep_c, Method::GET, "/api/v1/agenda", None)
+            .await
+            .ok(200)
+            .clone();
+        assert!(v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["key"] != key.as_str()));
+
+        // The policy: anyone reads it, only the GM and peers change it; errors name the cell.
+        let p = send(&rep_c, Method::GET, "/api/v1/contact/policy", None)
+            .await
+            .ok(200)
+            .clone();
+        assert_eq!(p["sales_representative"]["a"]["visit"]["kind"], "times");
+        let mut bad = p.clone();
+        bad["business_manager"]["b"]["visit"] =
+            json!({"kind": "every", "min": 3, "max": 2, "unit": "month"});
+        send(
+            &rep_c,
+            Method::PUT,
+            "/api/v1/contact/policy",
+            Some(p.clone()),
+        )
+        .await
+        .problem(403, None);
+        send(&boss_c, Method::PUT, "/api/v1/contact/policy", Some(bad))
+            .await
+            .problem(422, Some("business_manager.b.visit"));
+        let mut good = p.clone();
+        good["sales_representative"]["c"]["call"] = json!({"kind": "when_necessary"});
+        let saved = send(
+            &boss_c,
+            Method::PUT,
+            "/api/v1/contact/policy",
+            Some(good.clone()),
+        )
+        .await
+        .ok(200)
+        .clone();
+        assert_eq!(saved, good);
+
+        // Settings: a bad time zone is named; seasons come back sorted.
+        let mut st = send(&boss_c, Method::GET, "/api/v1/contact/settings", None)
+            .await
+            .ok(200)
+            .clone();
+        assert_eq!(st["time_zone"], "UTC");
+        st["time_zone"] = json!("Mars/Base");
+        send(
+            &boss_c,
+            Method::PUT,
+            "/api/v1/contact/settings",
+            Some(st.clone()),
+        )
+        .await
+        .problem(422, Some("time_zone"));
+        st["time_zone"] = json!("Asia/Shanghai");
+        st["seasons"] = json!([
+            {"name": "Autumn", "starts": "2027-09-01", "kind": "season", "lead_days": 14},
+            {"name": "Launch", "starts": "2027-03-01", "kind": "launch", "lead_days": 7}
+        ]);
+        let st = send(&boss_c, Method::PUT, "/api/v1/contact/settings", Some(st))
+            .await
+            .ok(200)
+            .clone();
+        assert_eq!(st["seasons"][0]["name"], "Launch");
+
+        // Compliance: the rep sees their own rows only; months out of range is a 400.
+        let c = send(
+            &rep_c,
+            Method::GET,
+            "/api/v1/contact/compliance?months=2",
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+        let rows = c["rows"].as_array().expect("rows");
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| r["user_id"] == rep.id.0), "{c}");
+        let all = send(&boss_c, Method::GET, "/api/v1/contact/compliance", None)
+            .await
+            .ok(200)
+            .clone();
+        assert!(all["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["user_id"] == boss.id.0));
+        send(
+            &rep_c,
+            Method::GET,
+            "/api/v1/contact/compliance?months=99",
+            None,
+        )
+        .await
+        .problem(400, Some("months"));
+    });
+}

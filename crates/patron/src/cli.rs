@@ -63,6 +63,101 @@ pub enum Command {
     /// Record a customer's product or service satisfaction (1–5) and print its latest scores
     /// and its quadrant of the loyalty matrix.
     Satisfaction(SatisfactionArgs),
+    /// A user's agenda (visits and calls due by policy, birthdays, thank-you cards, pre-season
+    /// calls, promised follow-ups): overdue, today, this week; and doing, snoozing or dismissing
+    /// its items.
+    Agenda(AgendaArgs),
+    /// The contact plan's settings: the visit and call policy, the time zone, the thank-you
+    /// rule, seasons and launches; and the compliance report.
+    #[command(subcommand)]
+    Contact(ContactCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgendaArgs {
+    #[command(subcommand)]
+    pub action: Option<AgendaCommand>,
+    /// Whose agenda (e-mail); without it, every active user's, each item naming its user.
+    #[arg(long, value_name = "EMAIL")]
+    pub user: Option<String>,
+    /// The day, YYYY-MM-DD (default today in the shop's time zone).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Print JSON: {"items":[{"kind","customer_id","customer_name","due","overdue","reason",…}],…}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgendaCommand {
+    /// Mark an item done, logging the interaction (a visit for a visit, a card for a card,
+    /// a call otherwise, unless --kind).
+    Done {
+        /// The item's key as the agenda prints it (e.g. visit:42:2026-03-11).
+        key: String,
+        /// Whose item it is (e-mail).
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// The interaction kind to log instead of the item's own.
+        #[arg(long)]
+        kind: Option<String>,
+        /// How it went.
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Snooze an item to a later day.
+    Snooze {
+        key: String,
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// The day it comes back, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        until: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dismiss an item with a reason (a dismissed visit or call starts its next cycle today).
+    Dismiss {
+        key: String,
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Print the visit and call policy, or replace it with --set (a JSON file or text, as
+    /// printed by --json).
+    Policy {
+        #[arg(long, value_name = "JSON|FILE")]
+        set: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the contact settings (time zone, thank-you rule, seasons), or replace them with
+    /// --set (JSON file or text, as printed).
+    Settings {
+        #[arg(long, value_name = "JSON|FILE")]
+        set: Option<String>,
+    },
+    /// Visits and calls due by policy against done, per person, class and month.
+    Compliance {
+        /// Months back, counting the month of --until (1–36).
+        #[arg(long, default_value_t = 3)]
+        months: u32,
+        /// A day in the last month, YYYY-MM-DD (default today).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

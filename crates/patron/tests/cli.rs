@@ -973,3 +973,114 @@ async fn satisfaction_ratings_give_the_loyalty_matrix_quadrant() {
     })
     .await;
 }
+
+/// `patron agenda` on the demo: the JSON shape other tools rely on, done / snooze / dismiss with
+/// errors naming the flag, and `patron contact policy|settings|compliance`.
+#[tokio::test]
+async fn agenda_and_contact_plan() {
+    each(|db, _| {
+        json(patron(db).args(["demo", "--customers", "80", "--no-serve", "--json"]));
+        let rep = "rep1@demo.patron.example";
+        let a = json(patron(db).args(["agenda", "--user", rep, "--json"]));
+        let items = a["items"].as_array().expect("items");
+        assert!(!items.is_empty(), "{a}");
+        for i in items {
+            for f in [
+                "kind",
+                "customer_id",
+                "customer_name",
+                "due",
+                "overdue",
+                "reason",
+                "key",
+            ] {
+                assert!(!i[f].is_null(), "{f} missing in {i}");
+            }
+            assert_eq!(i["user_email"], rep);
+        }
+        let kinds: Vec<&str> = items.iter().filter_map(|i| i["kind"].as_str()).collect();
+        assert!(
+            kinds.contains(&"visit") || kinds.contains(&"call"),
+            "{kinds:?}"
+        );
+        // Without --user: every active user's items, each naming its user.
+        let all = json(patron(db).args(["agenda", "--json"]));
+        assert!(all["users"].as_array().map(|u| u.len()).unwrap_or(0) >= 2);
+        assert!(all["items"].as_array().map(|i| i.len()).unwrap_or(0) >= items.len());
+
+        let key = items[0]["key"].as_str().expect("key").to_owned();
+        let err =
+            fails(patron(db).args(["agenda", "dismiss", &key, "--user", rep, "--reason", " "]));
+        assert!(err.contains("--reason"), "{err}");
+        let err = fails(patron(db).args([
+            "agenda",
+            "snooze",
+            &key,
+            "--user",
+            rep,
+            "--until",
+            "2001-01-01",
+        ]));
+        assert!(err.contains("--until"), "{err}");
+        let err = fails(patron(db).args(["agenda", "done", "garbage", "--user", rep]));
+        assert!(err.contains("agenda item key"), "{err}");
+        let err = fails(patron(db).args(["agenda", "--user", "nobody@example.com"]));
+        assert!(err.contains("--user"), "{err}");
+        let done = json(patron(db).args([
+            "agenda",
+            "done",
+            &key,
+            "--user",
+            rep,
+            "--outcome",
+            "ok",
+            "--json",
+        ]));
+        assert_eq!(done["action"], "done");
+        assert!(done["interaction_id"].as_i64().is_some(), "{done}");
+        let after = json(patron(db).args(["agenda", "--user", rep, "--json"]));
+        assert!(after["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["key"] != key.as_str()));
+
+        // The policy: a cell at a time, validated.
+        let err = fails(patron(db).args([
+            "contact",
+            "policy",
+            "--set",
+            "sales_representative.a.call=3-2/month",
+        ]));
+        assert!(err.contains("sales_representative.a.call"), "{err}");
+        let err = fails(patron(db).args(["contact", "policy", "--set", "nobody.a.call=1/month"]));
+        assert!(err.contains("staff level"), "{err}");
+        let p = json(patron(db).args([
+            "contact",
+            "policy",
+            "--set",
+            "sales_representative.c.call=every 2 months",
+            "--json",
+        ]));
+        assert_eq!(
+            p["sales_representative"]["c"]["call"],
+            serde_json::json!({"kind": "every", "min": 2, "max": 2, "unit": "month"})
+        );
+        let s = json(patron(db).args(["contact", "settings"]));
+        assert_eq!(
+            s["seasons"].as_array().map(|a| a.len()),
+            Some(2),
+            "the demo's seasons: {s}"
+        );
+        let err = fails(patron(db).args([
+            "contact",
+            "settings",
+            "--set",
+            r#"{"time_zone": "Moon/Base"}"#,
+        ]));
+        assert!(err.contains("time_zone"), "{err}");
+        let c = json(patron(db).args(["contact", "compliance", "--months", "2", "--json"]));
+        assert!(!c["rows"].as_array().expect("rows").is_empty());
+    })
+    .await;
+}

@@ -156,6 +156,55 @@ impl Frequency {
         Ok(())
     }
 
+    /// Parses the short form the CLI takes (and [`Frequency::describe`] nearly prints):
+    /// `3/month`, `2-3/month`, `every month`, `every 1-2 months`, `when_necessary`, `none`.
+    /// The numbers are checked by [`Frequency::validate`].
+    pub fn parse_text(s: &str) -> Option<Frequency> {
+        let t = s.trim().to_lowercase().replace('–', "-").replace('×', "");
+        let t = t.trim();
+        match t {
+            "when_necessary" | "when necessary" => return Some(Frequency::WhenNecessary),
+            "none" | "-" => return Some(Frequency::None),
+            _ => {}
+        }
+        let range = |r: &str| -> Option<(u32, u32)> {
+            let r = r.trim();
+            match r.split_once('-') {
+                Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+                None => {
+                    let n = r.parse().ok()?;
+                    Some((n, n))
+                }
+            }
+        };
+        let period = |p: &str| Period::parse(p.trim().trim_end_matches('s'));
+        if let Some(rest) = t.strip_prefix("every ") {
+            let rest = rest.trim();
+            return match rest.rsplit_once(' ') {
+                Some((n, unit)) => {
+                    let (min, max) = range(n)?;
+                    Some(Frequency::Every {
+                        min,
+                        max,
+                        unit: period(unit)?,
+                    })
+                }
+                None => Some(Frequency::Every {
+                    min: 1,
+                    max: 1,
+                    unit: period(rest)?,
+                }),
+            };
+        }
+        let (n, per) = t.split_once('/').or_else(|| t.split_once(" per "))?;
+        let (min, max) = range(n)?;
+        Some(Frequency::Times {
+            min,
+            max,
+            per: period(per)?,
+        })
+    }
+
     /// A short English description ("2–3× per month", "every 1–2 months") for the CLI and logs;
     /// the web UI words it in the reader's language from the same fields.
     pub fn describe(&self) -> String {
@@ -402,6 +451,49 @@ mod tests {
             p.validate().expect_err("backwards").code,
             "contradictory_frequency"
         );
+    }
+
+    #[test]
+    fn the_short_form_parses() {
+        assert_eq!(
+            Frequency::parse_text("3/month"),
+            Some(times(3, 3, Period::Month))
+        );
+        assert_eq!(
+            Frequency::parse_text("2–3× per month"),
+            Some(times(2, 3, Period::Month))
+        );
+        assert_eq!(
+            Frequency::parse_text("every 1-2 months"),
+            Some(every(1, 2, Period::Month))
+        );
+        assert_eq!(
+            Frequency::parse_text("every year"),
+            Some(every(1, 1, Period::Year))
+        );
+        assert_eq!(
+            Frequency::parse_text("when_necessary"),
+            Some(Frequency::WhenNecessary)
+        );
+        assert_eq!(Frequency::parse_text("none"), Some(Frequency::None));
+        for bad in ["", "3", "x/month", "3/fortnight", "every", "every x months"] {
+            assert_eq!(Frequency::parse_text(bad), None, "{bad}");
+        }
+        // Every description parses back.
+        let p = ContactPolicy::default();
+        for level in POLICY_LEVELS {
+            let row = p.level(level).expect("row");
+            for class in AbcClass::ALL {
+                for f in [row.for_class(class).visit, row.for_class(class).call] {
+                    assert_eq!(
+                        Frequency::parse_text(&f.describe()),
+                        Some(f),
+                        "{}",
+                        f.describe()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -774,6 +774,21 @@ fn interaction<R: Rng + ?Sized>(
 ) -> InteractionInput {
     let outcome = chance(rng, 0.8).then(|| (*pick(rng, names::outcomes(script))).to_owned());
     let notes = chance(rng, 0.1).then(|| (*pick(rng, names::customer_notes(script))).to_owned());
+    // Some contacts of the last three weeks promised a follow-up, so agendas have promises to
+    // keep. Chosen from the day and the person, not the random stream: the rest of the demo
+    // stays exactly what it was.
+    let recent = day + 21 >= plan.days;
+    let promised = recent && (u64::from(day) + staff.0.unsigned_abs()) % 4 == 0;
+    let (follow_up_on, follow_up) = if promised {
+        let texts = names::follow_ups(script);
+        let what = texts[day as usize % texts.len()];
+        (
+            Some(plan.date(day) + Duration::days(i64::from(3 + day % 9))),
+            Some(what.to_owned()),
+        )
+    } else {
+        (None, None)
+    };
     InteractionInput {
         customer_id: CustomerId(0),
         kind,
@@ -782,8 +797,8 @@ fn interaction<R: Rng + ?Sized>(
         key_person_id: None,
         outcome,
         notes,
-        follow_up_on: None,
-        follow_up: None,
+        follow_up_on,
+        follow_up,
     }
 }
 

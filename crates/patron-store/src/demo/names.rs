@@ -1242,3 +1242,33 @@ mod tests {
         }
     }
 }
+
+/// Follow-ups staff promise in a contact (the agenda reminds them).
+pub fn follow_ups(script: Script) -> &'static [&'static str] {
+    match script {
+        Script::English => &[
+            "Send the new price list",
+            "Call back about the espresso machine service",
+            "Bring samples of the new blend",
+            "Confirm the delivery date",
+        ],
+        Script::Simplified => &[
+            "发送新价目表",
+            "回电确认设备保养",
+            "带新品样品拜访",
+            "确认送货日期",
+        ],
+        Script::Traditional => &[
+            "寄送新價目表",
+            "回電確認機器保養",
+            "帶新品樣品拜訪",
+            "確認送貨日期",
+        ],
+        Script::Korean => &[
+            "새 가격표 발송",
+            "장비 점검 관련 회신 전화",
+            "신규 블렌드 샘플 전달",
+            "배송일 확인",
+        ],
+    }
+}

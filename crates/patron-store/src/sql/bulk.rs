@@ -835,6 +835,8 @@ pub(crate) async fn insert_chunk(store: &SqlStore, chunk: BulkChunk) -> StoreRes
             Arg::I64(None),
             Arg::Text(i.outcome.clone()),
             Arg::Text(i.notes.clone()),
+            Arg::Date(i.follow_up_on),
+            Arg::Text(i.follow_up.clone()),
             Arg::Ts(Some(at)),
         ]);
     }
@@ -849,6 +851,8 @@ pub(crate) async fn insert_chunk(store: &SqlStore, chunk: BulkChunk) -> StoreRes
             "key_person_id",
             "outcome",
             "notes",
+            "follow_up_on",
+            "follow_up",
             "created_at",
         ],
         its,

@@ -1,6 +1,7 @@
 //! The JSON API, one file per resource. Handlers parse, call the store, and answer; rules live
 //! in patron-core and data access in patron-store.
 
+pub mod agenda;
 pub mod classes;
 pub mod credit;
 pub mod customers;

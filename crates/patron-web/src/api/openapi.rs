@@ -7,7 +7,7 @@
 //! thirty attributes that could drift apart.
 
 use super::{
-    classes, credit, customers, interactions, key_persons, lists, meta, orders, products,
+    agenda, classes, credit, customers, interactions, key_persons, lists, meta, orders, products,
     satisfaction,
 };
 use crate::error::{Problem, PROBLEM_JSON};
@@ -42,6 +42,13 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         classes::delete_loyalty_override,
         satisfaction::customer_satisfaction,
         satisfaction::record,
+        agenda::agenda,
+        agenda::act,
+        agenda::policy,
+        agenda::set_policy,
+        agenda::settings,
+        agenda::set_settings,
+        agenda::compliance,
         classes::classify,
         classes::summary,
         classes::movement,
@@ -106,6 +113,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "interactions", description = "Visits, calls and other contacts"),
         (name = "classes", description = "Classification: ABC, loyalty, RFM, their history and rules"),
         (name = "credit", description = "Credit classes, reviews, payments, balances and the credit limit of orders"),
+        (name = "agenda", description = "The contact plan: agendas, the visit and call policy, contact settings and compliance"),
         (name = "meta", description = "Read-only lists, the API document and health"),
     )
 )]

@@ -78,6 +78,9 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let on_credit = demo_credit(store.as_ref(), &report)
         .await
         .context("granting demo credit")?;
+    demo_seasons(store.as_ref())
+        .await
+        .context("dating the demo seasons")?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
         output::json(&serde_json::json!({
@@ -182,4 +185,28 @@ async fn demo_credit(
         n += 1;
     }
     Ok(n)
+}
+
+/// A product launch ten days ahead and a sales season in two months, so the agendas of the
+/// demo's keepers of A-class customers show the pre-season calls of METHOD §3.2.
+async fn demo_seasons(store: &dyn patron_store::Store) -> anyhow::Result<()> {
+    use patron_core::contact::Season;
+    let mut s = patron_store::contact::load_settings(store).await?;
+    let today = patron_store::contact::today(&s);
+    s.seasons = vec![
+        Season {
+            name: "New espresso blend launch".into(),
+            starts: today + chrono::Duration::days(10),
+            kind: "launch".into(),
+            lead_days: 14,
+        },
+        Season {
+            name: "Spring season".into(),
+            starts: today + chrono::Duration::days(60),
+            kind: "season".into(),
+            lead_days: 14,
+        },
+    ];
+    patron_store::contact::save_settings(store, &s).await?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+mod agenda;
 mod classify;
 mod credit;
 mod customers;
@@ -50,6 +51,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lists(a) => lists::run(&settings, a).await,
         Command::Credit(c) => credit::run(&settings, c).await,
         Command::Satisfaction(a) => satisfaction::run(&settings, a).await,
+        Command::Agenda(a) => agenda::agenda(&settings, a).await,
+        Command::Contact(c) => agenda::contact(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

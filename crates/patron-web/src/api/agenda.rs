@@ -1,0 +1,232 @@
+//! The contact plan over the API (METHOD §3): each user's agenda and what they do about its
+//! items, the visit and call policy, the contact settings, and the compliance report.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::NaiveDate;
+use patron_core::contact::{ContactPolicy, ContactSettings};
+use patron_core::{Permissions, Scope, UserId};
+use patron_store::contact::{self, Agenda, AgendaActed, AgendaAction, ComplianceRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaParams {
+    /// The day (default: today in the shop's time zone).
+    pub date: Option<NaiveDate>,
+    /// Whose agenda (default: the caller's). A business manager may open their team's, the
+    /// marketing director, the general manager and administrators anyone's.
+    pub user_id: Option<i64>,
+}
+
+/// Whether `caller` may see `other`'s agenda.
+async fn may_see(state: &AppState, caller: &Caller, other: UserId) -> Result<bool, ApiError> {
+    if other == caller.id() {
+        return Ok(true);
+    }
+    Ok(match caller.scope {
+        Scope::All => true,
+        Scope::Own(_) => false,
+        Scope::Team(me) => state.store.team_of(me).await?.iter().any(|u| u.id == other),
+    })
+}
+
+/// A user's agenda: overdue items, today's, this week's and later ones (pre-season calls whose
+/// window opened), each with its reason.
+#[utoipa::path(
+    get,
+    operation_id = "get_agenda",
+    path = "/api/v1/agenda",
+    tag = "agenda",
+    params(AgendaParams),
+    responses((status = 200, description = "The agenda", body = Agenda))
+)]
+pub async fn agenda(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<AgendaParams>,
+) -> Result<Json<Agenda>, ApiError> {
+    let date = super::check_date_param("date", p.date)?;
+    let user = match p.user_id {
+        None => caller.user.clone(),
+        Some(id) => {
+            let id = UserId(id);
+            if !may_see(&state, &caller, id).await? {
+                return Err(patron_store::StoreError::not_found("user", id.0).into());
+            }
+            state.store.get_user(id).await?
+        }
+    };
+    Ok(Json(
+        contact::agenda(state.store.as_ref(), &user, date).await?,
+    ))
+}
+
+/// An action on one of the caller's agenda items.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AgendaActionInput {
+    /// The item's `key` as the agenda gave it.
+    pub key: String,
+    #[serde(flatten)]
+    pub action: AgendaAction,
+}
+
+/// Does (logging the interaction in the same step), snoozes to a day, or dismisses with a
+/// reason one of the caller's agenda items.
+#[utoipa::path(
+    post,
+    operation_id = "act_on_agenda_item",
+    path = "/api/v1/agenda/actions",
+    tag = "agenda",
+    request_body = AgendaActionInput,
+    responses((status = 200, description = "What was done", body = AgendaActed))
+)]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<AgendaActionInput>,
+) -> Result<Json<AgendaActed>, ApiError> {
+    if let AgendaAction::Snooze { until } = &input.action {
+        super::check_date("until", Some(*until))?;
+    }
+    Ok(Json(
+        contact::act(state.store.as_ref(), &caller.user, &input.key, input.action).await?,
+    ))
+}
+
+/// The visit and call policy (METHOD §3.1): the class × staff-level matrix.
+#[utoipa::path(
+    get,
+    operation_id = "get_contact_policy",
+    path = "/api/v1/contact/policy",
+    tag = "agenda",
+    responses((status = 200, description = "The policy", body = ContactPolicy))
+)]
+pub async fn policy(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<ContactPolicy>, ApiError> {
+    Ok(Json(contact::load_policy(state.store.as_ref()).await?))
+}
+
+/// Replaces the policy (validated; an error names the cell, e.g. `business_manager.b.visit`).
+/// Marketing director, general manager and administrators.
+#[utoipa::path(
+    put,
+    operation_id = "set_contact_policy",
+    path = "/api/v1/contact/policy",
+    tag = "agenda",
+    request_body = ContactPolicy,
+    responses((status = 200, description = "The policy as stored", body = ContactPolicy))
+)]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(policy): ApiJson<ContactPolicy>,
+) -> Result<Json<ContactPolicy>, ApiError> {
+    if !caller.user.can_set_class_rules() {
+        return Err(ApiError::Forbidden);
+    }
+    contact::save_policy(state.store.as_ref(), &policy).await?;
+    Ok(Json(policy))
+}
+
+/// The contact settings: time zone, the thank-you-card rule, seasons and launches.
+#[utoipa::path(
+    get,
+    operation_id = "get_contact_settings",
+    path = "/api/v1/contact/settings",
+    tag = "agenda",
+    responses((status = 200, description = "The settings", body = ContactSettings))
+)]
+pub async fn settings(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<ContactSettings>, ApiError> {
+    Ok(Json(contact::load_settings(state.store.as_ref()).await?))
+}
+
+/// Replaces the contact settings (validated). Marketing director, general manager and
+/// administrators.
+#[utoipa::path(
+    put,
+    operation_id = "set_contact_settings",
+    path = "/api/v1/contact/settings",
+    tag = "agenda",
+    request_body = ContactSettings,
+    responses((status = 200, description = "The settings as stored", body = ContactSettings))
+)]
+pub async fn set_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(settings): ApiJson<ContactSettings>,
+) -> Result<Json<ContactSettings>, ApiError> {
+    if !caller.user.can_set_class_rules() {
+        return Err(ApiError::Forbidden);
+    }
+    for (i, s) in settings.seasons.iter().enumerate() {
+        super::check_date(&format!("seasons[{i}].starts"), Some(s.starts))?;
+    }
+    contact::save_settings(state.store.as_ref(), &settings).await?;
+    Ok(Json(contact::load_settings(state.store.as_ref()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ComplianceParams {
+    /// A day in the last month of the report (default today).
+    pub until: Option<NaiveDate>,
+    /// How many months (1–36, default 3).
+    pub months: Option<u32>,
+}
+
+/// The compliance report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplianceReport {
+    pub rows: Vec<ComplianceRow>,
+}
+
+/// Visits and calls due by policy against done, per person, class and month. A sales
+/// representative sees their own rows, a business manager their team's.
+#[utoipa::path(
+    get,
+    operation_id = "get_contact_compliance",
+    path = "/api/v1/contact/compliance",
+    tag = "agenda",
+    params(ComplianceParams),
+    responses((status = 200, description = "The report", body = ComplianceReport))
+)]
+pub async fn compliance(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ComplianceParams>,
+) -> Result<Json<ComplianceReport>, ApiError> {
+    let until = super::check_date_param("until", p.until)?;
+    let months = p.months.unwrap_or(3);
+    if !(1..=36).contains(&months) {
+        return Err(ApiError::param("months", "out_of_range", "1 to 36 months"));
+    }
+    let mut rows = contact::compliance(state.store.as_ref(), until, months).await?;
+    match caller.scope {
+        Scope::All => {}
+        Scope::Own(me) => rows.retain(|r| r.user_id == me),
+        Scope::Team(me) => {
+            let team: Vec<UserId> = state
+                .store
+                .team_of(me)
+                .await?
+                .iter()
+                .map(|u| u.id)
+                .collect();
+            rows.retain(|r| r.user_id == me || team.contains(&r.user_id));
+        }
+    }
+    Ok(Json(ComplianceReport { rows }))
+}
