@@ -259,3 +259,63 @@ pub struct AgendaFacts {
     pub input: patron_core::contact::AgendaInput,
     pub a_without_relationship_manager: i64,
 }
+
+/// Weeks of agenda the iCalendar feed covers.
+pub const FEED_WEEKS: u64 = 4;
+
+/// `user`'s iCalendar feed (RFC 5545): the agenda of today and the next weeks as all-day
+/// events (overdue items on today, marked so), each with a stable UID (the item's key), so a
+/// calendar program that refreshes replaces events instead of duplicating them.
+pub async fn calendar(store: &dyn Store, user: &User) -> StoreResult<String> {
+    use icalendar::{Calendar, Component, Event, EventLike};
+    let settings = load_settings(store).await?;
+    let today = today(&settings);
+    let mut seen = std::collections::HashSet::new();
+    let mut cal = Calendar::new();
+    cal.name(&format!("Patron — {}", user.name));
+    cal.timezone(settings.time_zone.as_str());
+    for week in 0..FEED_WEEKS {
+        let day = today + chrono::Days::new(7 * week);
+        let a = agenda(store, user, Some(day)).await?;
+        for item in a.items {
+            // Later weeks only add what falls in them; overdue items come from today's agenda.
+            if week > 0 && (item.overdue || item.due < day) {
+                continue;
+            }
+            if !seen.insert(item.key.clone()) {
+                continue;
+            }
+            let on = if item.overdue { today } else { item.due };
+            let title = kind_title(item.kind);
+            let summary = if item.overdue {
+                format!("OVERDUE {title}: {}", item.customer_name)
+            } else {
+                format!("{title}: {}", item.customer_name)
+            };
+            cal.push(
+                Event::new()
+                    .uid(&format!("{}@patron", item.key))
+                    .all_day(on)
+                    .summary(&summary)
+                    .description(&item.reason)
+                    .done(),
+            );
+        }
+    }
+    Ok(cal.done().to_string())
+}
+
+fn kind_title(k: ItemKind) -> &'static str {
+    match k {
+        ItemKind::Visit => "Visit",
+        ItemKind::Call => "Call",
+        ItemKind::Birthday => "Birthday card",
+        ItemKind::Anniversary => "Anniversary card",
+        ItemKind::ThankYouCard => "Thank-you card",
+        ItemKind::PreseasonCall => "Pre-season call",
+        ItemKind::FollowUp => "Follow-up",
+        ItemKind::Delivery => "Delivery",
+        ItemKind::Installation => "Installation",
+        ItemKind::ReplyDue => "Reply due",
+    }
+}

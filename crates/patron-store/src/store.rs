@@ -250,6 +250,14 @@ pub trait Store: Send + Sync + 'static {
         action: crate::contact::AgendaAction,
         today: NaiveDate,
     ) -> StoreResult<crate::contact::AgendaActed>;
+    /// A new secret for `user`'s iCalendar feed (shown once); earlier feeds are revoked.
+    async fn create_calendar_feed(&self, user: UserId) -> StoreResult<String>;
+    /// Revokes `user`'s feeds; returns how many were live.
+    async fn revoke_calendar_feeds(&self, user: UserId) -> StoreResult<u64>;
+    /// Whether `user` has a live feed.
+    async fn has_calendar_feed(&self, user: UserId) -> StoreResult<bool>;
+    /// The active user whose live feed this secret opens.
+    async fn user_for_calendar_feed(&self, secret: &str) -> StoreResult<Option<patron_core::User>>;
     /// The compliance report (see [`crate::contact::compliance`]).
     async fn contact_compliance(
         &self,

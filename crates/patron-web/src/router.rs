@@ -62,6 +62,12 @@ pub fn router(state: AppState) -> Router {
             get(agenda::settings).put(agenda::set_settings),
         )
         .route("/api/v1/contact/compliance", get(agenda::compliance))
+        .route(
+            "/api/v1/agenda/calendar-feed",
+            get(agenda::feed)
+                .post(agenda::create_feed)
+                .delete(agenda::revoke_feed),
+        )
         .route("/api/v1/classify", axum::routing::post(classes::classify))
         .route("/api/v1/classes/summary", get(classes::summary))
         .route("/api/v1/classes/movement", get(classes::movement))
@@ -135,7 +141,8 @@ pub fn router(state: AppState) -> Router {
         ));
     let public = Router::new()
         .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/healthz", get(meta::healthz));
+        .route("/healthz", get(meta::healthz))
+        .route("/calendar/{file}", get(agenda::calendar_file));
 
     api.merge(public)
         .merge(crate::ui::routes())
@@ -174,6 +181,9 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/contact/settings"),
     ("put", "/api/v1/contact/settings"),
     ("get", "/api/v1/contact/compliance"),
+    ("get", "/api/v1/agenda/calendar-feed"),
+    ("post", "/api/v1/agenda/calendar-feed"),
+    ("delete", "/api/v1/agenda/calendar-feed"),
     ("post", "/api/v1/classify"),
     ("get", "/api/v1/classes/summary"),
     ("get", "/api/v1/classes/movement"),

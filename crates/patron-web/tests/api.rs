@@ -2519,3 +2519,116 @@ async fn agenda_policy_settings_and_compliance_over_the_api() {
         .problem(400, Some("months"));
     });
 }
+
+#[tokio::test]
+async fn calendar_feed_is_a_secret_revocable_icalendar_url() {
+    each_backend!(|app| {
+        let (rep, rep_c) = signed_in_as(
+            &app,
+            "cal@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let mine = id_of(
+            &app.create_customer(&json!({"kind": "organisation", "name": "日历公司",
+                "owner_id": rep.id.0}))
+                .await,
+        );
+        let today = chrono::Utc::now().date_naive();
+        let on = (today + chrono::Duration::days(2)).to_string();
+        let r = rep_c
+            .post(app.url("/api/v1/interactions"))
+            .json(
+                &json!({"customer_id": mine, "kind": "visit", "staff_id": rep.id.0,
+                "follow_up_on": on, "follow_up": "bring the catalogue; and, samples"}),
+            )
+            .send()
+            .await
+            .expect("send");
+        let promise = Reply::from(r).await.ok(201).clone();
+
+        let state = Reply::from(
+            rep_c
+                .get(app.url("/api/v1/agenda/calendar-feed"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+        .ok(200)
+        .clone();
+        assert_eq!(state["active"], false);
+        let created = Reply::from(
+            rep_c
+                .post(app.url("/api/v1/agenda/calendar-feed"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+        .ok(200)
+        .clone();
+        let path = created["path"].as_str().expect("path").to_owned();
+        assert!(
+            path.starts_with("/calendar/") && path.ends_with(".ics"),
+            "{path}"
+        );
+
+        // No sign-in needed: the secret is the credential.
+        let plain = reqwest::Client::new();
+        let res = plain.get(app.url(&path)).send().await.expect("feed");
+        assert_eq!(res.status().as_u16(), 200);
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ct.starts_with("text/calendar"), "{ct}");
+        let ics = res.text().await.expect("body");
+        assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+        // Long lines are folded (CRLF and a space); unfold to read them.
+        let ics = ics.replace("\r\n ", "");
+        let uid = format!("UID:follow_up:{}@patron", promise["id"]);
+        assert!(ics.contains(&uid), "{ics}");
+        assert!(
+            ics.contains(&format!("DTSTART;VALUE=DATE:{}", on.replace('-', ""))),
+            "{ics}"
+        );
+        // Text is escaped as RFC 5545 wants (commas and semicolons).
+        assert!(ics.contains("catalogue\\; and\\, samples"), "{ics}");
+
+        // A new feed cuts the old one off; revoking cuts every one; nonsense is a 404.
+        let again = Reply::from(
+            rep_c
+                .post(app.url("/api/v1/agenda/calendar-feed"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+        .ok(200)
+        .clone();
+        let status = |p: String| {
+            let plain = plain.clone();
+            let url = app.url(&p);
+            async move { plain.get(url).send().await.expect("get").status().as_u16() }
+        };
+        assert_eq!(status(path.clone()).await, 404);
+        let new_path = again["path"].as_str().expect("path").to_owned();
+        assert_eq!(status(new_path.clone()).await, 200);
+        Reply::from(
+            rep_c
+                .delete(app.url("/api/v1/agenda/calendar-feed"))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await
+        .ok(200);
+        assert_eq!(status(new_path).await, 404);
+        assert_eq!(status("/calendar/nonsense.ics".into()).await, 404);
+        assert_eq!(status("/calendar/nonsense".into()).await, 404);
+    });
+}

@@ -119,6 +119,17 @@ pub enum AgendaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Create (or with --revoke, revoke) a user's iCalendar feed and print its path: a secret
+    /// URL calendar programs subscribe to (a new one replaces the old).
+    Calendar {
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        #[arg(long)]
+        revoke: bool,
+        /// Print the feed itself (what a calendar program gets) instead.
+        #[arg(long, conflicts_with = "revoke")]
+        print: bool,
+    },
     /// Dismiss an item with a reason (a dismissed visit or call starts its next cycle today).
     Dismiss {
         key: String,

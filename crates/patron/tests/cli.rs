@@ -1081,6 +1081,26 @@ async fn agenda_and_contact_plan() {
         assert!(err.contains("time_zone"), "{err}");
         let c = json(patron(db).args(["contact", "compliance", "--months", "2", "--json"]));
         assert!(!c["rows"].as_array().expect("rows").is_empty());
+        // The calendar feed: a path to subscribe to, and the feed itself.
+        let out = patron(db)
+            .args(["agenda", "calendar", "--user", rep])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(
+            path.starts_with("/calendar/") && path.ends_with(".ics"),
+            "{path}"
+        );
+        let out = patron(db)
+            .args(["agenda", "calendar", "--user", rep, "--print"])
+            .output()
+            .expect("run");
+        let ics = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            ics.starts_with("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"),
+            "{ics}"
+        );
     })
     .await;
 }

@@ -604,3 +604,12 @@ pub(crate) async fn compliance(
     }
     Ok(out)
 }
+
+/// Revokes a user's live calendar feeds.
+pub(crate) async fn revoke_feeds(c: &mut Conn<'_>, user: UserId) -> StoreResult<u64> {
+    c.execute(
+        "UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        args![super::now(), user.0],
+    )
+    .await
+}

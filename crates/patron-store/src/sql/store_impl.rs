@@ -986,6 +986,54 @@ impl Store for SqlStore {
         Ok(acted)
     }
 
+    async fn create_calendar_feed(&self, user: UserId) -> StoreResult<String> {
+        let secret = crate::accounts::random_token();
+        let mut tx = self.begin().await?;
+        super::contact::revoke_feeds(&mut tx.conn(), user).await?;
+        tx.conn()
+            .execute(
+                "INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3)",
+                args![user.0, crate::accounts::token_hash(&secret), super::now()],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    async fn revoke_calendar_feeds(&self, user: UserId) -> StoreResult<u64> {
+        let mut pc = self.acquire().await?;
+        super::contact::revoke_feeds(&mut pc.conn(), user).await
+    }
+
+    async fn has_calendar_feed(&self, user: UserId) -> StoreResult<bool> {
+        let mut pc = self.acquire().await?;
+        let n = pc
+            .conn()
+            .scalar_i64(
+                "SELECT COUNT(*) FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL",
+                args![user.0],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn user_for_calendar_feed(&self, secret: &str) -> StoreResult<Option<User>> {
+        let mut pc = self.acquire().await?;
+        let row: Option<(i64,)> = pc
+            .conn()
+            .fetch_optional(
+                "SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL",
+                args![crate::accounts::token_hash(secret)],
+            )
+            .await?;
+        match row {
+            Some((id,)) => Ok(r::get_user(&mut pc.conn(), UserId(id))
+                .await?
+                .filter(|u| u.active)),
+            None => Ok(None),
+        }
+    }
+
     async fn contact_compliance(
         &self,
         until: chrono::NaiveDate,

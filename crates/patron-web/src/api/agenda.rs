@@ -230,3 +230,100 @@ pub async fn compliance(
     }
     Ok(Json(ComplianceReport { rows }))
 }
+
+/// The caller's iCalendar feed: whether one is live.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarFeed {
+    pub active: bool,
+    /// The feed's path (append it to the server's address); only in the answer that created
+    /// it — the secret is not kept.
+    pub path: Option<String>,
+}
+
+/// Whether the caller has a live iCalendar feed.
+#[utoipa::path(
+    get,
+    operation_id = "get_calendar_feed",
+    path = "/api/v1/agenda/calendar-feed",
+    tag = "agenda",
+    responses((status = 200, description = "The feed's state", body = CalendarFeed))
+)]
+pub async fn feed(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<CalendarFeed>, ApiError> {
+    Ok(Json(CalendarFeed {
+        active: state.store.has_calendar_feed(caller.id()).await?,
+        path: None,
+    }))
+}
+
+/// Creates the caller's iCalendar feed (a secret URL calendar programs subscribe to, with due
+/// visits and calls, birthdays, anniversaries, cards and follow-ups); an earlier feed stops
+/// working.
+#[utoipa::path(
+    post,
+    operation_id = "create_calendar_feed",
+    path = "/api/v1/agenda/calendar-feed",
+    tag = "agenda",
+    responses((status = 200, description = "The new feed, with its path", body = CalendarFeed))
+)]
+pub async fn create_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<CalendarFeed>, ApiError> {
+    let secret = state.store.create_calendar_feed(caller.id()).await?;
+    Ok(Json(CalendarFeed {
+        active: true,
+        path: Some(format!("/calendar/{secret}.ics")),
+    }))
+}
+
+/// Revokes the caller's iCalendar feed.
+#[utoipa::path(
+    delete,
+    operation_id = "revoke_calendar_feed",
+    path = "/api/v1/agenda/calendar-feed",
+    tag = "agenda",
+    responses((status = 200, description = "The feed's state", body = CalendarFeed))
+)]
+pub async fn revoke_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<CalendarFeed>, ApiError> {
+    state.store.revoke_calendar_feeds(caller.id()).await?;
+    Ok(Json(CalendarFeed {
+        active: false,
+        path: None,
+    }))
+}
+
+/// `GET /calendar/{secret}.ics`: the feed itself, for calendar programs (no sign-in: the secret
+/// is the credential). An unknown or revoked secret is a plain 404 that says nothing more.
+pub async fn calendar_file(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    let Some(secret) = file.strip_suffix(".ics") else {
+        return not_found();
+    };
+    let user = match state.store.user_for_calendar_feed(secret).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return not_found(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match contact::calendar(state.store.as_ref(), &user).await {
+        Ok(ics) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            ics,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

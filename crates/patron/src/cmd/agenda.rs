@@ -178,6 +178,30 @@ fn section_title(s: &str) -> &'static str {
 
 async fn act(settings: &Settings, cmd: AgendaCommand) -> anyhow::Result<ExitCode> {
     let (key, email, action, json) = match cmd {
+        AgendaCommand::Calendar {
+            user: email,
+            revoke,
+            print,
+        } => {
+            let store = super::open(settings).await?;
+            let store = store.as_ref();
+            let u = user(store, &email).await?;
+            if print {
+                print!("{}", contact::calendar(store, &u).await?);
+            } else if revoke {
+                let n = store.revoke_calendar_feeds(u.id).await?;
+                println!("{n} calendar feed(s) of {} revoked", u.email);
+            } else {
+                let secret = store.create_calendar_feed(u.id).await?;
+                println!("/calendar/{secret}.ics");
+                eprintln!(
+                    "Append this path to the server's address (e.g. http://127.0.0.1:8080); \
+                     an earlier feed of {} no longer works.",
+                    u.email
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         AgendaCommand::Done {
             key,
             user,
