@@ -501,3 +501,73 @@ async fn policy_settings_and_time_zones() {
     })
     .await;
 }
+
+/// The store narrows the customers it reads to those whose cycle can come due this week; a
+/// recent call must not hide a visit that is due, nor a recent contact by someone else count.
+#[tokio::test]
+async fn a_recent_call_does_not_hide_a_due_visit() {
+    each(|s| async move {
+        let today = Utc::now().date_naive();
+        let rep = user(&s, "rep@x.com", StaffLevel::SalesRepresentative, None).await;
+        let mate = user(&s, "mate@x.com", StaffLevel::SalesRepresentative, None).await;
+        let c = customer(&s, "Unclassified Ltd", Some(rep.id)).await;
+        let quiet = customer(&s, "Quiet Ltd", Some(rep.id)).await;
+        s.create_interaction(contact_at(
+            c,
+            InteractionKind::Visit,
+            rep.id,
+            at(today - Duration::days(40), 10, 0),
+        ))
+        .await
+        .expect("visit");
+        s.create_interaction(contact_at(
+            c,
+            InteractionKind::Call,
+            rep.id,
+            at(today - Duration::days(1), 10, 0),
+        ))
+        .await
+        .expect("call");
+        // A colleague's visit to the other customer does not count for this rep's policy.
+        s.create_interaction(contact_at(
+            quiet,
+            InteractionKind::Visit,
+            mate.id,
+            at(today - Duration::days(2), 10, 0),
+        ))
+        .await
+        .expect("mate's visit");
+        let a = contact::agenda(s.as_ref(), &rep, Some(today + Duration::days(30)))
+            .await
+            .expect("agenda");
+        let kinds_of = |id: CustomerId| {
+            a.items
+                .iter()
+                .filter(|i| i.customer_id == id)
+                .map(|i| i.kind)
+                .collect::<Vec<_>>()
+        };
+        // Unclassified: column C, a visit and a call a month. The visit (40 + 30 days ago) is
+        // overdue; the call (yesterday, 30 days on) is due today.
+        assert!(kinds_of(c).contains(&ItemKind::Visit), "{:#?}", a.items);
+        assert!(kinds_of(c).contains(&ItemKind::Call), "{:#?}", a.items);
+        // Quiet: never contacted by the rep, added today: both due in 30 days.
+        assert_eq!(kinds_of(quiet).len(), 2, "{:#?}", a.items);
+        let now = contact::agenda(s.as_ref(), &rep, Some(today))
+            .await
+            .expect("agenda");
+        let c_items: Vec<ItemKind> = now
+            .items
+            .iter()
+            .filter(|i| i.customer_id == c)
+            .map(|i| i.kind)
+            .collect();
+        assert_eq!(
+            c_items,
+            vec![ItemKind::Visit],
+            "the call was yesterday: {:#?}",
+            now.items
+        );
+    })
+    .await;
+}

@@ -10,8 +10,8 @@ use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use patron_core::classify::AbcClass;
 use patron_core::contact::{
-    AgendaInput, ContactPolicy, ContactSettings, Held, ItemKey, ItemKind, KeyDates, Mark,
-    MarkAction, Promise, RecentOrder, POLICY_LEVELS,
+    AgendaInput, ContactPolicy, ContactSettings, Frequency, Held, ItemKey, ItemKind, KeyDates,
+    Mark, MarkAction, Promise, RecentOrder, POLICY_LEVELS,
 };
 use patron_core::{CustomerId, InteractionInput, Scope, StaffLevel, User, UserId};
 use std::collections::HashMap;
@@ -62,15 +62,45 @@ pub(crate) async fn agenda_facts(
     let mut a: Vec<Arg> = args![me];
     let mut wh = vec!["c.stage <> 'lost'".to_owned()];
     push_scope(scope, "c", &mut wh, &mut a);
+    // Of the scheduled classes, only customers whose cycle can come due within the week: the
+    // base of a cycle (this user's last visit, or last visit or call, else the day the customer
+    // was added) at least the cadence's shortest interval before the week's end. A dismissal
+    // only moves a base later, so the condition never drops a customer that is due; for a
+    // general manager over a large archive it drops nearly all.
     let mut class_cond = vec![direct_sql(1)];
-    if !classes.is_empty() {
-        let list: Vec<String> = classes
-            .iter()
-            .map(|k| format!("'{}'", k.as_str()))
-            .collect();
-        class_cond.push(format!("cc.abc IN ({})", list.join(",")));
-        if classes.contains(&AbcClass::C) {
-            class_cond.push("cc.abc IS NULL".into());
+    let week_end = date + Days::new(patron_core::contact::agenda::WEEK_DAYS);
+    let cutoff = |f: &Frequency| -> Option<DateTime<Utc>> {
+        let days = min_interval_days(f)?;
+        let last_base_day = week_end.checked_sub_days(Days::new(days))?;
+        Some(day_start(settings, last_base_day + Days::new(1)))
+    };
+    let last = |kinds: &str| {
+        format!(
+            "COALESCE((SELECT MAX(i.occurred_at) FROM interactions i WHERE i.staff_id = $1 \
+             AND i.customer_id = c.id AND i.kind IN ({kinds})), c.created_at)"
+        )
+    };
+    if let Some(row) = policy.level(user.staff_level) {
+        for k in &classes {
+            let cad = row.for_class(*k);
+            let mut due = Vec::new();
+            if let Some(t) = cutoff(&cad.visit) {
+                a.push(t.into());
+                due.push(format!("{} < ${}", last("'visit'"), a.len()));
+            }
+            if let Some(t) = cutoff(&cad.call) {
+                a.push(t.into());
+                due.push(format!("{} < ${}", last("'visit','call'"), a.len()));
+            }
+            if due.is_empty() {
+                continue;
+            }
+            let class = if *k == AbcClass::C {
+                "(cc.abc = 'C' OR cc.abc IS NULL)".to_owned()
+            } else {
+                format!("cc.abc = '{}'", k.as_str())
+            };
+            class_cond.push(format!("({class} AND ({}))", due.join(" OR ")));
         }
     }
     wh.push(format!("({})", class_cond.join(" OR ")));
@@ -288,6 +318,24 @@ pub(crate) async fn agenda_facts(
         },
         a_without_relationship_manager: unmanaged,
     })
+}
+
+/// The shortest interval a frequency can put between two contacts, in days (a lower bound for
+/// calendar periods: a month is at least 28 days); `None` when nothing is scheduled.
+fn min_interval_days(f: &Frequency) -> Option<u64> {
+    match *f {
+        Frequency::Times { max, per, .. } => Some(u64::from((per.days() / max.max(1)).max(1))),
+        Frequency::Every { min, unit, .. } => {
+            let per = match unit {
+                patron_core::contact::Period::Week => 7,
+                patron_core::contact::Period::Month => 28,
+                patron_core::contact::Period::Quarter => 89,
+                patron_core::contact::Period::Year => 365,
+            };
+            Some(per * u64::from(min.max(1)))
+        }
+        Frequency::WhenNecessary | Frequency::None => None,
+    }
 }
 
 /// The first instant of a day in the shop's time zone (a DST gap at midnight: the next instant
