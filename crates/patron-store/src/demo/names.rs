@@ -1215,34 +1215,6 @@ pub fn date_years_ago<R: Rng + ?Sized>(
         .unwrap_or(today)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use patron_core::values::{parse_email, parse_phone};
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-
-    #[test]
-    fn phones_and_emails_parse_in_every_script() {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for _ in 0..2_000 {
-            for script in Script::ALL {
-                let r = region(&mut rng, script);
-                for p in [mobile(&mut rng, script, r), landline(&mut rng, script, r)] {
-                    assert!(parse_phone("phone", &p).is_ok(), "{p}");
-                }
-                let n = person_name(&mut rng, script, Gender::Female);
-                let e = person_email(&mut rng, script, &n.email_local, Some(1988));
-                assert!(parse_email("email", &e).is_ok(), "{e}");
-                let o = org_name(&mut rng, script, r);
-                let e = format!("info@{}", o.domain);
-                assert!(parse_email("email", &e).is_ok(), "{e}");
-                assert!(!address(&mut rng, script, r).is_empty());
-            }
-        }
-    }
-}
-
 /// Follow-ups staff promise in a contact (the agenda reminds them).
 pub fn follow_ups(script: Script) -> &'static [&'static str] {
     match script {
@@ -1270,5 +1242,33 @@ pub fn follow_ups(script: Script) -> &'static [&'static str] {
             "신규 블렌드 샘플 전달",
             "배송일 확인",
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patron_core::values::{parse_email, parse_phone};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn phones_and_emails_parse_in_every_script() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..2_000 {
+            for script in Script::ALL {
+                let r = region(&mut rng, script);
+                for p in [mobile(&mut rng, script, r), landline(&mut rng, script, r)] {
+                    assert!(parse_phone("phone", &p).is_ok(), "{p}");
+                }
+                let n = person_name(&mut rng, script, Gender::Female);
+                let e = person_email(&mut rng, script, &n.email_local, Some(1988));
+                assert!(parse_email("email", &e).is_ok(), "{e}");
+                let o = org_name(&mut rng, script, r);
+                let e = format!("info@{}", o.domain);
+                assert!(parse_email("email", &e).is_ok(), "{e}");
+                assert!(!address(&mut rng, script, r).is_empty());
+            }
+        }
     }
 }

@@ -42,6 +42,13 @@ fn scheduled_classes(policy: &ContactPolicy, level: StaffLevel) -> Vec<AbcClass>
         .collect()
 }
 
+/// Rows as read: a held customer (id, name, class, created, direct), a key person's dates (id,
+/// customer, name, birthday, anniversary), customers per holder pair and class (owner, relationship
+/// manager, class, count).
+type HeldRow = (i64, String, Option<String>, DateTime<Utc>, i64);
+type KeyDatesRow = (i64, i64, String, Option<NaiveDate>, Option<NaiveDate>);
+type HolderRow = (Option<i64>, Option<i64>, Option<String>, i64);
+
 fn direct_sql(n: usize) -> String {
     format!("(c.owner_id = ${n} OR c.relationship_manager_id = ${n})")
 }
@@ -112,7 +119,7 @@ pub(crate) async fn agenda_facts(
         direct_sql(1),
         wh.join(" AND ")
     );
-    let rows: Vec<(i64, String, Option<String>, DateTime<Utc>, i64)> = c.fetch_all(&sql, a).await?;
+    let rows: Vec<HeldRow> = c.fetch_all(&sql, a).await?;
     let mut customers: Vec<Held> = rows
         .into_iter()
         .map(|(id, name, abc, created, direct)| Held {
@@ -173,7 +180,7 @@ pub(crate) async fn agenda_facts(
     }
 
     // 4. Key persons' birthdays and anniversaries (directly held customers).
-    let kps: Vec<(i64, i64, String, Option<NaiveDate>, Option<NaiveDate>)> = c
+    let kps: Vec<KeyDatesRow> = c
         .fetch_all(
             &format!(
                 "SELECT k.id, k.customer_id, k.name, k.birthday, k.wedding_anniversary \
@@ -556,7 +563,7 @@ pub(crate) async fn compliance(
         .unwrap_or(until);
     let users = r::list_users(c).await?;
     // Customers per holder pair and class (as classed now; unclassified count as C).
-    let holders: Vec<(Option<i64>, Option<i64>, Option<String>, i64)> = c
+    let holders: Vec<HolderRow> = c
         .fetch_all(
             "SELECT c.owner_id, c.relationship_manager_id, cc.abc, COUNT(*) FROM customers c \
              LEFT JOIN customer_classes cc ON cc.customer_id = c.id WHERE c.stage <> 'lost' \
