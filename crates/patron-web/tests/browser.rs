@@ -625,3 +625,195 @@ async fn the_ui_in_headless_chromium() {
     let _ = stop.send(());
     db.cleanup().await;
 }
+
+/// The contact plan (METHOD §3) in the browser: a sales representative opens the agenda from
+/// the navigation and marks one item done (the visit is logged), snoozes one to the proposed
+/// day and dismisses one (first without a reason: the message shows under the field); a
+/// marketing director changes a cell of the visit policy and saves it. Screenshots `agenda.png`
+/// and `policy.png`.
+#[tokio::test]
+async fn the_agenda_and_the_policy_in_headless_chromium() {
+    let (_driver, client) = match browser().await {
+        Ok(b) => b,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true and the browser test cannot run: {why}")
+        }
+        Err(why) => {
+            eprintln!("browser test skipped: {why}");
+            return;
+        }
+    };
+    let db = TestDb::sqlite();
+    let store = patron_store::connect(&db.url).await.expect("connect");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(patron_web::launch(
+        listener,
+        patron_web::AppState::with_config(store.clone(), patron_web::WebConfig::default()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let ann = user(
+        &store,
+        "ann@example.com",
+        "Ann",
+        StaffLevel::SalesRepresentative,
+    )
+    .await;
+    user(
+        &store,
+        "dora@example.com",
+        "Dora",
+        StaffLevel::MarketingDirector,
+    )
+    .await;
+    // Three of Ann's customers, each visited two months ago: every visit and call is overdue.
+    let mut ids = Vec::new();
+    for name in ["甲商行", "乙商行", "丙商行"] {
+        let c = store
+            .create_customer(CustomerInput {
+                kind: CustomerKind::Organisation,
+                name: name.into(),
+                owner_id: Some(ann.id),
+                ..Default::default()
+            })
+            .await
+            .expect("c");
+        store
+            .create_interaction(patron_core::InteractionInput {
+                customer_id: c.id,
+                kind: patron_core::InteractionKind::Visit,
+                occurred_at: Some(chrono::Utc::now() - chrono::Duration::days(60)),
+                staff_id: Some(ann.id),
+                key_person_id: None,
+                outcome: None,
+                notes: None,
+                follow_up_on: None,
+                follow_up: None,
+            })
+            .await
+            .expect("visit");
+        ids.push(c.id);
+    }
+    let agenda = patron_store::contact::agenda(store.as_ref(), &ann, None)
+        .await
+        .expect("agenda");
+    let slug = |kind: &str, customer: patron_core::CustomerId| {
+        agenda
+            .items
+            .iter()
+            .find(|i| i.kind.as_str() == kind && i.customer_id == customer)
+            .map(|i| i.key.replace(':', "_"))
+            .unwrap_or_else(|| panic!("no {kind} for {customer}: {:?}", agenda.items))
+    };
+    let (visit_jia, call_yi, visit_bing) = (
+        slug("visit", ids[0]),
+        slug("call", ids[1]),
+        slug("visit", ids[2]),
+    );
+
+    let shots = screenshots_dir();
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let ui = Ui {
+        c: client,
+        base: format!("http://{addr}"),
+        shots,
+    };
+    ui.sign_in("ann@example.com").await;
+    ui.click("#nav-agenda").await;
+    let html = ui
+        .until("the agenda", |h| h.contains("id=\"section-overdue\""))
+        .await;
+    assert!(
+        html.contains(&format!("id=\"count-overdue\">{}<", agenda.counts.overdue)),
+        "{html}"
+    );
+    ui.shot("agenda").await;
+
+    // Done, with an outcome: the visit is logged.
+    ui.fill(&format!("#outcome-{visit_jia}"), "谈妥春季订单")
+        .await;
+    ui.click(&format!("#done-{visit_jia}")).await;
+    ui.until("the item done", |h| {
+        h.contains("Done: the contact is logged.")
+            && !h.contains(&format!("id=\"item-{visit_jia}\""))
+    })
+    .await;
+    let its = store
+        .list_interactions(&patron_store::InteractionQuery {
+            customer_id: Some(ids[0]),
+            ..Default::default()
+        })
+        .await
+        .expect("its")
+        .items;
+    assert!(
+        its.iter()
+            .any(|i| i.outcome.as_deref() == Some("谈妥春季订单") && i.staff_id == Some(ann.id)),
+        "{its:?}"
+    );
+
+    // Snooze to the day proposed (a week ahead): out of sight until that week comes.
+    ui.click(&format!("#snooze-{call_yi}")).await;
+    ui.until("the item snoozed", |h| {
+        h.contains("Snoozed until") && !h.contains(&format!("id=\"item-{call_yi}\""))
+    })
+    .await;
+
+    // Dismiss: without a reason the message shows under the field; with one the item goes.
+    ui.click(&format!("#dismiss-{visit_bing}")).await;
+    ui.until("the reason's message", |h| {
+        h.contains(&format!("id=\"reason-{visit_bing}-error\""))
+    })
+    .await;
+    ui.fill(&format!("#reason-{visit_bing}"), "客户已搬迁")
+        .await;
+    ui.click(&format!("#dismiss-{visit_bing}")).await;
+    ui.until("the item dismissed", |h| {
+        h.contains("Dismissed.") && !h.contains(&format!("id=\"item-{visit_bing}\""))
+    })
+    .await;
+    ui.shot("agenda-acted").await;
+    ui.sign_out().await;
+
+    // The marketing director: business managers visit B-class customers every 1–2 months.
+    ui.sign_in("dora@example.com").await;
+    ui.go("/agenda/policy").await;
+    ui.css("#business_manager-b-visit-kind")
+        .await
+        .select_by_value("every")
+        .await
+        .expect("kind");
+    ui.fill("#business_manager-b-visit-min", "1").await;
+    ui.fill("#business_manager-b-visit-max", "2").await;
+    ui.css("#business_manager-b-visit-period")
+        .await
+        .select_by_value("month")
+        .await
+        .expect("period");
+    ui.click("#policy-save").await;
+    let html = ui
+        .until("the policy saved", |h| h.contains("Policy saved"))
+        .await;
+    assert!(html.contains("Saved: every 1–2 months"), "{html}");
+    let policy = patron_store::contact::load_policy(store.as_ref())
+        .await
+        .expect("policy");
+    assert_eq!(
+        policy.business_manager.b.visit,
+        patron_core::contact::Frequency::Every {
+            min: 1,
+            max: 2,
+            unit: patron_core::contact::Period::Month
+        }
+    );
+    ui.shot("policy").await;
+
+    ui.c.close().await.expect("close");
+    let _ = stop.send(());
+    db.cleanup().await;
+}

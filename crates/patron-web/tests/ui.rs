@@ -3196,3 +3196,759 @@ async fn satisfaction_on_the_customer_page_and_the_dashboard_matrix() {
         db.cleanup().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The contact plan (METHOD §3): the agenda, the policy page, the compliance report and promised
+// follow-ups on the log forms.
+
+/// A visit by `by` to `customer` `days_ago` days ago: the policy's next visit and call come due
+/// a cycle after it.
+async fn visited_days_ago(
+    app: &App,
+    by: &patron_core::User,
+    customer: patron_core::CustomerId,
+    days_ago: i64,
+) {
+    app.store
+        .create_interaction(patron_core::InteractionInput {
+            customer_id: customer,
+            kind: patron_core::InteractionKind::Visit,
+            occurred_at: Some(chrono::Utc::now() - chrono::Duration::days(days_ago)),
+            staff_id: Some(by.id),
+            key_person_id: None,
+            outcome: None,
+            notes: None,
+            follow_up_on: None,
+            follow_up: None,
+        })
+        .await
+        .expect("visit");
+}
+
+/// The element id part of an agenda item (its key with `_` for `:`).
+fn item_slug(key: &str) -> String {
+    key.replace(':', "_")
+}
+
+/// The key of `user`'s agenda item of `kind` about `customer`.
+async fn agenda_key(
+    app: &App,
+    user: &patron_core::User,
+    kind: &str,
+    customer: patron_core::CustomerId,
+) -> String {
+    patron_store::contact::agenda(app.store.as_ref(), user, None)
+        .await
+        .expect("agenda")
+        .items
+        .iter()
+        .find(|i| i.kind.as_str() == kind && i.customer_id == customer)
+        .map(|i| i.key.clone())
+        .unwrap_or_else(|| panic!("no {kind} item for customer {customer}"))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[tokio::test]
+async fn the_agenda_lists_overdue_items_and_done_snooze_dismiss_act_on_them() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        let mk = |name: &str, owner| CustomerInput {
+            kind: CustomerKind::Organisation,
+            name: name.into(),
+            owner_id: Some(owner),
+            ..Default::default()
+        };
+        let jia = app
+            .store
+            .create_customer(mk("甲商行", ann.id))
+            .await
+            .expect("c");
+        let yi = app
+            .store
+            .create_customer(mk("乙商行", ann.id))
+            .await
+            .expect("c");
+        let theirs = app
+            .store
+            .create_customer(mk("丙商行", ben.id))
+            .await
+            .expect("c");
+        for c in [jia.id, yi.id] {
+            visited_days_ago(&app, &ann, c, 60).await;
+        }
+        visited_days_ago(&app, &ben, theirs.id, 60).await;
+        // 甲 buys: classified, it is the only A-class customer, and it has no relationship manager.
+        order_days_ago(&app, jia.id, 10, 500_000).await;
+        patron_store::classes::run_classification(app.store.as_ref(), None)
+            .await
+            .expect("classify");
+
+        let mut b = Browser::new(&app);
+        b.sign_in("ann@example.com", "a good long password").await;
+        // Home is the agenda for a signed-in user.
+        let r = b
+            .client
+            .get(b.url("/"))
+            .header("cookie", &b.cookie)
+            .send()
+            .await
+            .expect("home");
+        assert_eq!(r.status().as_u16(), 303);
+        assert_eq!(
+            r.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/agenda")
+        );
+
+        let expected = patron_store::contact::agenda(app.store.as_ref(), &ann, None)
+            .await
+            .expect("agenda");
+        assert!(expected.counts.overdue >= 4, "{:?}", expected.items);
+        let (s, html) = b.get("/agenda").await;
+        assert_eq!(s, 200, "{html}");
+        assert!(
+            html.contains("href=\"/agenda\" id=\"nav-agenda\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "id=\"count-overdue\">{}<",
+                expected.counts.overdue
+            )),
+            "{html}"
+        );
+        // Each item: kind, customer link, due day, and why — worded with the policy's numbers.
+        let visit_jia = agenda_key(&app, &ann, "visit", jia.id).await;
+        let call_yi = agenda_key(&app, &ann, "call", yi.id).await;
+        let visit_yi = agenda_key(&app, &ann, "visit", yi.id).await;
+        for key in [&visit_jia, &call_yi, &visit_yi] {
+            assert!(
+                html.contains(&format!("id=\"item-{}\"", item_slug(key))),
+                "{key}: {html}"
+            );
+        }
+        assert!(html.contains(&format!("href=\"/customers/{}\"", jia.id)));
+        let last = (today() - chrono::Duration::days(60))
+            .format("%-d %b %Y")
+            .to_string();
+        assert!(
+            html.contains(&format!(
+                "A-class customer: the policy asks for a visit 3× per month; last visit {last}."
+            )),
+            "{html}"
+        );
+        assert!(html.contains("Thank-you card"), "{html}");
+        // The flag: A-class customers without a relationship manager, linking to the A list.
+        assert!(html.contains("id=\"unmanaged-flag\""), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"/customers?abc=A\">One A-class customer has no relationship manager</a>"
+            ),
+            "{html}"
+        );
+        // Ben's customer is not on Ann's agenda.
+        assert!(!html.contains("丙商行"));
+
+        // Done: the visit is logged as Ann's, with the outcome typed.
+        let csrf = b.csrf("/agenda").await;
+        let (s, _, _) = b
+            .post(
+                "/agenda/done",
+                &[("csrf", "forged"), ("key", &visit_jia), ("date", "")],
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, loc, _) = b
+            .post(
+                "/agenda/done",
+                &[
+                    ("csrf", &csrf),
+                    ("key", &visit_jia),
+                    ("date", ""),
+                    ("outcome", "谈妥春季订单"),
+                ],
+            )
+            .await;
+        assert_eq!((s, loc.as_str()), (303, "/agenda?done=1"));
+        let its = app
+            .store
+            .list_interactions(&patron_store::InteractionQuery {
+                customer_id: Some(jia.id),
+                ..Default::default()
+            })
+            .await
+            .expect("its")
+            .items;
+        let logged = its
+            .iter()
+            .find(|i| i.outcome.as_deref() == Some("谈妥春季订单"))
+            .expect("the visit is logged");
+        assert_eq!(
+            (logged.kind, logged.staff_id),
+            (patron_core::InteractionKind::Visit, Some(ann.id))
+        );
+        let (_, html) = b.get(&loc).await;
+        assert!(html.contains("Done: the contact is logged."), "{html}");
+        assert!(!html.contains(&format!("id=\"item-{}\"", item_slug(&visit_jia))));
+
+        // Snooze: not to a past day, not without a day; then to a day this week.
+        let yesterday = (today() - chrono::Duration::days(1)).to_string();
+        let (s, _, html) = b
+            .post(
+                "/agenda/snooze",
+                &[("csrf", &csrf), ("key", &call_yi), ("until", &yesterday)],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
+        let err = format!("id=\"until-{}-error\"", item_slug(&call_yi));
+        assert!(html.contains(&err), "{html}");
+        assert!(
+            html.contains("Snooze until: Pick a day after today."),
+            "{html}"
+        );
+        assert!(html.contains(&format!("value=\"{yesterday}\"")), "{html}");
+        let (s, _, html) = b
+            .post(
+                "/agenda/snooze",
+                &[("csrf", &csrf), ("key", &call_yi), ("until", "")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("Snooze until: This field is required."),
+            "{html}"
+        );
+        let until = today() + chrono::Duration::days(3);
+        let (s, loc, _) = b
+            .post(
+                "/agenda/snooze",
+                &[
+                    ("csrf", &csrf),
+                    ("key", &call_yi),
+                    ("until", &until.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!((s, loc.clone()), (303, format!("/agenda?snoozed={until}")));
+        let (_, html) = b.get(&loc).await;
+        assert!(
+            html.contains(&format!("Snoozed until {}.", until.format("%-d %b %Y"))),
+            "{html}"
+        );
+        let week = html
+            .split("id=\"section-week\"")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or("");
+        assert!(
+            week.contains(&format!("id=\"snoozed-{}\"", item_slug(&call_yi))),
+            "the snoozed call is this week's, marked: {html}"
+        );
+
+        // Dismiss: a reason is required; with one, the item leaves the agenda.
+        let (s, _, html) = b
+            .post(
+                "/agenda/dismiss",
+                &[("csrf", &csrf), ("key", &visit_yi), ("reason", "  ")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains(&format!("id=\"reason-{}-error\"", item_slug(&visit_yi))),
+            "{html}"
+        );
+        assert!(
+            html.contains("Reason for dismissing: This field is required."),
+            "{html}"
+        );
+        let (s, loc, _) = b
+            .post(
+                "/agenda/dismiss",
+                &[
+                    ("csrf", &csrf),
+                    ("key", &visit_yi),
+                    ("reason", "客户已搬迁"),
+                ],
+            )
+            .await;
+        assert_eq!((s, loc.as_str()), (303, "/agenda?dismissed=1"));
+        let (_, html) = b.get(&loc).await;
+        assert!(html.contains("Dismissed."));
+        assert!(!html.contains(&format!("id=\"item-{}\"", item_slug(&visit_yi))));
+
+        // A key that names nothing, and another rep's customer.
+        let (s, _, html) = b
+            .post("/agenda/done", &[("csrf", &csrf), ("key", "nonsense")])
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"agenda-error\""), "{html}");
+        let (s, _, _) = b
+            .post(
+                "/agenda/done",
+                &[
+                    ("csrf", &csrf),
+                    ("key", &format!("visit:{}:2026-01-01", theirs.id)),
+                ],
+            )
+            .await;
+        assert_eq!(s, 404);
+        assert_eq!(
+            app.store
+                .list_interactions(&patron_store::InteractionQuery {
+                    customer_id: Some(theirs.id),
+                    ..Default::default()
+                })
+                .await
+                .expect("its")
+                .items
+                .len(),
+            1
+        );
+
+        // Another day's agenda, and a day that is not one.
+        let (s, html) = b.get("/agenda?date=not-a-day").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"date-error\""), "{html}");
+        let later = today() + chrono::Duration::days(40);
+        let (s, html) = b.get(&format!("/agenda?date={later}")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("href=\"/agenda\">Back to today"), "{html}");
+
+        // In Korean, the reasons are worded in Korean from the same numbers.
+        b.post(
+            "/language",
+            &[("csrf", &csrf), ("lang", "ko"), ("next", "/agenda")],
+        )
+        .await;
+        let (_, html) = b.get("/agenda").await;
+        assert!(html.contains("lang=\"ko\""), "{html}");
+        assert!(
+            html.contains("정책상 전화 주기 월 1회") && html.contains("감사 카드"),
+            "{html}"
+        );
+        assert!(html.contains("관계 관리자가 없는 A등급 고객 1명"), "{html}");
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+/// The policy form's fields for `p` (what the page sends when nothing is changed).
+fn policy_form(p: &patron_core::contact::ContactPolicy) -> Vec<(String, String)> {
+    use patron_core::contact::{Frequency, POLICY_LEVELS};
+    let mut v = Vec::new();
+    for level in POLICY_LEVELS {
+        let Some(row) = p.level(level) else { continue };
+        for class in patron_core::classify::AbcClass::ALL {
+            let cad = row.for_class(class);
+            for (what, f) in [("visit", cad.visit), ("call", cad.call)] {
+                let id = format!(
+                    "{}-{}-{what}",
+                    level.as_str(),
+                    class.as_str().to_lowercase()
+                );
+                let (kind, min, max, period) = match f {
+                    Frequency::Times { min, max, per } => {
+                        ("times", min.to_string(), max.to_string(), per.as_str())
+                    }
+                    Frequency::Every { min, max, unit } => {
+                        ("every", min.to_string(), max.to_string(), unit.as_str())
+                    }
+                    Frequency::WhenNecessary => {
+                        ("when_necessary", String::new(), String::new(), "month")
+                    }
+                    Frequency::None => ("none", String::new(), String::new(), "month"),
+                };
+                v.push((format!("{id}-kind"), kind.to_owned()));
+                v.push((format!("{id}-min"), min));
+                v.push((format!("{id}-max"), max));
+                v.push((format!("{id}-period"), period.to_owned()));
+            }
+        }
+    }
+    v
+}
+
+/// `fields` with `name` set to `value`.
+fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v = fields.to_vec();
+    for (name, value) in changes {
+        match v.iter_mut().find(|(k, _)| k == name) {
+            Some(f) => f.1 = (*value).to_owned(),
+            None => v.push(((*name).to_owned(), (*value).to_owned())),
+        }
+    }
+    v
+}
+
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+#[tokio::test]
+async fn the_policy_page_saves_a_change_and_names_a_backwards_cell() {
+    use patron_core::contact::{ContactPolicy, Frequency, Period};
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "dora@example.com", StaffLevel::MarketingDirector).await;
+        let defaults = policy_form(&ContactPolicy::default());
+
+        // A sales representative reads the policy but cannot change it.
+        let mut rep = Browser::new(&app);
+        rep.sign_in("ann@example.com", "a good long password").await;
+        let (s, html) = rep.get("/agenda/policy").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("id=\"policy-view-only\""), "{html}");
+        assert!(!html.contains("id=\"policy-save\""));
+        assert!(html.contains("Saved: 3× per month"), "{html}");
+        let csrf = rep.csrf("/agenda/policy").await;
+        let mut form = defaults.clone();
+        form.push(("csrf".into(), csrf.clone()));
+        let (s, _, _) = rep.post("/agenda/policy", &refs(&form)).await;
+        assert_eq!(s, 403);
+
+        // A marketing director saves a change.
+        let mut b = Browser::new(&app);
+        b.sign_in("dora@example.com", "a good long password").await;
+        let csrf = b.csrf("/agenda/policy").await;
+        let form = with(
+            &defaults,
+            &[
+                ("csrf", &csrf),
+                ("business_manager-b-visit-kind", "every"),
+                ("business_manager-b-visit-min", "1"),
+                ("business_manager-b-visit-max", "2"),
+                ("business_manager-b-visit-period", "month"),
+            ],
+        );
+        let (s, loc, html) = b.post("/agenda/policy", &refs(&form)).await;
+        assert_eq!(
+            (s, loc.as_str()),
+            (303, "/agenda/policy?saved=policy"),
+            "{html}"
+        );
+        let saved = patron_store::contact::load_policy(app.store.as_ref())
+            .await
+            .expect("policy");
+        assert_eq!(
+            saved.business_manager.b.visit,
+            Frequency::Every {
+                min: 1,
+                max: 2,
+                unit: Period::Month
+            }
+        );
+        let (_, html) = b.get(&loc).await;
+        assert!(html.contains("Policy saved"), "{html}");
+        assert!(html.contains("Saved: every 1–2 months"), "{html}");
+
+        // A range that runs backwards: refused, the cell named next to it and at the top.
+        let form = with(
+            &policy_form(&saved),
+            &[
+                ("csrf", &csrf),
+                ("sales_representative-a-call-min", "3"),
+                ("sales_representative-a-call-max", "2"),
+            ],
+        );
+        let (s, _, html) = b.post("/agenda/policy", &refs(&form)).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(
+            html.contains("id=\"sales_representative-a-call-error\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("Sales representative, class A, Call</a>: The range runs backwards"),
+            "{html}"
+        );
+        // What was typed is shown again; nothing was saved.
+        assert!(
+            html.contains("id=\"sales_representative-a-call-min\" name=\"sales_representative-a-call-min\" class=\"tiny\" inputmode=\"numeric\" value=\"3\""),
+            "{html}"
+        );
+        let again = patron_store::contact::load_policy(app.store.as_ref())
+            .await
+            .expect("policy");
+        assert_eq!(again, saved);
+        // Unreadable numbers are named too, never a server error.
+        let form = with(
+            &policy_form(&saved),
+            &[("csrf", &csrf), ("general_manager-a-visit-min", "often")],
+        );
+        let (s, _, html) = b.post("/agenda/policy", &refs(&form)).await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("id=\"general_manager-a-visit-error\""),
+            "{html}"
+        );
+
+        // The settings: a time zone that is none is refused next to the field; then a season is
+        // added, and deleted again.
+        let settings = |tz: &str, rows: &[(&str, &str, &str, &str)], delete: Option<usize>| {
+            let mut v: Vec<(String, String)> = vec![
+                ("csrf".into(), csrf.clone()),
+                ("time_zone".into(), tz.into()),
+                ("top_share".into(), "10".into()),
+                ("window_months".into(), "12".into()),
+                ("own_multiple".into(), "3".into()),
+                ("within_days".into(), "7".into()),
+                ("season_rows".into(), rows.len().to_string()),
+            ];
+            for (i, (name, starts, kind, lead)) in rows.iter().enumerate() {
+                v.push((format!("season_name_{i}"), (*name).into()));
+                v.push((format!("season_starts_{i}"), (*starts).into()));
+                v.push((format!("season_kind_{i}"), (*kind).into()));
+                v.push((format!("season_lead_days_{i}"), (*lead).into()));
+                if delete == Some(i) {
+                    v.push((format!("season_delete_{i}"), "on".into()));
+                }
+            }
+            v
+        };
+        let (s, _, html) = b
+            .post(
+                "/agenda/settings",
+                &refs(&settings("Mars/Olympus", &[], None)),
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"time_zone-error\""), "{html}");
+        assert!(html.contains("Not a time zone name"), "{html}");
+        let (s, _, html) = b
+            .post(
+                "/agenda/settings",
+                &refs(&settings(
+                    "Asia/Shanghai",
+                    &[("春季新品", "2031-03-01", "launch", "")],
+                    None,
+                )),
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"season_lead_days_0-error\""), "{html}");
+        let (s, loc, _) = b
+            .post(
+                "/agenda/settings",
+                &refs(&settings(
+                    "Asia/Shanghai",
+                    &[
+                        ("春季新品", "2031-03-01", "launch", "10"),
+                        ("", "", "season", "14"),
+                    ],
+                    None,
+                )),
+            )
+            .await;
+        assert_eq!((s, loc.as_str()), (303, "/agenda/policy?saved=settings"));
+        let st = patron_store::contact::load_settings(app.store.as_ref())
+            .await
+            .expect("settings");
+        assert_eq!(st.time_zone, "Asia/Shanghai");
+        assert_eq!(st.seasons.len(), 1);
+        assert_eq!(
+            (st.seasons[0].kind.as_str(), st.seasons[0].lead_days),
+            ("launch", 10)
+        );
+        let (_, html) = b.get(&loc).await;
+        assert!(html.contains("value=\"春季新品\""), "{html}");
+        let (s, _, _) = b
+            .post(
+                "/agenda/settings",
+                &refs(&settings(
+                    "Asia/Shanghai",
+                    &[("春季新品", "2031-03-01", "launch", "10")],
+                    Some(0),
+                )),
+            )
+            .await;
+        assert_eq!(s, 303);
+        let st = patron_store::contact::load_settings(app.store.as_ref())
+            .await
+            .expect("settings");
+        assert!(st.seasons.is_empty());
+        // The page in Chinese words the frequencies in Chinese.
+        let csrf = b.csrf("/agenda/policy").await;
+        b.post(
+            "/language",
+            &[
+                ("csrf", &csrf),
+                ("lang", "zh-CN"),
+                ("next", "/agenda/policy"),
+            ],
+        )
+        .await;
+        let (_, html) = b.get("/agenda/policy").await;
+        assert!(html.contains("当前：每月3次"), "{html}");
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_compliance_report_shows_managers_everyone_and_reps_their_own_rows() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let ann = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let ben = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        user(&app, "mia@example.com", StaffLevel::BusinessManager).await;
+        for (name, owner) in [("甲商行", &ann), ("乙商行", &ben)] {
+            let c = app
+                .store
+                .create_customer(CustomerInput {
+                    kind: CustomerKind::Organisation,
+                    name: name.into(),
+                    owner_id: Some(owner.id),
+                    ..Default::default()
+                })
+                .await
+                .expect("c");
+            visited_days_ago(&app, owner, c.id, 0).await;
+        }
+        let mut mgr = Browser::new(&app);
+        mgr.sign_in("mia@example.com", "a good long password").await;
+        let (s, html) = mgr.get("/agenda/compliance?months=2").await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("id=\"compliance-table\""), "{html}");
+        assert!(
+            html.contains("<td>ann</td>") && html.contains("<td>ben</td>"),
+            "{html}"
+        );
+        assert!(html.contains("Visits due") && html.contains("Sales representative"));
+        let (s, html) = mgr.get("/agenda/compliance?months=99").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"months-error\""), "{html}");
+
+        let mut rep = Browser::new(&app);
+        rep.sign_in("ann@example.com", "a good long password").await;
+        let (s, html) = rep.get("/agenda/compliance").await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("<td>ann</td>") && !html.contains("<td>ben</td>"),
+            "{html}"
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_promised_follow_up_on_the_log_form_goes_on_the_agenda() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps {
+            mut b,
+            ann,
+            mine,
+            csrf,
+            ..
+        } = two_reps(&app).await;
+        let log = format!("/customers/{}/interactions", mine.id);
+        // What was promised needs its day; the day cannot be before the contact.
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[("csrf", &csrf), ("kind", "call"), ("follow_up", "寄样品")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"log-follow_up_on-error\""), "{html}");
+        let yesterday = (today() - chrono::Duration::days(1)).to_string();
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "call"),
+                    ("follow_up_on", &yesterday),
+                    ("follow_up", "寄样品"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("A follow-up cannot be due before the contact it was promised in."),
+            "{html}"
+        );
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[("csrf", &csrf), ("kind", "call"), ("follow_up_on", "soon")],
+            )
+            .await;
+        assert_eq!(s, 422);
+        assert!(html.contains("id=\"log-follow_up_on-error\""), "{html}");
+
+        let on = today() + chrono::Duration::days(2);
+        let (s, _, html) = b
+            .post(
+                &log,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "call"),
+                    ("outcome", "要样品"),
+                    ("follow_up_on", &on.to_string()),
+                    ("follow_up", "寄样品"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        let its = app
+            .store
+            .list_interactions(&patron_store::InteractionQuery {
+                customer_id: Some(mine.id),
+                ..Default::default()
+            })
+            .await
+            .expect("its")
+            .items;
+        assert_eq!(its.len(), 1);
+        assert_eq!(
+            (its[0].follow_up_on, its[0].follow_up.as_deref()),
+            (Some(on), Some("寄样品"))
+        );
+        let key = agenda_key(&app, &ann, "follow_up", mine.id).await;
+        let (_, html) = b.get("/agenda").await;
+        let item = html
+            .split(&format!("id=\"item-{}\"", item_slug(&key)))
+            .nth(1)
+            .and_then(|s| s.split("</li>").next())
+            .unwrap_or_else(|| panic!("the follow-up is on the agenda: {html}"));
+        assert!(item.contains("Follow-up"), "{item}");
+        assert!(
+            item.contains("Follow-up promised in an earlier contact: 寄样品"),
+            "{item}"
+        );
+
+        // The edit form shows and keeps the promise.
+        let edit = format!("/interactions/{}/edit", its[0].id);
+        let (_, html) = b.get(&edit).await;
+        assert!(html.contains(&format!("value=\"{on}\"")), "{html}");
+        assert!(html.contains("value=\"寄样品\""), "{html}");
+        let later = on + chrono::Duration::days(5);
+        let (s, _, html) = b
+            .post(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "call"),
+                    ("occurred_at", &format!("{}T09:00", today())),
+                    ("staff_id", &ann.id.0.to_string()),
+                    ("follow_up_on", &later.to_string()),
+                    ("follow_up", "寄样品和报价"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "{html}");
+        let i = app.store.get_interaction(its[0].id).await.expect("i");
+        assert_eq!(
+            (i.follow_up_on, i.follow_up.as_deref()),
+            (Some(later), Some("寄样品和报价"))
+        );
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

@@ -216,7 +216,7 @@ impl ThankYouRules {
                 "1 to 60 months",
             ));
         }
-        if !(self.own_multiple >= 1.0) {
+        if self.own_multiple.is_nan() || self.own_multiple < 1.0 {
             return Err(FieldError::new(
                 "own_multiple",
                 "out_of_range",

@@ -3,7 +3,9 @@
 //! contacts and orders, the change history, the customer's classes with their explanation and
 //! history (METHOD §2) — with forms to log a contact, add an order and override loyalty.
 
-use super::forms::{add_error, blank, field_errors_as, merge_domain, optional_datetime, respond};
+use super::forms::{
+    add_error, blank, field_errors_as, merge_domain, optional_date, optional_datetime, respond,
+};
 use super::{i18n, Page, UiError};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -288,6 +290,12 @@ pub struct LogForm {
     outcome: String,
     #[serde(default)]
     notes: String,
+    /// A promised follow-up: its day (`YYYY-MM-DD`) and what was promised; it goes on the
+    /// agenda of whoever logs the contact (METHOD §3.3: nothing promised is forgotten).
+    #[serde(default)]
+    follow_up_on: String,
+    #[serde(default)]
+    follow_up: String,
 }
 
 /// `POST /customers/{id}/interactions`: logs a contact as done by the signed-in user.
@@ -309,6 +317,7 @@ pub async fn log_interaction(
             add_error(&mut errs, "kind", "invalid");
         }
         let occurred_at = optional_datetime(&f.occurred_at, "occurred_at", &mut errs);
+        let follow_up_on = optional_date(&f.follow_up_on, "follow_up_on", &mut errs);
         let key_person_id = match blank(&f.key_person_id).map(|s| s.parse::<i64>()) {
             None => None,
             Some(Ok(n)) => match state.store.get_key_person(KeyPersonId(n)).await {
@@ -333,8 +342,8 @@ pub async fn log_interaction(
             key_person_id,
             outcome: blank(&f.outcome),
             notes: blank(&f.notes),
-            follow_up_on: None,
-            follow_up: None,
+            follow_up_on,
+            follow_up: blank(&f.follow_up),
         };
         if errs.is_empty() {
             match state

@@ -28,6 +28,14 @@ const CODES: &[&str] = &[
     "unknown_reference",
     "ambiguous",
     "taken",
+    // The contact plan (agenda actions, the policy matrix, its settings, promised follow-ups).
+    "not_in_future",
+    "too_far",
+    "zero_frequency",
+    "contradictory_frequency",
+    "frequency_too_high",
+    "invalid_time_zone",
+    "before_interaction",
 ];
 
 /// The message key suffix of an error code.

@@ -5,7 +5,7 @@
 
 use super::forms::{
     add_error, blank, confirm_delete_page, customer_in_reach, datetime_value, field_errors,
-    merge_domain, optional_datetime, path_id, respond, ConfirmForm, DeleteTarget,
+    merge_domain, optional_date, optional_datetime, path_id, respond, ConfirmForm, DeleteTarget,
 };
 use super::{i18n, Page, UiError};
 use crate::AppState;
@@ -37,6 +37,12 @@ pub struct InteractionForm {
     outcome: String,
     #[serde(default)]
     notes: String,
+    /// A promised follow-up: its day and what was promised (on the agenda of the member of
+    /// staff recorded, METHOD §3.3).
+    #[serde(default)]
+    follow_up_on: String,
+    #[serde(default)]
+    follow_up: String,
 }
 
 impl InteractionForm {
@@ -49,6 +55,11 @@ impl InteractionForm {
             key_person_id: i.key_person_id.map(|k| k.0.to_string()).unwrap_or_default(),
             outcome: i.outcome.clone().unwrap_or_default(),
             notes: i.notes.clone().unwrap_or_default(),
+            follow_up_on: i
+                .follow_up_on
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            follow_up: i.follow_up.clone().unwrap_or_default(),
         }
     }
 }
@@ -72,6 +83,7 @@ async fn parse(
     if occurred_at.is_none() && !errs.contains_key("occurred_at") {
         add_error(errs, "occurred_at", "required");
     }
+    let follow_up_on = optional_date(&f.follow_up_on, "follow_up_on", errs);
     let staff_id = match blank(&f.staff_id).map(|s| s.parse::<i64>()) {
         None => None,
         Some(Ok(n)) => match state.store.get_user(UserId(n)).await {
@@ -110,8 +122,8 @@ async fn parse(
         key_person_id,
         outcome: blank(&f.outcome),
         notes: blank(&f.notes),
-        follow_up_on: None,
-        follow_up: None,
+        follow_up_on,
+        follow_up: blank(&f.follow_up),
     };
     if !errs.is_empty() {
         merge_domain(

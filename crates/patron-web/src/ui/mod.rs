@@ -5,10 +5,13 @@
 //! and the auto-submitting language switcher. Sign-in uses a session cookie; every form carries
 //! the session's CSRF token and every POST handler checks it ([`Page::check_csrf`]).
 
+pub mod agenda;
 pub mod assets;
 pub mod class_rules;
 pub mod class_view;
 pub mod classes;
+pub mod compliance;
+pub mod contact_policy;
 pub mod credit_forms;
 pub mod customer;
 pub mod customer_form;
@@ -58,6 +61,16 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::set))
         .route("/password", get(password::form).post(password::submit))
+        .route("/agenda", get(agenda::show))
+        .route("/agenda/done", post(agenda::done))
+        .route("/agenda/snooze", post(agenda::snooze))
+        .route("/agenda/dismiss", post(agenda::dismiss))
+        .route(
+            "/agenda/policy",
+            get(contact_policy::form).post(contact_policy::save),
+        )
+        .route("/agenda/settings", post(contact_policy::save_settings))
+        .route("/agenda/compliance", get(compliance::report))
         .route("/customers", get(customers::list))
         .route("/customers/export.csv", get(customers::export_csv))
         .route(
@@ -154,9 +167,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(tokens::revoke))
 }
 
+/// `/`: the signed-in user's day starts with their agenda (METHOD §3); everyone else signs in.
 async fn home(page: Page) -> Response {
     match page.caller {
-        Some(_) => Redirect::to("/customers").into_response(),
+        Some(_) => Redirect::to("/agenda").into_response(),
         None => Redirect::to("/sign-in").into_response(),
     }
 }
@@ -250,6 +264,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("lists.html", include_str!("../../templates/lists.html")),
     ("list.html", include_str!("../../templates/list.html")),
+    ("agenda.html", include_str!("../../templates/agenda.html")),
+    (
+        "contact_policy.html",
+        include_str!("../../templates/contact_policy.html"),
+    ),
+    (
+        "compliance.html",
+        include_str!("../../templates/compliance.html"),
+    ),
 ];
 
 /// `t("key", name=value, …)` in templates: the message in the page's language.
