@@ -3952,3 +3952,45 @@ async fn a_promised_follow_up_on_the_log_form_goes_on_the_agenda() {
         db.cleanup().await;
     }
 }
+
+/// The calendar feed on the tokens page: created (address shown once), fetched without signing
+/// in, renewed and revoked.
+#[tokio::test]
+async fn the_calendar_feed_is_created_and_revoked_on_the_tokens_page() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let TwoReps { mut b, csrf, .. } = two_reps(&app).await;
+        let (s, html) = b.get("/tokens").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("You have no calendar feed."), "{html}");
+        let (s, _, html) = b.post("/tokens/calendar", &[("csrf", &csrf)]).await;
+        assert_eq!(s, 200);
+        // Attribute values come HTML-escaped ('/' as &#x2f;).
+        let html = html.replace("&#x2f;", "/");
+        let start = html.find("href=\"/calendar/").expect("feed link") + "href=\"".len();
+        let path = html[start..].split('"').next().expect("path").to_owned();
+        assert!(path.ends_with(".ics"), "{path}");
+        let plain = reqwest::Client::new();
+        let res = plain.get(b.url(&path)).send().await.expect("feed");
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(res
+            .text()
+            .await
+            .expect("body")
+            .starts_with("BEGIN:VCALENDAR"));
+        let (_, html) = b.get("/tokens").await;
+        assert!(html.contains("You have a calendar feed."), "{html}");
+        // A forged form changes nothing; revoking cuts the address off.
+        let (s, _, _) = b
+            .post("/tokens/calendar/revoke", &[("csrf", "forged")])
+            .await;
+        assert_eq!(s, 403);
+        let (s, _, _) = b.post("/tokens/calendar/revoke", &[("csrf", &csrf)]).await;
+        assert!(s == 303 || s == 200, "{s}");
+        let res = plain.get(b.url(&path)).send().await.expect("feed");
+        assert_eq!(res.status().as_u16(), 404);
+        drop(b);
+        let _ = app.stop.send(());
+        db.cleanup().await;
+    }
+}

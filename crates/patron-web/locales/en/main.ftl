@@ -816,3 +816,13 @@ error-contradictory_frequency = The range runs backwards: the smaller number com
 error-frequency_too_high = More often than the period allows.
 error-invalid_time_zone = Not a time zone name such as Asia/Shanghai or Europe/London.
 error-before_interaction = A follow-up cannot be due before the contact it was promised in.
+
+# Calendar feed
+feed-title = Calendar feed
+feed-intro = Subscribe to your agenda from a calendar program (iCalendar): due visits and calls, birthdays and anniversaries, cards and follow-ups for the next four weeks. The address is secret: anyone who has it sees your agenda.
+feed-created = Your feed's address (shown only once — copy the link; the address is this server's followed by this path):
+feed-active = You have a calendar feed.
+feed-none = You have no calendar feed.
+feed-create = Create a calendar feed
+feed-renew = Make a new address (the old one stops working)
+feed-revoke = Revoke the feed

@@ -789,3 +789,13 @@ error-contradictory_frequency = 범위가 거꾸로입니다: 작은 수를 먼�
 error-frequency_too_high = 이 기간에 가능한 횟수보다 많습니다.
 error-invalid_time_zone = Asia/Seoul이나 Europe/London 같은 시간대 이름이 아닙니다.
 error-before_interaction = 후속 조치 날짜는 약속한 접촉보다 앞설 수 없습니다.
+
+# Calendar feed
+feed-title = 캘린더 구독
+feed-intro = 캘린더 프로그램(iCalendar)에서 내 일정을 구독하세요: 앞으로 4주 동안 예정된 방문과 전화, 생일과 기념일, 카드와 후속 조치. 주소는 비밀입니다: 주소를 가진 사람은 누구나 내 일정을 볼 수 있습니다.
+feed-created = 구독 주소 (한 번만 표시됩니다 — 링크를 복사하세요. 전체 주소는 이 서버 주소 뒤에 이 경로를 붙인 것입니다):
+feed-active = 캘린더 구독이 있습니다.
+feed-none = 캘린더 구독이 없습니다.
+feed-create = 캘린더 구독 만들기
+feed-renew = 새 주소 만들기 (이전 주소는 더 이상 작동하지 않음)
+feed-revoke = 구독 취소

@@ -789,3 +789,13 @@ error-contradictory_frequency = 范围前后颠倒：较小的数字应在前。
 error-frequency_too_high = 次数超过了该周期所允许的上限。
 error-invalid_time_zone = 不是有效的时区名称，例如 Asia/Shanghai 或 Europe/London。
 error-before_interaction = 跟进日期不能早于作出承诺的那次联系。
+
+# Calendar feed
+feed-title = 日历订阅
+feed-intro = 在日历软件（iCalendar）中订阅您的日程：今后四周到期的拜访和电话、生日和纪念日、贺卡和跟进。地址是保密的：拿到地址的人都能看到您的日程。
+feed-created = 您的订阅地址（只显示一次，请复制链接；完整地址为本服务器地址加上此路径）：
+feed-active = 您已有日历订阅。
+feed-none = 您还没有日历订阅。
+feed-create = 创建日历订阅
+feed-renew = 生成新地址（旧地址失效）
+feed-revoke = 撤销订阅

@@ -789,3 +789,13 @@ error-contradictory_frequency = 範圍前後顛倒：較小的數字應在前。
 error-frequency_too_high = 次數超過該週期所允許的上限。
 error-invalid_time_zone = 不是有效的時區名稱，例如 Asia/Taipei 或 Europe/London。
 error-before_interaction = 追蹤日期不能早於做出承諾的那次聯絡。
+
+# Calendar feed
+feed-title = 行事曆訂閱
+feed-intro = 在行事曆軟體（iCalendar）中訂閱您的日程：未來四週到期的拜訪與電話、生日與紀念日、賀卡與後續追蹤。網址是保密的：取得網址的人都能看到您的日程。
+feed-created = 您的訂閱網址（只顯示一次，請複製連結；完整網址為本伺服器位址加上此路徑）：
+feed-active = 您已有行事曆訂閱。
+feed-none = 您還沒有行事曆訂閱。
+feed-create = 建立行事曆訂閱
+feed-renew = 產生新網址（舊網址失效）
+feed-revoke = 撤銷訂閱

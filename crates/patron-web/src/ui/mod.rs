@@ -165,6 +165,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::reset_password))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/tokens/calendar", post(tokens::create_feed))
+        .route("/tokens/calendar/revoke", post(tokens::revoke_feed))
 }
 
 /// `/`: the signed-in user's day starts with their agenda (METHOD §3); everyone else signs in.

@@ -1,4 +1,6 @@
-//! `GET/POST /tokens` and `POST /tokens/{id}/revoke`: personal API tokens.
+//! `GET/POST /tokens` and `POST /tokens/{id}/revoke`: personal API tokens; and the personal
+//! iCalendar feed (`POST /tokens/calendar`, `POST /tokens/calendar/revoke`), the other secret
+//! URL a user hands to another program.
 
 use super::{i18n, Page, UiError};
 use crate::AppState;
@@ -21,6 +23,16 @@ async fn render(
     secret: Option<String>,
     error: Option<&str>,
 ) -> Result<Response, UiError> {
+    render_with(state, page, secret, error, None).await
+}
+
+async fn render_with(
+    state: &AppState,
+    page: &Page,
+    secret: Option<String>,
+    error: Option<&str>,
+    feed_path: Option<String>,
+) -> Result<Response, UiError> {
     let caller = page.user()?;
     let tokens: Vec<_> = state
         .store
@@ -37,9 +49,11 @@ async fn render(
             })
         })
         .collect();
+    let feed = state.store.has_calendar_feed(caller.id()).await?;
     Ok(page.render(
         "tokens.html",
-        json!({"tokens": tokens, "secret": secret, "error": error}),
+        json!({"tokens": tokens, "secret": secret, "error": error,
+               "feed_active": feed, "feed_path": feed_path}),
     ))
 }
 
@@ -87,6 +101,48 @@ pub async fn revoke(
     let run = async {
         let caller = page.check_csrf(&f.csrf)?;
         state.store.revoke_api_token(caller.id(), id).await?;
+        Ok::<_, UiError>(super::see_other("/tokens"))
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => e.render(&page),
+    }
+}
+
+/// `POST /tokens/calendar`: a new calendar feed (an earlier one stops working); its address is
+/// shown once.
+pub async fn create_feed(
+    State(state): State<AppState>,
+    page: Page,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let run = async {
+        let caller = page.check_csrf(&f.csrf)?;
+        let secret = state.store.create_calendar_feed(caller.id()).await?;
+        render_with(
+            &state,
+            &page,
+            None,
+            None,
+            Some(format!("/calendar/{secret}.ics")),
+        )
+        .await
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => e.render(&page),
+    }
+}
+
+/// `POST /tokens/calendar/revoke`: the feed stops working.
+pub async fn revoke_feed(
+    State(state): State<AppState>,
+    page: Page,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let run = async {
+        let caller = page.check_csrf(&f.csrf)?;
+        state.store.revoke_calendar_feeds(caller.id()).await?;
         Ok::<_, UiError>(super::see_other("/tokens"))
     };
     match run.await {
