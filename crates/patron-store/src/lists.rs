@@ -11,6 +11,7 @@
 //! | `slipping` | last year's top 20% by revenue who bought less in the last 12 months |
 //! | `narrow` | customers of the last 12 months who bought only one or two product lines, with the lines they do not buy |
 //! | `credit` | customers under credit management, with limit, outstanding and overdue balance |
+//! | `unmanaged` | A-class customers without a relationship manager (METHOD §3.2: each must have one) |
 //!
 //! Lists read the latest classification (`patron classify`) and model scores; a list that needs
 //! one that has not been run says so in its `note` and is empty.
@@ -29,10 +30,11 @@ pub enum ListName {
     Slipping,
     Narrow,
     Credit,
+    Unmanaged,
 }
 
 impl ListName {
-    pub const ALL: [ListName; 7] = [
+    pub const ALL: [ListName; 8] = [
         ListName::Gold,
         ListName::Drag,
         ListName::Targets,
@@ -40,6 +42,7 @@ impl ListName {
         ListName::Slipping,
         ListName::Narrow,
         ListName::Credit,
+        ListName::Unmanaged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl ListName {
             ListName::Slipping => "slipping",
             ListName::Narrow => "narrow",
             ListName::Credit => "credit",
+            ListName::Unmanaged => "unmanaged",
         }
     }
 

@@ -250,6 +250,20 @@ async fn the_agenda_from_policy_dates_orders_seasons_and_promises() {
             "another rep's customer"
         );
         assert_eq!(a.a_without_relationship_manager, 1);
+        // …and the list of them names Big, within each one's scope.
+        let l = s
+            .value_list(lists::ListName::Unmanaged, Scope::Own(rep.id))
+            .await
+            .expect("list");
+        assert_eq!(
+            l.rows.iter().map(|r| r.customer_id).collect::<Vec<_>>(),
+            vec![big]
+        );
+        let l = s
+            .value_list(lists::ListName::Unmanaged, Scope::Own(other.id))
+            .await
+            .expect("list");
+        assert!(l.rows.is_empty());
         assert_eq!(
             a.counts.overdue + a.counts.today + a.counts.week + a.counts.later,
             a.items.len()

@@ -2675,6 +2675,7 @@ async fn value_lists_index_pages_downloads_languages_and_scope() {
             "slipping",
             "narrow",
             "credit",
+            "unmanaged",
         ] {
             assert!(
                 index.contains(&format!("href=\"/lists/{name}\"")),
@@ -3346,7 +3347,7 @@ async fn the_agenda_lists_overdue_items_and_done_snooze_dismiss_act_on_them() {
         assert!(html.contains("id=\"unmanaged-flag\""), "{html}");
         assert!(
             html.contains(
-                "<a href=\"/customers?abc=A\">One A-class customer has no relationship manager</a>"
+                "<a href=\"/lists/unmanaged\">One A-class customer has no relationship manager</a>"
             ),
             "{html}"
         );

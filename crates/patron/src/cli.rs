@@ -54,7 +54,8 @@ pub enum Command {
     /// Class movement between two days, and the classification rules.
     #[command(subcommand)]
     Classes(ClassesCommand),
-    /// The method's value lists: gold, drag, targets, complaining, slipping, narrow, credit.
+    /// The method's value lists: gold, drag, targets, complaining, slipping, narrow, credit,
+    /// unmanaged (A-class customers without a relationship manager).
     Lists(ListsArgs),
     /// The credit system: credit reviews (class AAA/AA/A/none, limit, payment term), payments,
     /// a customer's outstanding and overdue balance, every customer under credit management.

@@ -492,3 +492,50 @@ pub(crate) async fn credit(
         note: None,
     })
 }
+
+/// A-class customers without a relationship manager (METHOD §3.2), biggest first, with their
+/// owner.
+pub(crate) async fn unmanaged(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("revenue_12m", ColumnKind::Money),
+        column("owner", ColumnKind::Text),
+    ];
+    if !cx.classified {
+        return Ok(empty(ListName::Unmanaged, cx, columns, NOT_CLASSIFIED));
+    }
+    let (scope_text, a) = scope_sql(scope, vec![]);
+    type Row = (i64, Option<String>, String, i64, Option<String>);
+    let rows: Vec<Row> = c
+        .fetch_all(
+            &format!(
+                "SELECT c.id, c.external_ref, c.name, k.revenue_minor, u.name \
+                 FROM customer_classes k JOIN customers c ON c.id = k.customer_id \
+                 LEFT JOIN users u ON u.id = c.owner_id \
+                 WHERE k.abc = 'A' AND c.relationship_manager_id IS NULL \
+                 AND c.stage <> 'lost'{scope_text} \
+                 ORDER BY k.revenue_minor DESC, c.id"
+            ),
+            a,
+        )
+        .await?;
+    Ok(ValueList {
+        name: ListName::Unmanaged,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(id, rf, name, revenue, owner)| ListRow {
+                customer_id: CustomerId(id),
+                customer_ref: rf,
+                name,
+                values: vec![Cell::Int(revenue), Cell::from(owner)],
+            })
+            .collect(),
+        note: None,
+    })
+}

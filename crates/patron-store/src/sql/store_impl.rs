@@ -747,6 +747,7 @@ impl Store for SqlStore {
             L::Slipping => l::slipping(&mut c, scope, &cx).await,
             L::Narrow => l::narrow(&mut c, scope, &cx).await,
             L::Credit => l::credit(&mut c, scope, &cx).await,
+            L::Unmanaged => l::unmanaged(&mut c, scope, &cx).await,
         }
     }
 

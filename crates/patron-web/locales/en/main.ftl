@@ -826,3 +826,8 @@ feed-none = You have no calendar feed.
 feed-create = Create a calendar feed
 feed-renew = Make a new address (the old one stops working)
 feed-revoke = Revoke the feed
+
+# The unmanaged list
+list-unmanaged-title = A-class customers without a relationship manager
+list-unmanaged-about = Every A-class customer should have a relationship manager who looks after it personally (METHOD §3.2): assign one on the customer's edit form.
+list-col-owner = Owner

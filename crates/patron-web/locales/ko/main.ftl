@@ -799,3 +799,8 @@ feed-none = 캘린더 구독이 없습니다.
 feed-create = 캘린더 구독 만들기
 feed-renew = 새 주소 만들기 (이전 주소는 더 이상 작동하지 않음)
 feed-revoke = 구독 취소
+
+# The unmanaged list
+list-unmanaged-title = 관계 관리자가 없는 A등급 고객
+list-unmanaged-about = 모든 A등급 고객에게는 직접 챙기는 관계 관리자가 있어야 합니다: 고객 편집 화면에서 지정하세요.
+list-col-owner = 담당자

@@ -799,3 +799,8 @@ feed-none = 您还没有日历订阅。
 feed-create = 创建日历订阅
 feed-renew = 生成新地址（旧地址失效）
 feed-revoke = 撤销订阅
+
+# The unmanaged list
+list-unmanaged-title = 没有客户经理的A类客户
+list-unmanaged-about = 每个A类客户都应有一位专人负责的客户经理：请在客户编辑页指定。
+list-col-owner = 负责人

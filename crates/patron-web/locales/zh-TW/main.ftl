@@ -799,3 +799,8 @@ feed-none = 您還沒有行事曆訂閱。
 feed-create = 建立行事曆訂閱
 feed-renew = 產生新網址（舊網址失效）
 feed-revoke = 撤銷訂閱
+
+# The unmanaged list
+list-unmanaged-title = 沒有客戶經理的A類顧客
+list-unmanaged-about = 每個A類顧客都應有一位專人負責的客戶經理：請在顧客編輯頁指定。
+list-col-owner = 負責人
