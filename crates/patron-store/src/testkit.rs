@@ -173,6 +173,24 @@ pub fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
+/// Runs `body` once per backend (SQLite always, PostgreSQL when configured — required when
+/// `CI=true`), each time on a fresh, migrated database; the database is dropped afterwards.
+/// The one loop every store test file runs its cases in.
+pub async fn each_store<F, Fut>(body: F)
+where
+    F: Fn(std::sync::Arc<dyn crate::Store>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in TestDb::each().await {
+        let store = crate::connect(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("{:?}: connect: {e}", db.backend));
+        eprintln!("-- backend {:?}", db.backend);
+        body(store).await;
+        db.cleanup().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,26 +4,12 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use patron_core::*;
 use patron_store::import::*;
-use patron_store::testkit::TestDb;
 use patron_store::*;
-use std::future::Future;
 use std::sync::Arc;
 
 /// Runs `body` once per backend on a fresh database.
-async fn each<F, Fut>(body: F)
-where
-    F: Fn(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for db in TestDb::each().await {
-        let store = connect(&db.url)
-            .await
-            .unwrap_or_else(|e| panic!("{:?}: connect: {e}", db.backend));
-        eprintln!("-- backend {:?}", db.backend);
-        body(store).await;
-        db.cleanup().await;
-    }
-}
+/// Each backend in turn (see [`patron_store::testkit::each_store`]).
+use patron_store::testkit::each_store as each;
 
 fn person(name: &str) -> CustomerInput {
     CustomerInput {

@@ -7,26 +7,11 @@ use chrono::Utc;
 use patron_core::*;
 use patron_store::export::{export_as, ExportKind};
 use patron_store::import::*;
-use patron_store::testkit::TestDb;
 use patron_store::*;
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
 
-async fn each<F, Fut>(body: F)
-where
-    F: Fn(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for db in TestDb::each().await {
-        let store = connect(&db.url)
-            .await
-            .unwrap_or_else(|e| panic!("{:?}: connect: {e}", db.backend));
-        eprintln!("-- backend {:?}", db.backend);
-        body(store).await;
-        db.cleanup().await;
-    }
-}
+/// Each backend in turn (see [`patron_store::testkit::each_store`]).
+use patron_store::testkit::each_store as each;
 
 async fn user(s: &dyn Store, email: &str, level: StaffLevel, manager: Option<UserId>) -> User {
     s.create_user(UserInput {

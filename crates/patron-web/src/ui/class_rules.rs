@@ -91,34 +91,8 @@ impl RulesForm {
     /// The rules typed, or the reason next to each field that cannot be read.
     fn parse(&self) -> Result<ClassRules, Map<String, Value>> {
         let mut errs = Map::new();
-        let num = |s: &str, field: &str, errs: &mut Map<String, Value>| -> Option<f64> {
-            let t = s.trim().trim_end_matches('%').trim().replace(',', ".");
-            if t.is_empty() {
-                add_error(errs, field, "required");
-                return None;
-            }
-            match t.parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    add_error(errs, field, "invalid");
-                    None
-                }
-            }
-        };
-        let whole = |s: &str, field: &str, errs: &mut Map<String, Value>| -> Option<i64> {
-            let t = s.trim();
-            if t.is_empty() {
-                add_error(errs, field, "required");
-                return None;
-            }
-            match t.parse::<i64>() {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    add_error(errs, field, "invalid");
-                    None
-                }
-            }
-        };
+        let num = super::forms::form_number;
+        let whole = super::forms::form_whole::<i64>;
         let pct = |s: &str, field: &str, errs: &mut Map<String, Value>| {
             num(s, field, errs).map(|v| v / 100.0)
         };

@@ -304,34 +304,8 @@ impl SettingsForm {
     /// the reason next to each field that cannot be read.
     fn parse(&self) -> (ContactSettings, Vec<usize>, Map<String, Value>) {
         let mut errs = Map::new();
-        let num = |s: &str, field: &str, errs: &mut Map<String, Value>| -> Option<f64> {
-            let t = s.trim().trim_end_matches('%').trim().replace(',', ".");
-            if t.is_empty() {
-                add_error(errs, field, "required");
-                return None;
-            }
-            match t.parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    add_error(errs, field, "invalid");
-                    None
-                }
-            }
-        };
-        let whole = |s: &str, field: &str, errs: &mut Map<String, Value>| -> Option<u32> {
-            let t = s.trim();
-            if t.is_empty() {
-                add_error(errs, field, "required");
-                return None;
-            }
-            match t.parse::<u32>() {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    add_error(errs, field, "invalid");
-                    None
-                }
-            }
-        };
+        let num = super::forms::form_number;
+        let whole = super::forms::form_whole::<u32>;
         let defaults = ThankYouRules::default();
         let thank_you = ThankYouRules {
             top_share: num(&self.top_share, "top_share", &mut errs)

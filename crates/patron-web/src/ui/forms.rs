@@ -47,6 +47,44 @@ pub(crate) fn code_key(code: &str) -> &'static str {
         .unwrap_or("invalid")
 }
 
+/// A decimal number typed into a settings form ("12.5", "12,5", "12.5 %"); a blank or unreadable
+/// one is an error next to `field`.
+pub(crate) fn form_number(s: &str, field: &str, errs: &mut Map<String, Value>) -> Option<f64> {
+    let t = s.trim().trim_end_matches('%').trim().replace(',', ".");
+    if t.is_empty() {
+        add_error(errs, field, "required");
+        return None;
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            add_error(errs, field, "invalid");
+            None
+        }
+    }
+}
+
+/// A whole number typed into a settings form; a blank or unreadable one is an error next to
+/// `field`.
+pub(crate) fn form_whole<T: std::str::FromStr>(
+    s: &str,
+    field: &str,
+    errs: &mut Map<String, Value>,
+) -> Option<T> {
+    let t = s.trim();
+    if t.is_empty() {
+        add_error(errs, field, "required");
+        return None;
+    }
+    match t.parse::<T>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            add_error(errs, field, "invalid");
+            None
+        }
+    }
+}
+
 /// Records an error for `field` unless it already has one (the first error is the one shown).
 pub(crate) fn add_error(errs: &mut Map<String, Value>, field: &str, code: &str) {
     errs.entry(field.to_owned())
