@@ -86,6 +86,7 @@ vocabulary!(
     Letter = "letter" | "信" | "信函" | "편지",
     Card = "card" | "贺卡" | "賀卡" | "카드",
     Gift = "gift" | "礼品" | "禮品" | "선물",
+    Questionnaire = "questionnaire" | "survey" | "问卷" | "调查问卷" | "問卷" | "調查問卷" | "설문" | "설문지",
     Meeting = "meeting" | "会议" | "會議" | "미팅" | "회의",
     Delivery = "delivery" | "送货" | "送貨" | "배송",
     Installation = "installation" | "安装" | "安裝" | "설치",

@@ -13,6 +13,7 @@ pub mod dedupe;
 pub mod ids;
 pub mod model;
 pub mod money;
+pub mod promotion;
 pub mod validation;
 pub mod values;
 

@@ -204,7 +204,7 @@ pub struct ImportRecord {
     pub rejected: i64,
 }
 
-/// One reassignment of a customer's owner.
+/// One reassignment of a customer's owner or relationship manager.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerChange {
     pub at: DateTime<Utc>,
@@ -212,6 +212,13 @@ pub struct OwnerChange {
     pub from_user_id: Option<UserId>,
     pub to_user_id: Option<UserId>,
     pub changed_by: Option<UserId>,
+    /// `owner` or `relationship_manager`.
+    #[serde(default = "owner_role")]
+    pub role: String,
+}
+
+fn owner_role() -> String {
+    "owner".into()
 }
 
 #[cfg(test)]

@@ -113,6 +113,65 @@ pub async fn save_settings(store: &dyn Store, settings: &ContactSettings) -> Sto
     store.set_setting(SETTINGS_KEY, &text).await
 }
 
+/// The stored digest settings, or the defaults (off).
+pub async fn load_digest(store: &dyn Store) -> StoreResult<patron_core::contact::DigestSettings> {
+    use patron_core::contact::DIGEST_SETTING;
+    match store.get_setting(DIGEST_SETTING).await? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            StoreError::other(
+                format!("the setting {DIGEST_SETTING} is not digest settings"),
+                e,
+            )
+        }),
+        None => Ok(patron_core::contact::DigestSettings::default()),
+    }
+}
+
+/// Validates and stores the digest settings. A `None` password keeps the stored one (forms and
+/// the API never see it, so they cannot send it back); `Some("")` removes it.
+pub async fn save_digest(
+    store: &dyn Store,
+    digest: &patron_core::contact::DigestSettings,
+) -> StoreResult<patron_core::contact::DigestSettings> {
+    let mut d = digest.clone();
+    d.username = d.username.filter(|u| !u.trim().is_empty());
+    match d.password.as_deref() {
+        None if d.username.is_some() => d.password = load_digest(store).await?.password,
+        Some("") => d.password = None,
+        _ => {}
+    }
+    d.validate().map_err(|e| StoreError::Invalid(e.into()))?;
+    let text =
+        serde_json::to_string(&d).map_err(|e| StoreError::other("digest settings to JSON", e))?;
+    store
+        .set_setting(patron_core::contact::DIGEST_SETTING, &text)
+        .await?;
+    Ok(d)
+}
+
+/// What became of one user's digest of one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestStatus {
+    /// Claimed, being sent (a crash here leaves the day claimed: at most once, never twice).
+    Sending,
+    Sent,
+    /// Nothing overdue or due today and the settings say not to send empty digests.
+    Skipped,
+    Failed,
+}
+
+impl DigestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestStatus::Sending => "sending",
+            DigestStatus::Sent => "sent",
+            DigestStatus::Skipped => "skipped",
+            DigestStatus::Failed => "failed",
+        }
+    }
+}
+
 /// Today in the shop's time zone.
 pub fn today(settings: &ContactSettings) -> NaiveDate {
     settings.local_day(Utc::now())
@@ -253,6 +312,86 @@ pub async fn compliance(
         .await
 }
 
+/// One reassignment of a customer's owner or relationship manager (METHOD §3.2: the report
+/// lets a manager see whose key accounts moved, to whom, and who moved them).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Reassignment {
+    pub at: chrono::DateTime<Utc>,
+    pub customer_id: patron_core::CustomerId,
+    pub customer_name: String,
+    /// The customer's class now (`A`, `B`, `C`), if classified.
+    pub class: Option<String>,
+    /// `owner` or `relationship_manager`.
+    pub role: String,
+    pub from_user_id: Option<UserId>,
+    pub from_user_name: Option<String>,
+    pub to_user_id: Option<UserId>,
+    pub to_user_name: Option<String>,
+    pub changed_by: Option<UserId>,
+    pub changed_by_name: Option<String>,
+}
+
+/// Which reassignments to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
+pub struct ReassignmentFilter {
+    /// First day (shop time zone), inclusive; default 90 days before `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive; default today.
+    pub to: Option<NaiveDate>,
+    /// `owner` or `relationship_manager`; both when absent.
+    pub role: Option<String>,
+    /// Only customers of this class now (`A`, `B`, `C`).
+    pub class: Option<String>,
+}
+
+/// The most rows one report returns (newest first).
+pub const REASSIGNMENTS_LIMIT: i64 = 1000;
+
+/// Reassignments of customers in `scope` between two days, newest first.
+pub async fn reassignments(
+    store: &dyn Store,
+    scope: patron_core::Scope,
+    filter: &ReassignmentFilter,
+) -> StoreResult<Vec<Reassignment>> {
+    let settings = load_settings(store).await?;
+    let to = filter.to.unwrap_or_else(|| today(&settings));
+    let from = filter
+        .from
+        .unwrap_or_else(|| to.checked_sub_days(chrono::Days::new(90)).unwrap_or(to));
+    if from > to {
+        return Err(StoreError::invalid(
+            "from",
+            "after_to",
+            "the first day is after the last",
+        ));
+    }
+    if let Some(r) = &filter.role {
+        if r != "owner" && r != "relationship_manager" {
+            return Err(StoreError::invalid(
+                "role",
+                "invalid_role",
+                "owner or relationship_manager",
+            ));
+        }
+    }
+    if let Some(c) = &filter.class {
+        if patron_core::classify::AbcClass::parse(c).is_none() {
+            return Err(StoreError::invalid("class", "invalid_class", "A, B or C"));
+        }
+    }
+    let start = settings.day_start(from);
+    let end = settings.day_start(to + chrono::Days::new(1));
+    store
+        .reassignments(
+            scope,
+            start,
+            end,
+            filter.role.as_deref(),
+            filter.class.as_deref(),
+        )
+        .await
+}
+
 /// What the store gathers for one agenda.
 #[derive(Debug, Clone, Default)]
 pub struct AgendaFacts {
@@ -317,5 +456,8 @@ fn kind_title(k: ItemKind) -> &'static str {
         ItemKind::Delivery => "Delivery",
         ItemKind::Installation => "Installation",
         ItemKind::ReplyDue => "Reply due",
+        ItemKind::AfterSalesCall => "After-sales call",
+        ItemKind::AccountReview => "Key-account plan review",
+        ItemKind::PlanAction => "Plan action review",
     }
 }

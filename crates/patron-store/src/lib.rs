@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 pub mod accounts;
+pub mod after_sales;
 pub mod analytics;
 pub mod bulk;
 pub mod classes;
@@ -16,12 +17,16 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod key_accounts;
 pub mod lists;
+pub mod plans;
+pub mod promotions;
 pub mod query;
 pub mod satisfaction;
 mod sql;
 pub mod store;
 pub mod testkit;
+pub mod touch;
 
 pub use error::{StoreError, StoreResult};
 pub use query::*;

@@ -266,6 +266,28 @@ pub trait Store: Send + Sync + 'static {
         policy: &patron_core::contact::ContactPolicy,
         settings: &patron_core::contact::ContactSettings,
     ) -> StoreResult<Vec<crate::contact::ComplianceRow>>;
+    /// Claims `user`'s digest of `day` (status `sending`); false when it was claimed before,
+    /// by this server or another, so each day's digest goes out at most once.
+    async fn claim_digest(&self, user: UserId, day: NaiveDate) -> StoreResult<bool>;
+    /// Records what became of a claimed digest.
+    async fn finish_digest(
+        &self,
+        user: UserId,
+        day: NaiveDate,
+        status: crate::contact::DigestStatus,
+        items: i64,
+        error: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Reassignments of owners and relationship managers of customers in `scope` made in
+    /// `[from, to)`, newest first (at most [`crate::contact::REASSIGNMENTS_LIMIT`]).
+    async fn reassignments(
+        &self,
+        scope: patron_core::Scope,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        role: Option<&str>,
+        class: Option<&str>,
+    ) -> StoreResult<Vec<crate::contact::Reassignment>>;
 
     // Satisfaction and the loyalty matrix (METHOD §2.3; see [`crate::satisfaction`]).
     /// Records `by`'s rating of `customer`'s satisfaction with one aspect (`rated_on`: today
@@ -292,6 +314,223 @@ pub trait Store: Send + Sync + 'static {
         &self,
         scope: Scope,
     ) -> StoreResult<Vec<(patron_core::classify::Quadrant, i64)>>;
+
+    // Key-account development plans (METHOD §3.4; see [`crate::key_accounts`]). Access is the
+    // caller's to check (the plan's customer in the caller's scope), as for satisfaction.
+    /// Every plan inside `scope` (optionally one customer's) and the A-class customers without
+    /// one, review statuses as of the shop's today.
+    async fn key_accounts(
+        &self,
+        scope: Scope,
+        customer: Option<CustomerId>,
+    ) -> StoreResult<crate::key_accounts::KeyAccountList>;
+    /// One plan with its projects and actions.
+    async fn account_plan(&self, id: i64) -> StoreResult<crate::key_accounts::AccountPlan>;
+    /// The plan of a customer, if it has one.
+    async fn account_plan_of(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<crate::key_accounts::AccountPlan>>;
+    /// Creates a customer's plan as `by`'s (a customer has one plan: a second is a conflict on
+    /// `customer_id`). Invalid goals, cycle, review date or owner name the field.
+    async fn create_account_plan(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: crate::key_accounts::PlanInput,
+    ) -> StoreResult<crate::key_accounts::AccountPlan>;
+    /// Replaces a plan's goals, owner (absent: kept) and review cycle and date (absent: kept).
+    async fn update_account_plan(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::PlanInput,
+    ) -> StoreResult<crate::key_accounts::AccountPlan>;
+    async fn delete_account_plan(&self, id: i64) -> StoreResult<()>;
+    /// Records a review of the plan held on `on` (default today); the next review is `next`,
+    /// default one cycle later.
+    async fn account_plan_reviewed(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        on: Option<NaiveDate>,
+        next: Option<NaiveDate>,
+    ) -> StoreResult<crate::key_accounts::AccountPlan>;
+    async fn plan_project(&self, id: i64) -> StoreResult<crate::key_accounts::PlanProject>;
+    async fn add_plan_project(
+        &self,
+        by: Option<UserId>,
+        plan: i64,
+        input: crate::key_accounts::ProjectInput,
+    ) -> StoreResult<crate::key_accounts::PlanProject>;
+    async fn update_plan_project(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::ProjectInput,
+    ) -> StoreResult<crate::key_accounts::PlanProject>;
+    async fn delete_plan_project(&self, by: Option<UserId>, id: i64) -> StoreResult<()>;
+    async fn plan_action(&self, id: i64) -> StoreResult<crate::key_accounts::PlanAction>;
+    /// Adds an action (owner default: the plan's owner; must be an active user in charge of the
+    /// customer).
+    async fn add_plan_action(
+        &self,
+        by: Option<UserId>,
+        plan: i64,
+        input: crate::key_accounts::ActionInput,
+    ) -> StoreResult<crate::key_accounts::PlanAction>;
+    async fn update_plan_action(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::ActionInput,
+    ) -> StoreResult<crate::key_accounts::PlanAction>;
+    async fn delete_plan_action(&self, by: Option<UserId>, id: i64) -> StoreResult<()>;
+
+    // Keeping in touch (METHOD §3.3; see [`crate::touch`]).
+    /// Message templates, by kind, language and name (`active_only`: those offered for use).
+    async fn list_templates(
+        &self,
+        kind: Option<crate::touch::TemplateKind>,
+        active_only: bool,
+    ) -> StoreResult<Vec<crate::touch::MessageTemplate>>;
+    async fn get_template(&self, id: i64) -> StoreResult<crate::touch::MessageTemplate>;
+    /// Creates a template (validated: an unknown placeholder is invalid, naming it).
+    async fn create_template(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::TemplateInput,
+    ) -> StoreResult<crate::touch::MessageTemplate>;
+    async fn update_template(
+        &self,
+        id: i64,
+        input: crate::touch::TemplateInput,
+    ) -> StoreResult<crate::touch::MessageTemplate>;
+    async fn delete_template(&self, id: i64) -> StoreResult<()>;
+    /// Template `id` filled in for a customer (and key person) as `staff` writes it today.
+    async fn render_template(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        key_person: Option<KeyPersonId>,
+        staff: Option<UserId>,
+    ) -> StoreResult<crate::touch::Rendered>;
+    /// Renders the template as `by` and logs it as an interaction of its kind (letter, card,
+    /// gift, questionnaire) with the text as notes.
+    async fn use_template(
+        &self,
+        by: UserId,
+        id: i64,
+        customer: CustomerId,
+        key_person: Option<KeyPersonId>,
+    ) -> StoreResult<crate::touch::TemplateUse>;
+    /// Events ending from `from` on (all when `None`), their invitations counted inside `scope`.
+    async fn list_events(
+        &self,
+        scope: Scope,
+        from: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<crate::touch::Event>>;
+    async fn get_event(&self, id: i64, scope: Scope) -> StoreResult<crate::touch::Event>;
+    async fn create_event(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::EventInput,
+    ) -> StoreResult<crate::touch::Event>;
+    async fn update_event(
+        &self,
+        id: i64,
+        input: crate::touch::EventInput,
+    ) -> StoreResult<crate::touch::Event>;
+    async fn delete_event(&self, id: i64) -> StoreResult<()>;
+    /// An event's invitations of customers inside `scope`.
+    async fn list_invitations(
+        &self,
+        event: i64,
+        scope: Scope,
+    ) -> StoreResult<Vec<crate::touch::Invitation>>;
+    async fn get_invitation(&self, id: i64) -> StoreResult<crate::touch::Invitation>;
+    /// Invites customers (or one of their key persons); the caller checks they may see them.
+    async fn invite_to_event(
+        &self,
+        by: Option<UserId>,
+        event: i64,
+        targets: &[(CustomerId, Option<KeyPersonId>)],
+    ) -> StoreResult<crate::touch::InviteReport>;
+    /// Invites every customer of an ABC class inside `scope`.
+    async fn invite_class_to_event(
+        &self,
+        by: Option<UserId>,
+        event: i64,
+        scope: Scope,
+        class: patron_core::classify::AbcClass,
+    ) -> StoreResult<crate::touch::InviteReport>;
+    /// Records a reply and/or attendance; attending logs one meeting interaction.
+    async fn change_invitation(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        change: crate::touch::InvitationChange,
+    ) -> StoreResult<crate::touch::Invitation>;
+    /// Records an opinion or request a customer voiced (to be replied to within 24 hours).
+    async fn create_request(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::RequestInput,
+    ) -> StoreResult<crate::touch::CustomerRequest>;
+    async fn get_request(&self, id: i64) -> StoreResult<crate::touch::CustomerRequest>;
+    /// Requests, unreplied first; each flagged overdue once 24 hours have passed.
+    async fn list_requests(
+        &self,
+        q: &crate::touch::RequestQuery,
+    ) -> StoreResult<Vec<crate::touch::CustomerRequest>>;
+    /// Replies as `by` (logged as an interaction), ending the request's agenda item.
+    async fn reply_request(
+        &self,
+        by: UserId,
+        id: i64,
+        input: crate::touch::ReplyInput,
+    ) -> StoreResult<crate::touch::CustomerRequest>;
+
+    // After-sales: deliveries and installations (METHOD §6; see [`crate::after_sales`]). The
+    // store checks the scope: a job whose customer lies outside `scope` is not found.
+    /// Records a delivery or installation as `by`'s (status `planned`). Invalid: the window
+    /// (`window_from`, `window_to`), `order_id` (unknown, another customer's), `promised_on`
+    /// (before the order), `assigned_to` (unknown, deactivated, cannot see the customer).
+    async fn create_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        input: crate::after_sales::ServiceJobInput,
+    ) -> StoreResult<crate::after_sales::ServiceJob>;
+    /// One job with its history of promises.
+    async fn get_service_job(
+        &self,
+        scope: Scope,
+        id: i64,
+    ) -> StoreResult<crate::after_sales::ServiceJob>;
+    async fn list_service_jobs(
+        &self,
+        q: &crate::after_sales::ServiceJobQuery,
+    ) -> StoreResult<Vec<crate::after_sales::ServiceJob>>;
+    /// Replaces a job's fields; a changed promise is kept in its history (`moved`).
+    async fn update_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::after_sales::ServiceJobInput,
+    ) -> StoreResult<crate::after_sales::ServiceJob>;
+    /// Notified, done, late (reason and new time), cancelled, or the after-sales call made.
+    /// An action the job's status does not allow is a conflict naming `status`. `today` is the
+    /// shop's day ([`crate::after_sales::shop_today`]).
+    async fn act_on_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        action: crate::after_sales::ServiceJobAction,
+        today: NaiveDate,
+    ) -> StoreResult<crate::after_sales::ServiceJob>;
 
     // Credit (METHOD §2.6; see [`crate::credit`]).
     /// Records a credit review of `customer` as `by`'s; the terms it leaves out come from the
@@ -379,6 +618,71 @@ pub trait Store: Send + Sync + 'static {
         override_reason: Option<&str>,
     ) -> StoreResult<Result<Order, crate::credit::CreditRefusal>>;
 
+    // Promotions (METHOD §7; see [`crate::promotions`]). A promotion is visible in a scope when
+    // the scope sees everything, created it, or sees one of its participants; only the
+    // participants inside the scope are shown and evaluated. Who may change what is the
+    // caller's rule ([`crate::promotions::may_manage`]).
+    /// The promotions visible in `scope`, optionally of one status, latest start first.
+    async fn list_promotions(
+        &self,
+        scope: Scope,
+        status: Option<patron_core::promotion::PromotionStatus>,
+    ) -> StoreResult<Vec<crate::promotions::Promotion>>;
+    /// One promotion with its cost lines, expectation and the participants in `scope`.
+    async fn get_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+    ) -> StoreResult<crate::promotions::PromotionDetail>;
+    /// Creates a promotion as `by`'s (currency and margin default from the settings). Invalid
+    /// input names the field; `running` or `done` without a participant is invalid (`status`).
+    async fn create_promotion(
+        &self,
+        by: Option<UserId>,
+        input: patron_core::promotion::PromotionInput,
+    ) -> StoreResult<crate::promotions::PromotionDetail>;
+    /// Replaces a visible promotion's terms and cost lines.
+    async fn update_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+        input: patron_core::promotion::PromotionInput,
+    ) -> StoreResult<crate::promotions::PromotionDetail>;
+    /// Deletes a visible promotion with its cost lines and participants.
+    async fn delete_promotion(&self, id: i64, scope: Scope) -> StoreResult<()>;
+    /// Adds a customer inside `scope` to a visible promotion as `by`'s (an unseen customer is
+    /// invalid `customer_id`; one already taking part a conflict on it).
+    async fn add_promotion_participant(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        scope: Scope,
+        input: patron_core::promotion::ParticipantInput,
+    ) -> StoreResult<crate::promotions::Participant>;
+    /// Records a participant's attitude or notes (not found outside `scope`).
+    async fn change_promotion_participant(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        scope: Scope,
+        change: patron_core::promotion::ParticipantChange,
+    ) -> StoreResult<crate::promotions::Participant>;
+    async fn remove_promotion_participant(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        scope: Scope,
+    ) -> StoreResult<()>;
+    /// Expected against actual as of `as_of`: the participants' orders (in `scope`) in the
+    /// promotion's days so far against `baseline` (default: the promotion's own).
+    async fn evaluate_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+        baseline: Option<patron_core::promotion::Baseline>,
+        as_of: NaiveDate,
+    ) -> StoreResult<patron_core::promotion::Evaluation>;
+
     // Bulk paths.
     /// Applies parsed import records in ONE transaction: all of it or none of it. With
     /// `dry_run` (or `strict` and any row refused) the transaction is rolled back after counting.
@@ -462,6 +766,84 @@ pub trait Store: Send + Sync + 'static {
         ip: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<LoginFailures>;
+
+    // Visit plans and the day's route (METHOD §3.1; see [`crate::plans`]).
+    /// Sets (or with `None` removes) a customer's coordinates, recorded in the audit log as
+    /// `by`'s change of the customer. Range checks are the caller's ([`crate::plans::check_point`]
+    /// — the table refuses out-of-range values too).
+    async fn set_customer_location(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        at: Option<patron_core::contact::Point>,
+    ) -> StoreResult<Option<crate::plans::CustomerLocation>>;
+    /// A customer's coordinates, if set (not found: no such customer).
+    async fn customer_location(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<crate::plans::CustomerLocation>>;
+    /// Sets many customers' coordinates in one transaction (the demo's path; not audited).
+    async fn set_customer_locations(
+        &self,
+        rows: &[(CustomerId, patron_core::contact::Point)],
+    ) -> StoreResult<u64>;
+    /// The customers a plan of `user`'s is built from: in their charge, not lost, of a class
+    /// their row of the policy schedules, with the current class.
+    async fn plan_customers(
+        &self,
+        user: &User,
+        policy: &patron_core::contact::ContactPolicy,
+    ) -> StoreResult<Vec<patron_core::contact::PlanCustomer>>;
+    /// Stores a built plan (see [`crate::plans::build`]); an existing plan for the same user
+    /// and period is a conflict (`starts_on`) unless `replace`.
+    async fn save_visit_plan(
+        &self,
+        user: UserId,
+        period: patron_core::contact::PlanPeriod,
+        starts_on: NaiveDate,
+        entries: &[patron_core::contact::PlanEntry],
+        replace: bool,
+    ) -> StoreResult<crate::plans::VisitPlan>;
+    async fn get_visit_plan(&self, id: i64) -> StoreResult<crate::plans::VisitPlan>;
+    /// The plan of a user for the period starting on `starts_on`, if built.
+    async fn find_visit_plan(
+        &self,
+        user: UserId,
+        period: patron_core::contact::PlanPeriod,
+        starts_on: NaiveDate,
+    ) -> StoreResult<Option<crate::plans::PlanSummary>>;
+    /// Plans, newest period first (at most 500); `users` limits them to those users' plans.
+    async fn list_visit_plans(
+        &self,
+        users: Option<&[UserId]>,
+        period: Option<patron_core::contact::PlanPeriod>,
+        starts_on: Option<NaiveDate>,
+    ) -> StoreResult<Vec<crate::plans::PlanSummary>>;
+    /// Applies edits validated by [`crate::plans::edit`] in one transaction; a customer added
+    /// outside the plan owner's charge is invalid (`entries[i].customer_id`).
+    async fn edit_visit_plan(
+        &self,
+        id: i64,
+        edits: &[patron_core::contact::EntryEdit],
+    ) -> StoreResult<crate::plans::VisitPlan>;
+    /// `user`'s visits and calls per customer from day `from` up to day `to` (exclusive), in
+    /// the shop's time zone.
+    async fn contacts_done(
+        &self,
+        user: UserId,
+        from: NaiveDate,
+        to: NaiveDate,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<Vec<patron_core::contact::plan::Done>>;
+    /// The customers `user`'s plans have a visit planned for on `day`.
+    async fn planned_visits_on(&self, user: UserId, day: NaiveDate)
+        -> StoreResult<Vec<CustomerId>>;
+    /// Names and coordinates (when known) of these customers, in the order given (unknown ids
+    /// left out).
+    async fn route_places(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<patron_core::contact::route::Place>>;
 
     // Record-level access and history.
     /// Whether the customer exists and lies inside `scope`.

@@ -571,3 +571,187 @@ async fn a_recent_call_does_not_hide_a_due_visit() {
     })
     .await;
 }
+
+/// METHOD §3.2: moving a customer's relationship manager (or owner) is recorded with who did
+/// it, and the report lists the moves of the reader's own customers only.
+#[tokio::test]
+async fn reassignments_are_recorded_and_reported_in_scope() {
+    each(|s| async move {
+        let gm = user(&s, "gm@x.com", StaffLevel::GeneralManager, None).await;
+        let rep = user(&s, "rep@x.com", StaffLevel::SalesRepresentative, None).await;
+        let other = user(&s, "other@x.com", StaffLevel::SalesRepresentative, None).await;
+        let c = customer(&s, "Key Account Ltd", Some(rep.id)).await;
+        let elsewhere = customer(&s, "Elsewhere Ltd", Some(other.id)).await;
+        // Assign, then move the relationship manager, then move the owner of the other.
+        for (id, rm, owner) in [
+            (c, Some(rep.id), Some(rep.id)),
+            (c, Some(other.id), Some(rep.id)),
+            (elsewhere, None, Some(gm.id)),
+        ] {
+            let mut input = CustomerInput::from(s.get_customer(id).await.expect("get"));
+            input.relationship_manager_id = rm;
+            input.owner_id = owner;
+            s.update_customer_by(Some(gm.id), id, input)
+                .await
+                .expect("update");
+        }
+        // An update that moves nobody records nothing.
+        let same = CustomerInput::from(s.get_customer(c).await.expect("get"));
+        s.update_customer_by(Some(gm.id), c, same)
+            .await
+            .expect("update");
+
+        let all = contact::reassignments(
+            s.as_ref(),
+            Scope::All,
+            &contact::ReassignmentFilter::default(),
+        )
+        .await
+        .expect("report");
+        let moves: Vec<(&str, &str, Option<&str>, Option<&str>)> = all
+            .iter()
+            .map(|r| {
+                (
+                    r.customer_name.as_str(),
+                    r.role.as_str(),
+                    r.from_user_name.as_deref(),
+                    r.to_user_name.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            moves,
+            vec![
+                ("Elsewhere Ltd", "owner", Some("other"), Some("gm")),
+                (
+                    "Key Account Ltd",
+                    "relationship_manager",
+                    Some("rep"),
+                    Some("other")
+                ),
+                ("Key Account Ltd", "relationship_manager", None, Some("rep")),
+            ]
+        );
+        assert!(all
+            .iter()
+            .all(|r| r.changed_by_name.as_deref() == Some("gm")));
+        // The owner history of the customer page carries the role too.
+        let hist = s.owner_history(c).await.expect("history");
+        assert_eq!(hist.len(), 2);
+        assert!(hist.iter().all(|h| h.role == "relationship_manager"));
+
+        // A representative sees the moves of the customers in their charge only.
+        let mine = contact::reassignments(
+            s.as_ref(),
+            Scope::Own(rep.id),
+            &contact::ReassignmentFilter::default(),
+        )
+        .await
+        .expect("report");
+        assert_eq!(mine.len(), 2, "{mine:#?}");
+        assert!(mine.iter().all(|r| r.customer_id == c));
+        // Filters: role, and a period that ends before today holds nothing.
+        let owners = contact::reassignments(
+            s.as_ref(),
+            Scope::All,
+            &contact::ReassignmentFilter {
+                role: Some("owner".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("report");
+        assert_eq!(owners.len(), 1);
+        let yesterday = Utc::now().date_naive() - Duration::days(2);
+        let old = contact::reassignments(
+            s.as_ref(),
+            Scope::All,
+            &contact::ReassignmentFilter {
+                to: Some(yesterday),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("report");
+        assert!(old.is_empty());
+        // Bad filters name the field.
+        for (f, field) in [
+            (
+                contact::ReassignmentFilter {
+                    role: Some("boss".into()),
+                    ..Default::default()
+                },
+                "role",
+            ),
+            (
+                contact::ReassignmentFilter {
+                    from: Some(yesterday),
+                    to: Some(yesterday - Duration::days(1)),
+                    ..Default::default()
+                },
+                "from",
+            ),
+            (
+                contact::ReassignmentFilter {
+                    class: Some("D".into()),
+                    ..Default::default()
+                },
+                "class",
+            ),
+        ] {
+            let e = contact::reassignments(s.as_ref(), Scope::All, &f)
+                .await
+                .expect_err("invalid");
+            assert_eq!(field_of(&e), field);
+        }
+    })
+    .await;
+}
+
+/// The digest's settings are off by default, validated, keep a stored password when a form
+/// sends none, and each user's day is claimed once.
+#[tokio::test]
+async fn digest_settings_and_the_once_a_day_claim() {
+    each(|s| async move {
+        let d = contact::load_digest(s.as_ref()).await.expect("load");
+        assert!(!d.enabled);
+        let mut on = patron_core::contact::DigestSettings {
+            enabled: true,
+            smtp_host: "mail.example.com".into(),
+            from: "crm@example.com".into(),
+            username: Some("crm".into()),
+            password: Some("secret".into()),
+            ..Default::default()
+        };
+        contact::save_digest(s.as_ref(), &on).await.expect("save");
+        on.password = None; // a form that does not show the password
+        on.send_at = "06:30".into();
+        let saved = contact::save_digest(s.as_ref(), &on).await.expect("save");
+        assert_eq!(saved.password.as_deref(), Some("secret"));
+        assert_eq!(
+            contact::load_digest(s.as_ref())
+                .await
+                .expect("load")
+                .send_at,
+            "06:30"
+        );
+        on.smtp_host.clear();
+        let e = contact::save_digest(s.as_ref(), &on)
+            .await
+            .expect_err("no host");
+        assert_eq!(field_of(&e), "smtp_host");
+
+        let u = user(&s, "rep@x.com", StaffLevel::SalesRepresentative, None).await;
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("day");
+        assert!(s.claim_digest(u.id, day).await.expect("claim"));
+        assert!(!s.claim_digest(u.id, day).await.expect("claim again"));
+        s.finish_digest(u.id, day, contact::DigestStatus::Sent, 3, None)
+            .await
+            .expect("finish");
+        assert!(s
+            .claim_digest(u.id, day + Duration::days(1))
+            .await
+            .expect("next day"));
+    })
+    .await;
+}

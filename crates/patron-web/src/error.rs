@@ -91,6 +91,10 @@ pub enum ApiError {
     RouteNotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A server Patron talks to (the mail server) refused or could not be reached; the text
+    /// says which and why, for the user to fix the settings.
+    #[error("upstream: {0}")]
+    Upstream(String),
     /// A bug or an impossible state in the web layer; the text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -203,6 +207,12 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "this resource does not support the method; see the Allow header".into(),
+                None,
+            ),
+            ApiError::Upstream(detail) => problem(
+                StatusCode::BAD_GATEWAY,
+                "upstream_failed",
+                detail.clone(),
                 None,
             ),
             ApiError::Internal(_) => internal_problem(),

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod digest;
 pub mod error;
 pub mod extract;
 pub mod router;

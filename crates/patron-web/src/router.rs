@@ -5,7 +5,7 @@
 
 use crate::api::{
     agenda, classes, credit, customers, interactions, key_persons, lists, meta, openapi, orders,
-    products, satisfaction,
+    products, satisfaction, touch,
 };
 use crate::error::{panic_response, ApiError};
 use crate::{auth, AppState, BODY_LIMIT};
@@ -51,6 +51,61 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/customers/{id}/satisfaction",
             get(satisfaction::customer_satisfaction).post(satisfaction::record),
         )
+        .route(
+            "/api/v1/customers/{id}/location",
+            get(crate::api::plans::get_location)
+                .put(crate::api::plans::set_location)
+                .delete(crate::api::plans::delete_location),
+        )
+        .route(
+            "/api/v1/plans",
+            get(crate::api::plans::list).post(crate::api::plans::build),
+        )
+        .route(
+            "/api/v1/plans/{id}",
+            get(crate::api::plans::get).put(crate::api::plans::edit),
+        )
+        .route(
+            "/api/v1/plans/{id}/progress",
+            get(crate::api::plans::progress),
+        )
+        .route("/api/v1/route", get(crate::api::plans::route))
+        .route(
+            "/api/v1/route/start",
+            axum::routing::put(crate::api::plans::set_start),
+        )
+        .route(
+            "/api/v1/account-plans",
+            get(crate::api::key_accounts::list).post(crate::api::key_accounts::create),
+        )
+        .route(
+            "/api/v1/account-plans/{id}",
+            get(crate::api::key_accounts::get)
+                .put(crate::api::key_accounts::update)
+                .delete(crate::api::key_accounts::delete),
+        )
+        .route(
+            "/api/v1/account-plans/{id}/reviewed",
+            axum::routing::post(crate::api::key_accounts::reviewed),
+        )
+        .route(
+            "/api/v1/account-plans/{id}/projects",
+            axum::routing::post(crate::api::key_accounts::add_project),
+        )
+        .route(
+            "/api/v1/account-plans/{id}/projects/{item_id}",
+            axum::routing::put(crate::api::key_accounts::update_project)
+                .delete(crate::api::key_accounts::delete_project),
+        )
+        .route(
+            "/api/v1/account-plans/{id}/actions",
+            axum::routing::post(crate::api::key_accounts::add_action),
+        )
+        .route(
+            "/api/v1/account-plans/{id}/actions/{item_id}",
+            axum::routing::put(crate::api::key_accounts::update_action)
+                .delete(crate::api::key_accounts::delete_action),
+        )
         .route("/api/v1/agenda", get(agenda::agenda))
         .route("/api/v1/agenda/actions", axum::routing::post(agenda::act))
         .route(
@@ -62,6 +117,15 @@ pub fn router(state: AppState) -> Router {
             get(agenda::settings).put(agenda::set_settings),
         )
         .route("/api/v1/contact/compliance", get(agenda::compliance))
+        .route("/api/v1/contact/reassignments", get(agenda::reassignments))
+        .route(
+            "/api/v1/contact/digest",
+            get(agenda::digest).put(agenda::set_digest),
+        )
+        .route(
+            "/api/v1/contact/digest/send",
+            axum::routing::post(agenda::send_digest),
+        )
         .route(
             "/api/v1/agenda/calendar-feed",
             get(agenda::feed)
@@ -129,11 +193,102 @@ pub fn router(state: AppState) -> Router {
                 .patch(interactions::patch)
                 .delete(interactions::delete),
         )
+        .route(
+            "/api/v1/templates",
+            get(touch::list_templates).post(touch::create_template),
+        )
+        .route(
+            "/api/v1/templates/{id}",
+            get(touch::get_template)
+                .put(touch::replace_template)
+                .delete(touch::delete_template),
+        )
+        .route(
+            "/api/v1/templates/{id}/render",
+            axum::routing::post(touch::render_template),
+        )
+        .route(
+            "/api/v1/events",
+            get(touch::list_events).post(touch::create_event),
+        )
+        .route(
+            "/api/v1/events/{id}",
+            get(touch::get_event)
+                .put(touch::replace_event)
+                .delete(touch::delete_event),
+        )
+        .route(
+            "/api/v1/events/{id}/invitations",
+            get(touch::list_invitations)
+                .post(touch::invite)
+                .patch(touch::change_invitation),
+        )
+        .route(
+            "/api/v1/requests",
+            get(touch::list_requests).post(touch::create_request),
+        )
+        .route("/api/v1/requests/{id}", get(touch::get_request))
+        .route(
+            "/api/v1/requests/{id}/reply",
+            axum::routing::post(touch::reply_request),
+        )
+        .route(
+            "/api/v1/promotions",
+            get(crate::api::promotions::list).post(crate::api::promotions::create),
+        )
+        .route(
+            "/api/v1/promotions/{id}",
+            get(crate::api::promotions::get)
+                .put(crate::api::promotions::update)
+                .delete(crate::api::promotions::delete),
+        )
+        .route(
+            "/api/v1/promotions/{id}/participants",
+            axum::routing::post(crate::api::promotions::add_participant),
+        )
+        .route(
+            "/api/v1/promotions/{id}/participants/{customer_id}",
+            axum::routing::patch(crate::api::promotions::change_participant)
+                .delete(crate::api::promotions::remove_participant),
+        )
+        .route(
+            "/api/v1/promotions/{id}/evaluation",
+            get(crate::api::promotions::evaluation),
+        )
         .route("/api/v1/users", get(meta::users))
         .route("/api/v1/churn-reasons", get(meta::churn_reasons))
         .route(
             "/api/v1/custom-fields",
             get(meta::custom_fields).post(meta::define_custom_field),
+        )
+        // After-sales: deliveries and installations (METHOD §6).
+        .route(
+            "/api/v1/service-jobs",
+            get(crate::api::after_sales::list).post(crate::api::after_sales::create),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}",
+            get(crate::api::after_sales::get).patch(crate::api::after_sales::patch),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}/notified",
+            axum::routing::post(crate::api::after_sales::notified),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}/done",
+            axum::routing::post(crate::api::after_sales::done),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}/late",
+            axum::routing::post(crate::api::after_sales::late),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}/cancel",
+            axum::routing::post(crate::api::after_sales::cancel),
+        )
+        .route(
+            "/api/v1/service-jobs/{id}/after-sales-call",
+            axum::routing::post(crate::api::after_sales::after_sales_call),
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -174,6 +329,28 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/customers/{id}/loyalty-override"),
     ("get", "/api/v1/customers/{id}/satisfaction"),
     ("post", "/api/v1/customers/{id}/satisfaction"),
+    ("get", "/api/v1/customers/{id}/location"),
+    ("put", "/api/v1/customers/{id}/location"),
+    ("delete", "/api/v1/customers/{id}/location"),
+    ("get", "/api/v1/plans"),
+    ("post", "/api/v1/plans"),
+    ("get", "/api/v1/plans/{id}"),
+    ("put", "/api/v1/plans/{id}"),
+    ("get", "/api/v1/plans/{id}/progress"),
+    ("get", "/api/v1/route"),
+    ("put", "/api/v1/route/start"),
+    ("get", "/api/v1/account-plans"),
+    ("post", "/api/v1/account-plans"),
+    ("get", "/api/v1/account-plans/{id}"),
+    ("put", "/api/v1/account-plans/{id}"),
+    ("delete", "/api/v1/account-plans/{id}"),
+    ("post", "/api/v1/account-plans/{id}/reviewed"),
+    ("post", "/api/v1/account-plans/{id}/projects"),
+    ("put", "/api/v1/account-plans/{id}/projects/{item_id}"),
+    ("delete", "/api/v1/account-plans/{id}/projects/{item_id}"),
+    ("post", "/api/v1/account-plans/{id}/actions"),
+    ("put", "/api/v1/account-plans/{id}/actions/{item_id}"),
+    ("delete", "/api/v1/account-plans/{id}/actions/{item_id}"),
     ("get", "/api/v1/agenda"),
     ("post", "/api/v1/agenda/actions"),
     ("get", "/api/v1/contact/policy"),
@@ -181,6 +358,10 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/contact/settings"),
     ("put", "/api/v1/contact/settings"),
     ("get", "/api/v1/contact/compliance"),
+    ("get", "/api/v1/contact/reassignments"),
+    ("get", "/api/v1/contact/digest"),
+    ("put", "/api/v1/contact/digest"),
+    ("post", "/api/v1/contact/digest/send"),
     ("get", "/api/v1/agenda/calendar-feed"),
     ("post", "/api/v1/agenda/calendar-feed"),
     ("delete", "/api/v1/agenda/calendar-feed"),
@@ -218,12 +399,54 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/interactions/{id}"),
     ("patch", "/api/v1/interactions/{id}"),
     ("delete", "/api/v1/interactions/{id}"),
+    ("get", "/api/v1/templates"),
+    ("post", "/api/v1/templates"),
+    ("get", "/api/v1/templates/{id}"),
+    ("put", "/api/v1/templates/{id}"),
+    ("delete", "/api/v1/templates/{id}"),
+    ("post", "/api/v1/templates/{id}/render"),
+    ("get", "/api/v1/events"),
+    ("post", "/api/v1/events"),
+    ("get", "/api/v1/events/{id}"),
+    ("put", "/api/v1/events/{id}"),
+    ("delete", "/api/v1/events/{id}"),
+    ("get", "/api/v1/events/{id}/invitations"),
+    ("post", "/api/v1/events/{id}/invitations"),
+    ("patch", "/api/v1/events/{id}/invitations"),
+    ("get", "/api/v1/requests"),
+    ("post", "/api/v1/requests"),
+    ("get", "/api/v1/requests/{id}"),
+    ("post", "/api/v1/requests/{id}/reply"),
+    ("get", "/api/v1/promotions"),
+    ("post", "/api/v1/promotions"),
+    ("get", "/api/v1/promotions/{id}"),
+    ("put", "/api/v1/promotions/{id}"),
+    ("delete", "/api/v1/promotions/{id}"),
+    ("post", "/api/v1/promotions/{id}/participants"),
+    (
+        "patch",
+        "/api/v1/promotions/{id}/participants/{customer_id}",
+    ),
+    (
+        "delete",
+        "/api/v1/promotions/{id}/participants/{customer_id}",
+    ),
+    ("get", "/api/v1/promotions/{id}/evaluation"),
     ("get", "/api/v1/users"),
     ("get", "/api/v1/churn-reasons"),
     ("get", "/api/v1/custom-fields"),
     ("post", "/api/v1/custom-fields"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
+    ("get", "/api/v1/service-jobs"),
+    ("post", "/api/v1/service-jobs"),
+    ("get", "/api/v1/service-jobs/{id}"),
+    ("patch", "/api/v1/service-jobs/{id}"),
+    ("post", "/api/v1/service-jobs/{id}/notified"),
+    ("post", "/api/v1/service-jobs/{id}/done"),
+    ("post", "/api/v1/service-jobs/{id}/late"),
+    ("post", "/api/v1/service-jobs/{id}/cancel"),
+    ("post", "/api/v1/service-jobs/{id}/after-sales-call"),
 ];
 
 async fn route_not_found() -> ApiError {

@@ -23,6 +23,12 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "a good long password";
 
+// Scenarios of later features, each in its own file, sharing this file's harness.
+#[path = "browser_parts/after_sales.rs"]
+mod after_sales_scenario;
+#[path = "browser_parts/key_accounts.rs"]
+mod key_accounts_scenario;
+
 /// chromedriver, stopped when the test ends (also on panic).
 struct Driver(Child);
 impl Drop for Driver {

@@ -3363,6 +3363,25 @@ async fn the_agenda_lists_overdue_items_and_done_snooze_dismiss_act_on_them() {
             )
             .await;
         assert_eq!(s, 403);
+        // The kind of contact done logs: the item's own preselected, another one can be chosen,
+        // a kind that does not exist is refused next to the field.
+        let (_, html) = b.get("/agenda").await;
+        assert!(
+            html.contains("<option value=\"visit\" selected>"),
+            "the visit item preselects a visit"
+        );
+        let (s, _, html) = b
+            .post(
+                "/agenda/done",
+                &[
+                    ("csrf", &csrf),
+                    ("key", &visit_jia),
+                    ("date", ""),
+                    ("kind", "teleport"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 422, "{html}");
         let (s, loc, _) = b
             .post(
                 "/agenda/done",
@@ -3370,6 +3389,7 @@ async fn the_agenda_lists_overdue_items_and_done_snooze_dismiss_act_on_them() {
                     ("csrf", &csrf),
                     ("key", &visit_jia),
                     ("date", ""),
+                    ("kind", "visit"),
                     ("outcome", "谈妥春季订单"),
                 ],
             )

@@ -68,10 +68,42 @@ pub enum Command {
     /// calls, promised follow-ups): overdue, today, this week; and doing, snoozing or dismissing
     /// its items.
     Agenda(AgendaArgs),
+    /// Visit plans per year, quarter and month (METHOD §3.1): build one from the visit and
+    /// call policy, show it planned against done.
+    #[command(subcommand)]
+    Plans(crate::cmd::plans::PlansCommand),
+    /// A person's visits of a day (due on the agenda, planned for the day) in a short order,
+    /// with each leg's distance; customers without coordinates listed apart.
+    Route(crate::cmd::plans::RouteArgs),
+    /// Key-account development plans (METHOD §3.4): goals, our strong, competitors' and our
+    /// weak projects, actions with owners and review dates; list, show, set, action add,
+    /// project, reviewed.
+    #[command(subcommand, name = "key-accounts")]
+    KeyAccounts(crate::cmd::key_accounts::KeyAccountsCommand),
+    /// Message templates for letters, cards, gifts and questionnaires (METHOD §3.3): list,
+    /// add, and render for a customer (--log records it as sent).
+    #[command(subcommand)]
+    Templates(crate::cmd::touch::TemplatesCommand),
+    /// Customer meetings and seminars (METHOD §3.3): list, add, invite, reply, attend
+    /// (attending logs a meeting).
+    #[command(subcommand)]
+    Events(crate::cmd::touch::EventsCommand),
+    /// What customers voiced, each answered within 24 hours (METHOD §3.3): list [--overdue],
+    /// add, reply.
+    #[command(subcommand)]
+    Requests(crate::cmd::touch::RequestsCommand),
     /// The contact plan's settings: the visit and call policy, the time zone, the thank-you
     /// rule, seasons and launches; and the compliance report.
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Promotions run with customers (METHOD §7): cost lines, budget, expected extra sales and
+    /// gross margin; participants and their attitude; expected against actual effect.
+    #[command(subcommand)]
+    Promotions(crate::cmd::promotions::PromotionsCommand),
+    /// Deliveries and installations (METHOD §6): list, show, add; the customer notified before,
+    /// done, late (the reason and the newly agreed time), cancelled, the after-sales call.
+    #[command(subcommand)]
+    Deliveries(crate::cmd::after_sales::DeliveriesCommand),
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +149,22 @@ pub enum AgendaCommand {
         /// The day it comes back, YYYY-MM-DD.
         #[arg(long, value_name = "DATE")]
         until: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A user's daily e-mail digest: print it as it would be sent, or send it now (--send,
+    /// with the saved mail settings, whether or not the daily digest is on). With --due, send
+    /// every digest that is due now and not yet sent (what the server does each minute).
+    Digest {
+        #[arg(long, value_name = "EMAIL", required_unless_present = "due")]
+        user: Option<String>,
+        /// The day, YYYY-MM-DD (default today).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        #[arg(long, conflicts_with = "due")]
+        send: bool,
+        #[arg(long)]
+        due: bool,
         #[arg(long)]
         json: bool,
     },
@@ -167,6 +215,32 @@ pub enum ContactCommand {
         /// A day in the last month, YYYY-MM-DD (default today).
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the daily e-mail digest's settings (without the password), or replace them with
+    /// --set (JSON file or text, as printed; leave "password" out to keep the stored one).
+    Digest {
+        #[arg(long, value_name = "JSON|FILE")]
+        set: Option<String>,
+    },
+    /// Reassignments of owners and relationship managers (who moved which customer to whom).
+    Reassignments {
+        /// First day, YYYY-MM-DD (default 90 days before --to).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default today).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Only this role's moves.
+        #[arg(long, value_parser = ["owner", "relationship_manager"])]
+        role: Option<String>,
+        /// Only customers of this class now.
+        #[arg(long, value_parser = ["A", "B", "C"])]
+        class: Option<String>,
+        /// See only what this user may see (default: everything).
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -615,6 +689,8 @@ pub enum CustomersCommand {
     Add(AddArgs),
     /// Edit a customer's fields (by id or ref).
     Edit(EditArgs),
+    /// Set (or --clear) a customer's coordinates, which place it on the day's route.
+    Locate(crate::cmd::plans::LocateArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1101,6 +1101,41 @@ async fn agenda_and_contact_plan() {
             ics.starts_with("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"),
             "{ics}"
         );
+
+        // The digest: off by default, printed as it would be sent, settings validated and the
+        // password never printed back.
+        let d = json(patron(db).args(["contact", "digest"]));
+        assert_eq!(d["enabled"], false, "{d}");
+        let mail = json(patron(db).args(["agenda", "digest", "--user", rep, "--json"]));
+        assert_eq!(mail["to"], rep);
+        assert!(
+            mail["subject"].as_str().unwrap_or("").contains("agenda"),
+            "{mail}"
+        );
+        let err = fails(patron(db).args([
+            "contact",
+            "digest",
+            "--set",
+            r#"{"enabled": true, "from": "crm@example.com"}"#,
+        ]));
+        assert!(err.contains("smtp_host"), "{err}");
+        let d = json(patron(db).args([
+            "contact",
+            "digest",
+            "--set",
+            r#"{"enabled": true, "smtp_host": "127.0.0.1", "smtp_port": 2525, "security": "none",
+                "from": "crm@example.com", "username": "crm", "password": "secret"}"#,
+        ]));
+        assert_eq!(d["password_set"], true, "{d}");
+        assert!(d.get("password").is_none(), "{d}");
+        let err = fails(patron(db).args(["agenda", "digest"]));
+        assert!(err.contains("--user"), "{err}");
+
+        // The reassignment report: the demo's relationship managers moved by hand show up.
+        let r = json(patron(db).args(["contact", "reassignments", "--json"]));
+        assert!(r["rows"].is_array(), "{r}");
+        let err = fails(patron(db).args(["contact", "reassignments", "--from", "yesterday"]));
+        assert!(err.contains("--from"), "{err}");
     })
     .await;
 }

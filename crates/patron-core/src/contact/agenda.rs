@@ -36,10 +36,16 @@ pub enum ItemKind {
     Delivery,
     Installation,
     ReplyDue,
+    /// A satisfaction follow-up call after a delivery or installation (METHOD §6).
+    AfterSalesCall,
+    /// A key-account development plan is due for review (METHOD §3.4).
+    AccountReview,
+    /// An action of a key-account plan is due for review by its owner.
+    PlanAction,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 10] = [
+    pub const ALL: [ItemKind; 13] = [
         ItemKind::Visit,
         ItemKind::Call,
         ItemKind::Birthday,
@@ -50,6 +56,9 @@ impl ItemKind {
         ItemKind::Delivery,
         ItemKind::Installation,
         ItemKind::ReplyDue,
+        ItemKind::AfterSalesCall,
+        ItemKind::AccountReview,
+        ItemKind::PlanAction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +73,9 @@ impl ItemKind {
             ItemKind::Delivery => "delivery",
             ItemKind::Installation => "installation",
             ItemKind::ReplyDue => "reply_due",
+            ItemKind::AfterSalesCall => "after_sales_call",
+            ItemKind::AccountReview => "account_review",
+            ItemKind::PlanAction => "plan_action",
         }
     }
 
@@ -81,9 +93,13 @@ impl ItemKind {
             ItemKind::Birthday | ItemKind::Anniversary | ItemKind::ThankYouCard => I::Card,
             ItemKind::Delivery => I::Delivery,
             ItemKind::Installation => I::Installation,
-            ItemKind::Call | ItemKind::PreseasonCall | ItemKind::FollowUp | ItemKind::ReplyDue => {
-                I::Call
-            }
+            ItemKind::Call
+            | ItemKind::PreseasonCall
+            | ItemKind::FollowUp
+            | ItemKind::ReplyDue
+            | ItemKind::AfterSalesCall => I::Call,
+            // A review is a meeting of the account team about the customer.
+            ItemKind::AccountReview | ItemKind::PlanAction => I::Meeting,
         }
     }
 }
@@ -93,7 +109,9 @@ impl ItemKind {
 pub struct ItemKey {
     pub kind: ItemKind,
     /// The customer (visit, call, preseason call), key person (birthday, anniversary), order
-    /// (thank-you card) or interaction (follow-up) the item is about.
+    /// (thank-you card), interaction (follow-up), service job (delivery, installation,
+    /// after-sales call), customer request (reply due), key-account plan (review) or plan
+    /// action the item is about.
     pub subject: i64,
     pub date: Option<NaiveDate>,
 }
@@ -351,6 +369,9 @@ pub struct AgendaInput {
     pub thank_you: ThankYouRules,
     pub seasons: Vec<Season>,
     pub promises: Vec<Promise>,
+    /// Dated duties kept in their own records (deliveries, installations, after-sales calls,
+    /// plan reviews, replies due): already selected for this user by the store.
+    pub obligations: Vec<Obligation>,
     pub marks: Vec<Mark>,
 }
 
@@ -393,6 +414,53 @@ pub enum Why {
         interaction_id: i64,
         what: Option<String>,
     },
+    /// A delivery or installation promised to the customer (METHOD §6).
+    Service {
+        job_id: i64,
+        order_id: Option<i64>,
+        /// The promised time window, e.g. `09:00-12:00`.
+        window: Option<String>,
+        /// Whether the customer was told before the delivery (the method's step).
+        notified: bool,
+    },
+    /// The satisfaction call after a delivery or installation done on `done_on`.
+    AfterSales {
+        job_id: i64,
+        /// `delivery` or `installation`.
+        job_kind: String,
+        done_on: NaiveDate,
+    },
+    /// A key-account plan (`action_id` absent) or one of its actions is due for review.
+    Review {
+        plan_id: i64,
+        action_id: Option<i64>,
+        what: String,
+    },
+    /// A customer's opinion or request must be answered within 24 hours (METHOD §3.3).
+    Reply {
+        request_id: i64,
+        voiced_at: chrono::DateTime<chrono::Utc>,
+        what: String,
+    },
+}
+
+/// A dated duty kept in its own record (a delivery, a plan review, a reply due…): the store
+/// finds those of a user, the agenda places them and applies the user's marks like any other
+/// item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obligation {
+    pub kind: ItemKind,
+    /// The record (service job, plan, plan action, request) the item is about.
+    pub subject: i64,
+    /// Part of the key when one record comes due more than once (a plan's review dates).
+    pub key_date: Option<NaiveDate>,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub due: NaiveDate,
+    pub latest: NaiveDate,
+    pub why: Why,
+    /// Shown under "later" from this day on, before it is due within the week.
+    pub visible_from: Option<NaiveDate>,
 }
 
 /// One thing to do.
@@ -659,6 +727,19 @@ pub fn build(input: &AgendaInput) -> Vec<AgendaItem> {
         );
     }
 
+    // 6. Duties kept in their own records.
+    for o in &input.obligations {
+        push(
+            ItemKey::new(o.kind, o.subject, o.key_date),
+            (o.customer_id, &o.customer_name),
+            o.due,
+            o.latest,
+            o.why.clone(),
+            None,
+            o.visible_from,
+        );
+    }
+
     out.sort_by(|a, b| {
         (
             section_rank(&a.section),
@@ -761,6 +842,44 @@ fn reason_text(kind: ItemKind, why: &Why) -> String {
             Some(w) => format!("follow-up promised in interaction #{interaction_id}: {w}"),
             None => format!("follow-up promised in interaction #{interaction_id}"),
         },
+        Why::Service {
+            order_id,
+            window,
+            notified,
+            ..
+        } => {
+            let what = if kind == ItemKind::Installation {
+                "installation"
+            } else {
+                "delivery"
+            };
+            let mut s = format!("{what} promised");
+            if let Some(o) = order_id {
+                s.push_str(&format!(" for order #{o}"));
+            }
+            if let Some(w) = window {
+                s.push_str(&format!(", {w}"));
+            }
+            if !notified {
+                s.push_str("; tell the customer before it arrives");
+            }
+            s
+        }
+        Why::AfterSales {
+            job_kind, done_on, ..
+        } => format!("{job_kind} done on {done_on}: call to ask whether the customer is satisfied"),
+        Why::Review {
+            action_id, what, ..
+        } => match action_id {
+            Some(_) => format!("key-account plan action due for review: {what}"),
+            None => format!("key-account development plan due for review: {what}"),
+        },
+        Why::Reply {
+            voiced_at, what, ..
+        } => format!(
+            "the customer voiced an opinion or request at {} UTC: reply within 24 hours ({what})",
+            voiced_at.format("%Y-%m-%d %H:%M")
+        ),
     }
 }
 

@@ -2,15 +2,23 @@
 //! user's agenda derived from it and from the archive's dates.
 
 pub mod agenda;
+pub mod digest;
+pub mod plan;
 pub mod policy;
+pub mod route;
 
 pub use agenda::{
     build as build_agenda, AgendaInput, AgendaItem, Held, ItemKey, ItemKind, KeyDates, Mark,
-    MarkAction, Promise, RecentOrder, Season, ThankYouRules, Why,
+    MarkAction, Obligation, Promise, RecentOrder, Season, ThankYouRules, Why,
+};
+pub use digest::{DigestSettings, SmtpSecurity, DIGEST_SETTING};
+pub use plan::{
+    EntryEdit, EntrySource, PlanCustomer, PlanEntry, PlanPeriod, ProgressRow, ProgressTotals,
 };
 pub use policy::{
     Cadence, ContactPolicy, DueWindow, Frequency, LevelPolicy, Period, POLICY_LEVELS,
 };
+pub use route::{Point, Route, Stop, Unrouted};
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +75,23 @@ impl ContactSettings {
     /// The day an instant falls on in the shop's time zone.
     pub fn local_day(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
         at.with_timezone(&self.tz()).date_naive()
+    }
+
+    /// The instant a local day starts (on a day whose midnight a DST change skips, the first
+    /// instant that exists).
+    pub fn day_start(&self, day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+        use chrono::TimeZone;
+        let tz = self.tz();
+        let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+        match tz.from_local_datetime(&midnight) {
+            chrono::LocalResult::Single(t) => t.with_timezone(&chrono::Utc),
+            chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&chrono::Utc),
+            chrono::LocalResult::None => tz
+                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_else(|| midnight.and_utc()),
+        }
     }
 }
 

@@ -24,8 +24,13 @@
 //!   within 0.1% of the target (each buying customer has at least one order, so targets below
 //!   the number of buyers are exceeded).
 
+mod after_sales;
+pub mod key_accounts;
 mod names;
+mod plans;
+mod promotions;
 mod sample;
+mod touch;
 
 use crate::bulk::{BulkChunk, BulkOrder};
 use crate::error::{StoreError, StoreResult};
@@ -1322,6 +1327,10 @@ pub async fn generate(
             });
         }
     }
+    plans::locate(store, opts).await?;
+    promotions::generate(store, opts, &report).await?;
+    after_sales::generate(store, opts).await?;
+    touch::generate(store, opts, &report).await?;
     Ok(report)
 }
 

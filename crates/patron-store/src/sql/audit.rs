@@ -257,29 +257,40 @@ impl super::bulk::RowSource for SummaryRows<'_> {
     }
 }
 
-/// Records a change of owner when there is one.
-pub(crate) async fn owner_change(
+/// Records the reassignments one write made: of the owner and of the relationship manager
+/// (METHOD §1 and §3.2), each only when it changed.
+pub(crate) async fn holder_changes(
     c: &mut Conn<'_>,
     by: Option<UserId>,
     customer: CustomerId,
-    from: Option<UserId>,
-    to: Option<UserId>,
+    before: &patron_core::Customer,
+    after: &patron_core::Customer,
 ) -> StoreResult<()> {
-    if from == to {
-        return Ok(());
+    for (role, from, to) in [
+        ("owner", before.owner_id, after.owner_id),
+        (
+            "relationship_manager",
+            before.relationship_manager_id,
+            after.relationship_manager_id,
+        ),
+    ] {
+        if from == to {
+            continue;
+        }
+        c.execute(
+            "INSERT INTO owner_changes (customer_id, from_user_id, to_user_id, changed_by, at, \
+             role) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![
+                customer.0,
+                from.map(|u| u.0),
+                to.map(|u| u.0),
+                by.map(|u| u.0),
+                super::now(),
+                role
+            ],
+        )
+        .await?;
     }
-    c.execute(
-        "INSERT INTO owner_changes (customer_id, from_user_id, to_user_id, changed_by, at) \
-         VALUES ($1, $2, $3, $4, $5)",
-        args![
-            customer.0,
-            from.map(|u| u.0),
-            to.map(|u| u.0),
-            by.map(|u| u.0),
-            super::now()
-        ],
-    )
-    .await?;
     Ok(())
 }
 
@@ -402,6 +413,7 @@ struct OwnerRow {
     from_user_id: Option<i64>,
     to_user_id: Option<i64>,
     changed_by: Option<i64>,
+    role: String,
 }
 
 pub(crate) async fn owner_history(
@@ -410,8 +422,8 @@ pub(crate) async fn owner_history(
 ) -> StoreResult<Vec<OwnerChange>> {
     let rows: Vec<OwnerRow> = c
         .fetch_all(
-            "SELECT at, customer_id, from_user_id, to_user_id, changed_by FROM owner_changes \
-             WHERE customer_id = $1 ORDER BY id DESC",
+            "SELECT at, customer_id, from_user_id, to_user_id, changed_by, role \
+             FROM owner_changes WHERE customer_id = $1 ORDER BY id DESC",
             args![customer.0],
         )
         .await?;
@@ -423,6 +435,7 @@ pub(crate) async fn owner_history(
             from_user_id: r.from_user_id.map(UserId),
             to_user_id: r.to_user_id.map(UserId),
             changed_by: r.changed_by.map(UserId),
+            role: r.role,
         })
         .collect())
 }

@@ -3,7 +3,7 @@
 //! logged late in the evening is the same on SQLite and PostgreSQL and follows DST.
 
 use super::conn::{args, Arg, Conn};
-use super::customers::push_scope;
+use super::customers::{push_scope, push_scope_driving};
 use super::records as r;
 use crate::contact::{AgendaActed, AgendaAction, AgendaFacts, ComplianceRow};
 use crate::error::{StoreError, StoreResult};
@@ -68,7 +68,7 @@ pub(crate) async fn agenda_facts(
     //    one, and those of a class the user's policy row schedules.
     let mut a: Vec<Arg> = args![me];
     let mut wh = vec!["c.stage <> 'lost'".to_owned()];
-    push_scope(scope, "c", &mut wh, &mut a);
+    push_scope_driving(scope, "c", &mut wh, &mut a);
     // Of the scheduled classes, only customers whose cycle can come due within the week: the
     // base of a cycle (this user's last visit, or last visit or call, else the day the customer
     // was added) at least the cadence's shortest interval before the week's end. A dismissal
@@ -245,10 +245,19 @@ pub(crate) async fn agenda_facts(
     let promises: Vec<(i64, i64, String, NaiveDate, Option<String>)> = c
         .fetch_all(
             &format!(
+                // Two ways in, each by its index: the user's own promises by person and day;
+                // unassigned ones through the customers the user holds directly (SQLite keeps
+                // a CROSS JOIN's order, so customers lead; PostgreSQL plans it freely).
                 "SELECT i.id, i.customer_id, c.name, i.follow_up_on, i.follow_up \
                  FROM interactions i JOIN customers c ON c.id = i.customer_id \
-                 WHERE i.follow_up_on IS NOT NULL AND i.follow_up_on >= $2 AND i.follow_up_on <= $3 \
-                 AND (i.staff_id = $1 OR (i.staff_id IS NULL AND {}))",
+                 WHERE i.staff_id = $1 AND i.follow_up_on IS NOT NULL \
+                 AND i.follow_up_on >= $2 AND i.follow_up_on <= $3 \
+                 UNION ALL \
+                 SELECT i.id, i.customer_id, c.name, i.follow_up_on, i.follow_up \
+                 FROM customers c CROSS JOIN interactions i \
+                 WHERE i.customer_id = c.id AND {} AND i.staff_id IS NULL \
+                 AND i.follow_up_on IS NOT NULL \
+                 AND i.follow_up_on >= $2 AND i.follow_up_on <= $3",
                 direct_sql(1)
             ),
             args![
@@ -289,6 +298,11 @@ pub(crate) async fn agenda_facts(
         })
         .collect();
 
+    // 8. Duties kept in their own records, each module finding the user's.
+    let mut obligations = super::after_sales::obligations(c, user, date, settings).await?;
+    obligations.extend(super::key_accounts::obligations(c, user, date, settings).await?);
+    obligations.extend(super::requests::obligations(c, user, date, settings).await?);
+
     // The dashboard flag: A-class customers in the user's charge without a relationship manager.
     let mut a: Vec<Arg> = Vec::new();
     let mut wh = vec![
@@ -296,7 +310,7 @@ pub(crate) async fn agenda_facts(
         "c.relationship_manager_id IS NULL".to_owned(),
         "c.stage <> 'lost'".to_owned(),
     ];
-    push_scope(scope, "c", &mut wh, &mut a);
+    push_scope_driving(scope, "c", &mut wh, &mut a);
     let unmanaged = c
         .scalar_i64(
             &format!(
@@ -321,6 +335,7 @@ pub(crate) async fn agenda_facts(
             thank_you: settings.thank_you,
             seasons: settings.seasons.clone(),
             promises,
+            obligations,
             marks,
         },
         a_without_relationship_manager: unmanaged,
@@ -348,18 +363,7 @@ fn min_interval_days(f: &Frequency) -> Option<u64> {
 /// The first instant of a day in the shop's time zone (a DST gap at midnight: the next instant
 /// that exists).
 pub(crate) fn day_start(settings: &ContactSettings, day: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let tz = settings.tz();
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match tz.from_local_datetime(&midnight) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        chrono::LocalResult::None => tz
-            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| midnight.and_utc()),
-    }
+    settings.day_start(day)
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -448,13 +452,23 @@ async fn subject_of(c: &mut Conn<'_>, key: &ItemKey) -> StoreResult<(CustomerId,
             "SELECT customer_id, NULL FROM interactions WHERE id = $1",
             "interaction",
         ),
-        ItemKind::Delivery | ItemKind::Installation | ItemKind::ReplyDue => {
-            return Err(StoreError::invalid(
-                "key",
-                "unsupported_kind",
-                format!("{} items are not on the agenda yet", key.kind.as_str()),
-            ))
-        }
+        ItemKind::Delivery | ItemKind::Installation | ItemKind::AfterSalesCall => (
+            "SELECT customer_id, NULL FROM service_jobs WHERE id = $1",
+            "service job",
+        ),
+        ItemKind::ReplyDue => (
+            "SELECT customer_id, NULL FROM customer_requests WHERE id = $1",
+            "customer request",
+        ),
+        ItemKind::AccountReview => (
+            "SELECT customer_id, NULL FROM account_plans WHERE id = $1",
+            "key-account plan",
+        ),
+        ItemKind::PlanAction => (
+            "SELECT p.customer_id, NULL FROM account_plan_actions a \
+             JOIN account_plans p ON p.id = a.plan_id WHERE a.id = $1",
+            "key-account plan action",
+        ),
     };
     let row: Option<(i64, Option<i64>)> = c.fetch_optional(sql, args![key.subject]).await?;
     row.map(|(cid, kp)| (CustomerId(cid), kp))
@@ -529,6 +543,28 @@ pub(crate) async fn act(
     ))
 }
 
+/// What "done" on an agenda item changes in the item's own record (a delivery marked done, a
+/// reply recorded, a review date moved on), in the same transaction as the mark and the
+/// logged interaction.
+pub(crate) async fn after_done(
+    c: &mut Conn<'_>,
+    user: &User,
+    key: &ItemKey,
+    interaction: Option<i64>,
+    today: NaiveDate,
+) -> StoreResult<()> {
+    match key.kind {
+        ItemKind::Delivery | ItemKind::Installation | ItemKind::AfterSalesCall => {
+            super::after_sales::agenda_done(c, user, key, interaction, today).await
+        }
+        ItemKind::ReplyDue => super::requests::agenda_done(c, user, key, interaction, today).await,
+        ItemKind::AccountReview | ItemKind::PlanAction => {
+            super::key_accounts::agenda_done(c, user, key, interaction, today).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Links a "done" mark to the interaction it logged.
 pub(crate) async fn link_interaction(
     c: &mut Conn<'_>,
@@ -542,6 +578,74 @@ pub(crate) async fn link_interaction(
     )
     .await?;
     Ok(())
+}
+
+type ReassignmentRow = (
+    DateTime<Utc>,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+pub(crate) async fn reassignments(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    role: Option<&str>,
+    class: Option<&str>,
+) -> StoreResult<Vec<crate::contact::Reassignment>> {
+    let mut a: Vec<Arg> = args![from, to];
+    let mut wh = vec!["o.at >= $1".to_owned(), "o.at < $2".to_owned()];
+    if let Some(r) = role {
+        a.push(r.into());
+        wh.push(format!("o.role = ${}", a.len()));
+    }
+    if let Some(k) = class {
+        a.push(k.into());
+        wh.push(format!("cc.abc = ${}", a.len()));
+    }
+    push_scope(scope, "c", &mut wh, &mut a);
+    let sql = format!(
+        "SELECT o.at, c.id, c.name, cc.abc, o.role, o.from_user_id, fu.name, o.to_user_id, \
+         tu.name, o.changed_by, bu.name FROM owner_changes o \
+         JOIN customers c ON c.id = o.customer_id \
+         LEFT JOIN customer_classes cc ON cc.customer_id = c.id \
+         LEFT JOIN users fu ON fu.id = o.from_user_id \
+         LEFT JOIN users tu ON tu.id = o.to_user_id \
+         LEFT JOIN users bu ON bu.id = o.changed_by \
+         WHERE {} ORDER BY o.at DESC, o.id DESC LIMIT {}",
+        wh.join(" AND "),
+        crate::contact::REASSIGNMENTS_LIMIT
+    );
+    let rows: Vec<ReassignmentRow> = c.fetch_all(&sql, a).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(at, cid, name, abc, role, fid, fname, tid, tname, bid, bname)| {
+                crate::contact::Reassignment {
+                    at,
+                    customer_id: CustomerId(cid),
+                    customer_name: name,
+                    class: abc,
+                    role,
+                    from_user_id: fid.map(UserId),
+                    from_user_name: fname,
+                    to_user_id: tid.map(UserId),
+                    to_user_name: tname,
+                    changed_by: bid.map(UserId),
+                    changed_by_name: bname,
+                }
+            },
+        )
+        .collect())
 }
 
 /// The first day of the month `back` months before `d`'s.

@@ -180,6 +180,10 @@ pub(crate) async fn merge(
     // Credit reviews, payments and overrides are history too: they follow the orders.
     super::credit::merge(&mut c, keep, other).await?;
     super::satisfaction::merge(&mut c, keep, other).await?;
+    super::after_sales::merge(&mut c, keep, other).await?;
+    super::key_accounts::merge(&mut c, keep, other).await?;
+    super::touch::merge(&mut c, keep, other).await?;
+    super::promotions::merge(&mut c, keep, other).await?;
     // Fill the kept card's empty fields from the other card, then drop the other.
     let mut input = CustomerInput::from(k.clone());
     let oi = CustomerInput::from(o.clone());
@@ -239,7 +243,7 @@ pub(crate) async fn merge(
     let (ce, merge) = (AuditEntity::Customer, "merge");
     audit::record(&mut c, by, ce, keep.0, keep, merge, Some(&k), Some(&after)).await?;
     audit::record(&mut c, by, ce, other.0, other, merge, Some(&o), None).await?;
-    audit::owner_change(&mut c, by, keep, k.owner_id, after.owner_id).await?;
+    audit::holder_changes(&mut c, by, keep, &k, &after).await?;
     tx.commit().await?;
     Ok(rep)
 }

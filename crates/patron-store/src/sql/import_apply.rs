@@ -295,7 +295,7 @@ async fn apply_customers(
                     let after = must_load(c, id).await?;
                     let (b, a) = (Some(&loaded), Some(&after));
                     audit::record_imported(c, mark, ce, id.0, id, "update", b, a).await?;
-                    audit::owner_change(c, mark.by, id, loaded.owner_id, after.owner_id).await?;
+                    audit::holder_changes(c, mark.by, id, &loaded, &after).await?;
                     out.updated += 1;
                 }
             }

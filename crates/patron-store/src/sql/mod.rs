@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod accounts;
+mod after_sales;
 mod analytics;
 mod audit;
 pub(crate) mod bulk;
@@ -24,11 +25,16 @@ mod customers;
 mod dedupe;
 mod import_apply;
 mod import_orders;
+mod key_accounts;
 mod lists;
+mod plans;
+mod promotions;
 mod records;
+mod requests;
 mod rows;
 mod satisfaction;
 mod store_impl;
+mod touch;
 
 use conn::{PoolConn, Tx};
 

@@ -279,7 +279,7 @@ impl Store for SqlStore {
             Some(&c),
         )
         .await?;
-        audit::owner_change(&mut cn, by, id, before.owner_id, c.owner_id).await?;
+        audit::holder_changes(&mut cn, by, id, &before, &c).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -983,6 +983,10 @@ impl Store for SqlStore {
             super::contact::link_interaction(&mut tx.conn(), user.id, &acted.key, id.0).await?;
             acted.interaction_id = Some(id.0);
         }
+        if acted.action == patron_core::contact::MarkAction::Done.as_str() {
+            super::contact::after_done(&mut tx.conn(), user, key, acted.interaction_id, today)
+                .await?;
+        }
         tx.commit().await?;
         Ok(acted)
     }
@@ -1035,6 +1039,136 @@ impl Store for SqlStore {
         }
     }
 
+    async fn set_customer_location(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        at: Option<patron_core::contact::Point>,
+    ) -> StoreResult<Option<crate::plans::CustomerLocation>> {
+        if let Some(p) = at {
+            crate::plans::check_point(p.latitude, p.longitude)?;
+        }
+        let mut tx = self.begin().await?;
+        if !customers::in_scope(&mut tx.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        let l = super::plans::set_location(&mut tx.conn(), by, customer, at).await?;
+        tx.commit().await?;
+        Ok(l)
+    }
+
+    async fn customer_location(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<crate::plans::CustomerLocation>> {
+        let mut pc = self.acquire().await?;
+        if !customers::in_scope(&mut pc.conn(), customer, Scope::All).await? {
+            return Err(StoreError::not_found("customer", customer));
+        }
+        super::plans::get_location(&mut pc.conn(), customer).await
+    }
+
+    async fn set_customer_locations(
+        &self,
+        rows: &[(CustomerId, patron_core::contact::Point)],
+    ) -> StoreResult<u64> {
+        for (_, p) in rows {
+            crate::plans::check_point(p.latitude, p.longitude)?;
+        }
+        let mut tx = self.begin().await?;
+        let n = super::plans::set_locations(&mut tx.conn(), rows).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn plan_customers(
+        &self,
+        user: &User,
+        policy: &patron_core::contact::ContactPolicy,
+    ) -> StoreResult<Vec<patron_core::contact::PlanCustomer>> {
+        let mut pc = self.acquire().await?;
+        super::plans::plan_customers(&mut pc.conn(), user, policy).await
+    }
+
+    async fn save_visit_plan(
+        &self,
+        user: UserId,
+        period: patron_core::contact::PlanPeriod,
+        starts_on: chrono::NaiveDate,
+        entries: &[patron_core::contact::PlanEntry],
+        replace: bool,
+    ) -> StoreResult<crate::plans::VisitPlan> {
+        let mut tx = self.begin().await?;
+        let p =
+            super::plans::save(&mut tx.conn(), user, period, starts_on, entries, replace).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn get_visit_plan(&self, id: i64) -> StoreResult<crate::plans::VisitPlan> {
+        let mut pc = self.acquire().await?;
+        super::plans::get(&mut pc.conn(), id).await
+    }
+
+    async fn find_visit_plan(
+        &self,
+        user: UserId,
+        period: patron_core::contact::PlanPeriod,
+        starts_on: chrono::NaiveDate,
+    ) -> StoreResult<Option<crate::plans::PlanSummary>> {
+        let mut pc = self.acquire().await?;
+        super::plans::find(&mut pc.conn(), user, period, starts_on).await
+    }
+
+    async fn list_visit_plans(
+        &self,
+        users: Option<&[UserId]>,
+        period: Option<patron_core::contact::PlanPeriod>,
+        starts_on: Option<chrono::NaiveDate>,
+    ) -> StoreResult<Vec<crate::plans::PlanSummary>> {
+        let mut pc = self.acquire().await?;
+        super::plans::list(&mut pc.conn(), users, period, starts_on).await
+    }
+
+    async fn edit_visit_plan(
+        &self,
+        id: i64,
+        edits: &[patron_core::contact::EntryEdit],
+    ) -> StoreResult<crate::plans::VisitPlan> {
+        let mut tx = self.begin().await?;
+        let p = super::plans::edit(&mut tx.conn(), id, edits).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn contacts_done(
+        &self,
+        user: UserId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<Vec<patron_core::contact::plan::Done>> {
+        let mut pc = self.acquire().await?;
+        super::plans::done(&mut pc.conn(), user, from, to, settings).await
+    }
+
+    async fn planned_visits_on(
+        &self,
+        user: UserId,
+        day: chrono::NaiveDate,
+    ) -> StoreResult<Vec<CustomerId>> {
+        let mut pc = self.acquire().await?;
+        super::plans::planned_on(&mut pc.conn(), user, day).await
+    }
+
+    async fn route_places(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<patron_core::contact::route::Place>> {
+        let mut pc = self.acquire().await?;
+        super::plans::places(&mut pc.conn(), ids).await
+    }
+
     async fn contact_compliance(
         &self,
         until: chrono::NaiveDate,
@@ -1044,6 +1178,126 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<crate::contact::ComplianceRow>> {
         let mut pc = self.acquire().await?;
         super::contact::compliance(&mut pc.conn(), until, months, policy, settings).await
+    }
+
+    async fn claim_digest(&self, user: UserId, day: chrono::NaiveDate) -> StoreResult<bool> {
+        let mut pc = self.acquire().await?;
+        let n = pc
+            .conn()
+            .execute(
+                "INSERT INTO digest_log (user_id, day, status, at) VALUES ($1, $2, 'sending', $3) \
+                 ON CONFLICT (user_id, day) DO NOTHING",
+                args![user.0, day, super::now()],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn finish_digest(
+        &self,
+        user: UserId,
+        day: chrono::NaiveDate,
+        status: crate::contact::DigestStatus,
+        items: i64,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut pc = self.acquire().await?;
+        pc.conn()
+            .execute(
+                "UPDATE digest_log SET status = $1, items = $2, error = $3, at = $4 \
+                 WHERE user_id = $5 AND day = $6",
+                args![status.as_str(), items, error, super::now(), user.0, day],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn reassignments(
+        &self,
+        scope: Scope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        role: Option<&str>,
+        class: Option<&str>,
+    ) -> StoreResult<Vec<crate::contact::Reassignment>> {
+        let mut pc = self.acquire().await?;
+        super::contact::reassignments(&mut pc.conn(), scope, from, to, role, class).await
+    }
+
+    async fn list_promotions(
+        &self,
+        scope: Scope,
+        status: Option<patron_core::promotion::PromotionStatus>,
+    ) -> StoreResult<Vec<crate::promotions::Promotion>> {
+        super::promotions::list(self, scope, status).await
+    }
+
+    async fn get_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+    ) -> StoreResult<crate::promotions::PromotionDetail> {
+        super::promotions::get(self, id, scope).await
+    }
+
+    async fn create_promotion(
+        &self,
+        by: Option<UserId>,
+        input: patron_core::promotion::PromotionInput,
+    ) -> StoreResult<crate::promotions::PromotionDetail> {
+        super::promotions::create(self, by, input).await
+    }
+
+    async fn update_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+        input: patron_core::promotion::PromotionInput,
+    ) -> StoreResult<crate::promotions::PromotionDetail> {
+        super::promotions::update(self, id, scope, input).await
+    }
+
+    async fn delete_promotion(&self, id: i64, scope: Scope) -> StoreResult<()> {
+        super::promotions::delete(self, id, scope).await
+    }
+
+    async fn add_promotion_participant(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        scope: Scope,
+        input: patron_core::promotion::ParticipantInput,
+    ) -> StoreResult<crate::promotions::Participant> {
+        super::promotions::add_participant(self, by, id, scope, input).await
+    }
+
+    async fn change_promotion_participant(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        scope: Scope,
+        change: patron_core::promotion::ParticipantChange,
+    ) -> StoreResult<crate::promotions::Participant> {
+        super::promotions::change_participant(self, id, customer, scope, change).await
+    }
+
+    async fn remove_promotion_participant(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        scope: Scope,
+    ) -> StoreResult<()> {
+        super::promotions::remove_participant(self, id, customer, scope).await
+    }
+
+    async fn evaluate_promotion(
+        &self,
+        id: i64,
+        scope: Scope,
+        baseline: Option<patron_core::promotion::Baseline>,
+        as_of: chrono::NaiveDate,
+    ) -> StoreResult<patron_core::promotion::Evaluation> {
+        super::promotions::evaluate(self, id, scope, baseline, as_of).await
     }
 
     async fn record_satisfaction(
@@ -1083,6 +1337,372 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<(patron_core::classify::Quadrant, i64)>> {
         let mut pc = self.acquire().await?;
         super::satisfaction::matrix(&mut pc.conn(), scope).await
+    }
+
+    async fn key_accounts(
+        &self,
+        scope: Scope,
+        customer: Option<CustomerId>,
+    ) -> StoreResult<crate::key_accounts::KeyAccountList> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut pc = self.acquire().await?;
+        super::key_accounts::list(&mut pc.conn(), scope, customer, today).await
+    }
+
+    async fn account_plan(&self, id: i64) -> StoreResult<crate::key_accounts::AccountPlan> {
+        let mut pc = self.acquire().await?;
+        super::key_accounts::get_plan(&mut pc.conn(), id).await
+    }
+
+    async fn account_plan_of(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<crate::key_accounts::AccountPlan>> {
+        let mut pc = self.acquire().await?;
+        match super::key_accounts::plan_of(&mut pc.conn(), customer).await? {
+            Some(id) => Ok(Some(
+                super::key_accounts::get_plan(&mut pc.conn(), id).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_account_plan(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: crate::key_accounts::PlanInput,
+    ) -> StoreResult<crate::key_accounts::AccountPlan> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut tx = self.begin().await?;
+        let id =
+            super::key_accounts::create_plan(&mut tx.conn(), by, customer, &input, today).await?;
+        let plan = super::key_accounts::get_plan(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn update_account_plan(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::PlanInput,
+    ) -> StoreResult<crate::key_accounts::AccountPlan> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut tx = self.begin().await?;
+        super::key_accounts::update_plan(&mut tx.conn(), by, id, &input, today).await?;
+        let plan = super::key_accounts::get_plan(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn delete_account_plan(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::key_accounts::delete_plan(&mut tx.conn(), id).await?;
+        tx.commit().await
+    }
+
+    async fn account_plan_reviewed(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        on: Option<chrono::NaiveDate>,
+        next: Option<chrono::NaiveDate>,
+    ) -> StoreResult<crate::key_accounts::AccountPlan> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut tx = self.begin().await?;
+        super::key_accounts::reviewed(&mut tx.conn(), by, id, on.unwrap_or(today), next, today)
+            .await?;
+        let plan = super::key_accounts::get_plan(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn plan_project(&self, id: i64) -> StoreResult<crate::key_accounts::PlanProject> {
+        let mut pc = self.acquire().await?;
+        super::key_accounts::get_project(&mut pc.conn(), id).await
+    }
+
+    async fn add_plan_project(
+        &self,
+        by: Option<UserId>,
+        plan: i64,
+        input: crate::key_accounts::ProjectInput,
+    ) -> StoreResult<crate::key_accounts::PlanProject> {
+        let cur = self.default_currency().await?;
+        let mut tx = self.begin().await?;
+        let id = super::key_accounts::add_project(&mut tx.conn(), by, plan, &input, cur.as_str())
+            .await?;
+        let p = super::key_accounts::get_project(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn update_plan_project(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::ProjectInput,
+    ) -> StoreResult<crate::key_accounts::PlanProject> {
+        let cur = self.default_currency().await?;
+        let mut tx = self.begin().await?;
+        super::key_accounts::update_project(&mut tx.conn(), by, id, &input, cur.as_str()).await?;
+        let p = super::key_accounts::get_project(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn delete_plan_project(&self, by: Option<UserId>, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::key_accounts::delete_project(&mut tx.conn(), by, id).await?;
+        tx.commit().await
+    }
+
+    async fn plan_action(&self, id: i64) -> StoreResult<crate::key_accounts::PlanAction> {
+        let mut pc = self.acquire().await?;
+        super::key_accounts::get_action(&mut pc.conn(), id).await
+    }
+
+    async fn add_plan_action(
+        &self,
+        by: Option<UserId>,
+        plan: i64,
+        input: crate::key_accounts::ActionInput,
+    ) -> StoreResult<crate::key_accounts::PlanAction> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut tx = self.begin().await?;
+        let id = super::key_accounts::add_action(&mut tx.conn(), by, plan, &input, today).await?;
+        let a = super::key_accounts::get_action(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn update_plan_action(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        input: crate::key_accounts::ActionInput,
+    ) -> StoreResult<crate::key_accounts::PlanAction> {
+        let today = crate::contact::today(&crate::contact::load_settings(self).await?);
+        let mut tx = self.begin().await?;
+        super::key_accounts::update_action(&mut tx.conn(), by, id, &input, today).await?;
+        let a = super::key_accounts::get_action(&mut tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn delete_plan_action(&self, by: Option<UserId>, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        super::key_accounts::delete_action(&mut tx.conn(), by, id).await?;
+        tx.commit().await
+    }
+
+    async fn list_templates(
+        &self,
+        kind: Option<crate::touch::TemplateKind>,
+        active_only: bool,
+    ) -> StoreResult<Vec<crate::touch::MessageTemplate>> {
+        super::touch::list_templates(self, kind, active_only).await
+    }
+
+    async fn get_template(&self, id: i64) -> StoreResult<crate::touch::MessageTemplate> {
+        super::touch::get_template(self, id).await
+    }
+
+    async fn create_template(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::TemplateInput,
+    ) -> StoreResult<crate::touch::MessageTemplate> {
+        super::touch::create_template(self, by, input).await
+    }
+
+    async fn update_template(
+        &self,
+        id: i64,
+        input: crate::touch::TemplateInput,
+    ) -> StoreResult<crate::touch::MessageTemplate> {
+        super::touch::update_template(self, id, input).await
+    }
+
+    async fn delete_template(&self, id: i64) -> StoreResult<()> {
+        super::touch::delete_template(self, id).await
+    }
+
+    async fn render_template(
+        &self,
+        id: i64,
+        customer: CustomerId,
+        key_person: Option<KeyPersonId>,
+        staff: Option<UserId>,
+    ) -> StoreResult<crate::touch::Rendered> {
+        super::touch::render_template(self, id, customer, key_person, staff).await
+    }
+
+    async fn use_template(
+        &self,
+        by: UserId,
+        id: i64,
+        customer: CustomerId,
+        key_person: Option<KeyPersonId>,
+    ) -> StoreResult<crate::touch::TemplateUse> {
+        super::touch::use_template(self, by, id, customer, key_person).await
+    }
+
+    async fn list_events(
+        &self,
+        scope: Scope,
+        from: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<crate::touch::Event>> {
+        super::touch::list_events(self, scope, from).await
+    }
+
+    async fn get_event(&self, id: i64, scope: Scope) -> StoreResult<crate::touch::Event> {
+        super::touch::get_event(self, id, scope).await
+    }
+
+    async fn create_event(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::EventInput,
+    ) -> StoreResult<crate::touch::Event> {
+        super::touch::create_event(self, by, input).await
+    }
+
+    async fn update_event(
+        &self,
+        id: i64,
+        input: crate::touch::EventInput,
+    ) -> StoreResult<crate::touch::Event> {
+        super::touch::update_event(self, id, input).await
+    }
+
+    async fn delete_event(&self, id: i64) -> StoreResult<()> {
+        super::touch::delete_event(self, id).await
+    }
+
+    async fn list_invitations(
+        &self,
+        event: i64,
+        scope: Scope,
+    ) -> StoreResult<Vec<crate::touch::Invitation>> {
+        super::touch::list_invitations(self, event, scope).await
+    }
+
+    async fn get_invitation(&self, id: i64) -> StoreResult<crate::touch::Invitation> {
+        super::touch::get_invitation(self, id).await
+    }
+
+    async fn invite_to_event(
+        &self,
+        by: Option<UserId>,
+        event: i64,
+        targets: &[(CustomerId, Option<KeyPersonId>)],
+    ) -> StoreResult<crate::touch::InviteReport> {
+        super::touch::invite(self, by, event, targets).await
+    }
+
+    async fn invite_class_to_event(
+        &self,
+        by: Option<UserId>,
+        event: i64,
+        scope: Scope,
+        class: patron_core::classify::AbcClass,
+    ) -> StoreResult<crate::touch::InviteReport> {
+        super::touch::invite_class(self, by, event, scope, class).await
+    }
+
+    async fn change_invitation(
+        &self,
+        by: Option<UserId>,
+        id: i64,
+        change: crate::touch::InvitationChange,
+    ) -> StoreResult<crate::touch::Invitation> {
+        super::touch::change_invitation(self, by, id, change).await
+    }
+
+    async fn create_request(
+        &self,
+        by: Option<UserId>,
+        input: crate::touch::RequestInput,
+    ) -> StoreResult<crate::touch::CustomerRequest> {
+        super::requests::create(self, by, input, super::now()).await
+    }
+
+    async fn get_request(&self, id: i64) -> StoreResult<crate::touch::CustomerRequest> {
+        super::requests::get(self, id, super::now()).await
+    }
+
+    async fn list_requests(
+        &self,
+        q: &crate::touch::RequestQuery,
+    ) -> StoreResult<Vec<crate::touch::CustomerRequest>> {
+        super::requests::list(self, q).await
+    }
+
+    async fn reply_request(
+        &self,
+        by: UserId,
+        id: i64,
+        input: crate::touch::ReplyInput,
+    ) -> StoreResult<crate::touch::CustomerRequest> {
+        super::requests::reply(self, by, id, input, super::now()).await
+    }
+
+    async fn create_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        input: crate::after_sales::ServiceJobInput,
+    ) -> StoreResult<crate::after_sales::ServiceJob> {
+        let mut tx = self.begin().await?;
+        let j = super::after_sales::create(&mut tx.conn(), by, scope, input).await?;
+        tx.commit().await?;
+        Ok(j)
+    }
+
+    async fn get_service_job(
+        &self,
+        scope: Scope,
+        id: i64,
+    ) -> StoreResult<crate::after_sales::ServiceJob> {
+        let mut pc = self.acquire().await?;
+        super::after_sales::get(&mut pc.conn(), scope, id).await
+    }
+
+    async fn list_service_jobs(
+        &self,
+        q: &crate::after_sales::ServiceJobQuery,
+    ) -> StoreResult<Vec<crate::after_sales::ServiceJob>> {
+        let mut pc = self.acquire().await?;
+        super::after_sales::list(&mut pc.conn(), q).await
+    }
+
+    async fn update_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::after_sales::ServiceJobInput,
+    ) -> StoreResult<crate::after_sales::ServiceJob> {
+        let mut tx = self.begin().await?;
+        let j = super::after_sales::update(&mut tx.conn(), by, scope, id, input).await?;
+        tx.commit().await?;
+        Ok(j)
+    }
+
+    async fn act_on_service_job(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        action: crate::after_sales::ServiceJobAction,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<crate::after_sales::ServiceJob> {
+        let mut tx = self.begin().await?;
+        let j = super::after_sales::act(&mut tx.conn(), by, scope, id, action, today).await?;
+        tx.commit().await?;
+        Ok(j)
     }
 
     async fn record_credit_review(

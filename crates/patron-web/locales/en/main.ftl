@@ -29,6 +29,7 @@ interaction-consultation = Consultation
 interaction-letter = Letter
 interaction-card = Card
 interaction-gift = Gift
+interaction-questionnaire = Questionnaire
 interaction-meeting = Meeting
 interaction-delivery = Delivery
 interaction-installation = Installation
@@ -699,6 +700,7 @@ agenda-due = due { $date }
 agenda-latest = at the latest { $date }
 agenda-snoozed = snoozed
 agenda-outcome = Outcome (optional)
+agenda-done-kind = Logged as
 agenda-done = Done
 agenda-until = Snooze until
 agenda-snooze = Snooze
@@ -717,6 +719,21 @@ agenda-kind-follow_up = Follow-up
 agenda-kind-delivery = Delivery
 agenda-kind-installation = Installation
 agenda-kind-reply_due = Reply due
+agenda-kind-after_sales_call = After-sales call
+agenda-kind-account_review = Key-account plan review
+agenda-kind-plan_action = Plan action review
+agenda-why-service = { $what } promised for { $date }{ $window ->
+    [none] {""}
+   *[other] , { $window }
+}{ $order ->
+    [none] {""}
+   *[other] {" "}(order #{ $order })
+}.
+agenda-why-service-notify = Tell the customer before it arrives.
+agenda-why-after-sales = { $what } done on { $date }: call to ask whether the customer is satisfied.
+agenda-why-account-review = Key-account development plan due for review: { $what }
+agenda-why-plan-action = Key-account plan action due for review: { $what }
+agenda-why-reply = The customer voiced this at { $at }; it must be answered within 24 hours: { $what }
 agenda-class = { $class }-class customer
 agenda-class-none = Unclassified customer (treated as C)
 agenda-last-visit = last visit { $date }
@@ -831,3 +848,60 @@ feed-revoke = Revoke the feed
 list-unmanaged-title = A-class customers without a relationship manager
 list-unmanaged-about = Every A-class customer should have a relationship manager who looks after it personally (METHOD §3.2): assign one on the customer's edit form.
 list-col-owner = Owner
+
+## Reassignment report (METHOD §3.2)
+reassign-title = Reassignments
+reassign-intro = Customers whose owner or relationship manager was changed: when, from whom, to whom and by whom.
+reassign-from = From
+reassign-to = To
+reassign-role = Role
+reassign-role-any = Both
+reassign-role-owner = Owner
+reassign-role-relationship_manager = Relationship manager
+reassign-class = Class
+reassign-class-any = Any
+reassign-col-at = When
+reassign-col-customer = Customer
+reassign-col-from = From
+reassign-col-to = To
+reassign-col-by = Changed by
+reassign-nobody = nobody
+reassign-empty = No reassignments in this period.
+reassign-limit = Only the newest { $limit } are shown; narrow the period.
+agenda-reassign-link = Reassignments
+error-after_to = The first day is after the last.
+
+## The daily agenda digest (e-mail)
+digest-subject = Your agenda for { $date }: { $overdue } overdue, { $today } due today
+digest-greeting = Good morning { $name },
+digest-nothing = Nothing is overdue or due this week.
+digest-unmanaged = { $count } A-class customers in your charge have no relationship manager.
+digest-open = Open your agenda: { $url }
+digest-footer = — Patron. This digest is sent once a day; an administrator can turn it off in the contact settings.
+digest-title = Daily e-mail digest
+digest-intro = Once a day, after the set time in the shop's time zone, every active user gets their agenda by e-mail: what is overdue, due today and due this week. Off until you switch it on.
+digest-enabled = Send the daily digest
+digest-send-at = Send after
+digest-send-at-hint = Local time, HH:MM.
+digest-send-when-empty = Also when nothing is overdue or due today
+digest-server = Mail server (SMTP)
+digest-smtp-host = Server
+digest-smtp-port = Port
+digest-security = Security
+digest-security-starttls = STARTTLS (port 587)
+digest-security-tls = TLS (port 465)
+digest-security-none = None (local relay only)
+digest-username = User name
+digest-password = Password
+digest-password-set = A password is stored; leave blank to keep it.
+digest-password-clear = Remove it
+digest-password-none = No password stored.
+digest-from = Sender
+digest-public-url = Patron's address (for the link in the mail)
+digest-save = Save digest settings
+digest-saved = Digest settings saved.
+digest-test = Send me my digest now
+digest-test-hint = Uses the saved settings, even while the daily digest is off.
+digest-test-sent = Sent to { $to }.
+digest-test-failed = The digest could not be sent:
+digest-test-unset = Set the mail server and the sender first.

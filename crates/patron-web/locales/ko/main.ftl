@@ -29,6 +29,7 @@ interaction-consultation = 상담
 interaction-letter = 편지
 interaction-card = 카드
 interaction-gift = 선물
+interaction-questionnaire = 설문지
 interaction-meeting = 미팅
 interaction-delivery = 배송
 interaction-installation = 설치
@@ -672,6 +673,7 @@ agenda-due = { $date } 예정
 agenda-latest = 늦어도 { $date }
 agenda-snoozed = 미룸
 agenda-outcome = 결과(선택)
+agenda-done-kind = 기록 유형
 agenda-done = 완료
 agenda-until = 미룰 날짜
 agenda-snooze = 미루기
@@ -690,6 +692,21 @@ agenda-kind-follow_up = 후속 조치
 agenda-kind-delivery = 배송
 agenda-kind-installation = 설치
 agenda-kind-reply_due = 회신 필요
+agenda-kind-after_sales_call = 사후 관리 전화
+agenda-kind-account_review = 핵심 고객 계획 검토
+agenda-kind-plan_action = 계획 실행 항목 검토
+agenda-why-service = { $date }에 { $what } 약속{ $window ->
+    [none] {""}
+   *[other] , { $window }
+}{ $order ->
+    [none] {""}
+   *[other] {" "}(주문 #{ $order })
+}.
+agenda-why-service-notify = 도착 전에 고객에게 알리세요.
+agenda-why-after-sales = { $date }에 { $what } 완료: 고객이 만족하는지 전화로 확인하세요.
+agenda-why-account-review = 핵심 고객 개발 계획 검토 기한: { $what }
+agenda-why-plan-action = 핵심 고객 계획 실행 항목 검토 기한: { $what }
+agenda-why-reply = 고객이 { $at }에 제기함, 24시간 안에 답해야 합니다: { $what }
 agenda-class = { $class }등급 고객
 agenda-class-none = 미분류 고객(C등급으로 취급)
 agenda-last-visit = 마지막 방문 { $date }
@@ -804,3 +821,60 @@ feed-revoke = 구독 취소
 list-unmanaged-title = 관계 관리자가 없는 A등급 고객
 list-unmanaged-about = 모든 A등급 고객에게는 직접 챙기는 관계 관리자가 있어야 합니다: 고객 편집 화면에서 지정하세요.
 list-col-owner = 담당자
+
+## Reassignment report (METHOD §3.2)
+reassign-title = 담당자 변경
+reassign-intro = 담당자나 관계 관리자가 바뀐 고객: 언제, 누구에게서, 누구에게, 누가 바꿨는지.
+reassign-from = 시작
+reassign-to = 끝
+reassign-role = 역할
+reassign-role-any = 모두
+reassign-role-owner = 담당자
+reassign-role-relationship_manager = 관계 관리자
+reassign-class = 등급
+reassign-class-any = 전체
+reassign-col-at = 시각
+reassign-col-customer = 고객
+reassign-col-from = 이전
+reassign-col-to = 이후
+reassign-col-by = 변경한 사람
+reassign-nobody = 없음
+reassign-empty = 이 기간에 변경이 없습니다.
+reassign-limit = 최근 { $limit }건만 표시합니다. 기간을 좁히세요.
+agenda-reassign-link = 담당자 변경
+error-after_to = 시작일이 종료일보다 늦습니다.
+
+## The daily agenda digest (e-mail)
+digest-subject = { $date } 일정: 기한 지남 { $overdue }건, 오늘 { $today }건
+digest-greeting = { $name }님, 좋은 아침입니다.
+digest-nothing = 기한이 지났거나 이번 주에 할 일이 없습니다.
+digest-unmanaged = 담당 A등급 고객 중 { $count }곳에 관계 관리자가 없습니다.
+digest-open = 일정 열기: { $url }
+digest-footer = — Patron. 이 요약은 하루에 한 번 보내며, 관리자가 연락 설정에서 끌 수 있습니다.
+digest-title = 일일 이메일 요약
+digest-intro = 매일 설정한 시각(매장 시간대) 이후에 모든 활성 사용자가 자신의 일정을 이메일로 받습니다: 기한 지남, 오늘, 이번 주 할 일. 켜기 전까지는 꺼져 있습니다.
+digest-enabled = 일일 요약 보내기
+digest-send-at = 보내는 시각
+digest-send-at-hint = 현지 시각, HH:MM.
+digest-send-when-empty = 기한 지남이나 오늘 할 일이 없어도 보내기
+digest-server = 메일 서버(SMTP)
+digest-smtp-host = 서버
+digest-smtp-port = 포트
+digest-security = 보안
+digest-security-starttls = STARTTLS(포트 587)
+digest-security-tls = TLS(포트 465)
+digest-security-none = 없음(로컬 중계 전용)
+digest-username = 사용자 이름
+digest-password = 비밀번호
+digest-password-set = 비밀번호가 저장되어 있습니다. 비워 두면 유지됩니다.
+digest-password-clear = 삭제
+digest-password-none = 저장된 비밀번호가 없습니다.
+digest-from = 보내는 사람
+digest-public-url = Patron 주소(메일의 링크용)
+digest-save = 요약 설정 저장
+digest-saved = 요약 설정을 저장했습니다.
+digest-test = 지금 내 요약 받기
+digest-test-hint = 일일 요약이 꺼져 있어도 저장된 설정을 사용합니다.
+digest-test-sent = { $to }(으)로 보냈습니다.
+digest-test-failed = 요약을 보내지 못했습니다:
+digest-test-unset = 먼저 메일 서버와 보내는 사람을 설정하세요.

@@ -29,6 +29,7 @@ interaction-consultation = 咨询
 interaction-letter = 信函
 interaction-card = 贺卡
 interaction-gift = 礼品
+interaction-questionnaire = 问卷
 interaction-meeting = 会议
 interaction-delivery = 送货
 interaction-installation = 安装
@@ -672,6 +673,7 @@ agenda-due = { $date } 到期
 agenda-latest = 最迟 { $date }
 agenda-snoozed = 已推迟
 agenda-outcome = 结果（可选）
+agenda-done-kind = 记录为
 agenda-done = 完成
 agenda-until = 推迟到
 agenda-snooze = 推迟
@@ -690,6 +692,21 @@ agenda-kind-follow_up = 跟进
 agenda-kind-delivery = 送货
 agenda-kind-installation = 安装
 agenda-kind-reply_due = 待回复
+agenda-kind-after_sales_call = 售后回访电话
+agenda-kind-account_review = 大客户计划复审
+agenda-kind-plan_action = 计划行动复审
+agenda-why-service = 已承诺于 { $date } { $what }{ $window ->
+    [none] {""}
+   *[other] ，{ $window }
+}{ $order ->
+    [none] {""}
+   *[other] （订单 #{ $order }）
+}。
+agenda-why-service-notify = 送达前请先通知客户。
+agenda-why-after-sales = { $date } 已完成{ $what }：请致电询问客户是否满意。
+agenda-why-account-review = 大客户发展计划需要复审：{ $what }
+agenda-why-plan-action = 大客户计划的行动需要复审：{ $what }
+agenda-why-reply = 客户于 { $at } 提出，必须在 24 小时内答复：{ $what }
 agenda-class = { $class }类客户
 agenda-class-none = 未分类客户（按 C 类对待）
 agenda-last-visit = 上次拜访 { $date }
@@ -804,3 +821,60 @@ feed-revoke = 撤销订阅
 list-unmanaged-title = 没有客户经理的A类客户
 list-unmanaged-about = 每个A类客户都应有一位专人负责的客户经理：请在客户编辑页指定。
 list-col-owner = 负责人
+
+## Reassignment report (METHOD §3.2)
+reassign-title = 负责人变更
+reassign-intro = 更换了负责人或客户经理的客户：何时、从谁、到谁、由谁更改。
+reassign-from = 从
+reassign-to = 到
+reassign-role = 角色
+reassign-role-any = 全部
+reassign-role-owner = 负责人
+reassign-role-relationship_manager = 客户经理
+reassign-class = 类别
+reassign-class-any = 任意
+reassign-col-at = 时间
+reassign-col-customer = 客户
+reassign-col-from = 原来
+reassign-col-to = 现在
+reassign-col-by = 更改人
+reassign-nobody = 无
+reassign-empty = 此期间没有变更。
+reassign-limit = 只显示最新的 { $limit } 条；请缩小期间。
+agenda-reassign-link = 负责人变更
+error-after_to = 开始日期晚于结束日期。
+
+## The daily agenda digest (e-mail)
+digest-subject = { $date } 的日程：逾期 { $overdue } 项，今天到期 { $today } 项
+digest-greeting = { $name }，早上好：
+digest-nothing = 没有逾期或本周到期的事项。
+digest-unmanaged = 您负责的 A 类客户中有 { $count } 个没有客户经理。
+digest-open = 打开日程：{ $url }
+digest-footer = —— Patron。此摘要每天发送一次；管理员可在联系设置中关闭。
+digest-title = 每日邮件摘要
+digest-intro = 每天在设定时间（按门店时区）之后，每位在职用户都会收到自己的日程邮件：逾期、今天到期和本周到期的事项。默认关闭。
+digest-enabled = 发送每日摘要
+digest-send-at = 发送时间不早于
+digest-send-at-hint = 本地时间，HH:MM。
+digest-send-when-empty = 没有逾期或今天到期的事项时也发送
+digest-server = 邮件服务器（SMTP）
+digest-smtp-host = 服务器
+digest-smtp-port = 端口
+digest-security = 安全方式
+digest-security-starttls = STARTTLS（端口 587）
+digest-security-tls = TLS（端口 465）
+digest-security-none = 无（仅限本地中继）
+digest-username = 用户名
+digest-password = 密码
+digest-password-set = 已保存密码；留空则保持不变。
+digest-password-clear = 删除密码
+digest-password-none = 未保存密码。
+digest-from = 发件人
+digest-public-url = Patron 的网址（用于邮件中的链接）
+digest-save = 保存摘要设置
+digest-saved = 摘要设置已保存。
+digest-test = 现在把我的摘要发给我
+digest-test-hint = 使用已保存的设置，即使每日摘要处于关闭状态。
+digest-test-sent = 已发送至 { $to }。
+digest-test-failed = 摘要无法发送：
+digest-test-unset = 请先设置邮件服务器和发件人。

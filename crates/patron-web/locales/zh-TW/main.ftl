@@ -29,6 +29,7 @@ interaction-consultation = 諮詢
 interaction-letter = 信函
 interaction-card = 賀卡
 interaction-gift = 禮品
+interaction-questionnaire = 問卷
 interaction-meeting = 會議
 interaction-delivery = 送貨
 interaction-installation = 安裝
@@ -672,6 +673,7 @@ agenda-due = { $date } 到期
 agenda-latest = 最遲 { $date }
 agenda-snoozed = 已延後
 agenda-outcome = 結果（選填）
+agenda-done-kind = 記錄為
 agenda-done = 完成
 agenda-until = 延後至
 agenda-snooze = 延後
@@ -690,6 +692,21 @@ agenda-kind-follow_up = 後續追蹤
 agenda-kind-delivery = 送貨
 agenda-kind-installation = 安裝
 agenda-kind-reply_due = 待回覆
+agenda-kind-after_sales_call = 售後回訪電話
+agenda-kind-account_review = 大客戶計畫複審
+agenda-kind-plan_action = 計畫行動複審
+agenda-why-service = 已承諾於 { $date } { $what }{ $window ->
+    [none] {""}
+   *[other] ，{ $window }
+}{ $order ->
+    [none] {""}
+   *[other] （訂單 #{ $order }）
+}。
+agenda-why-service-notify = 送達前請先通知客戶。
+agenda-why-after-sales = { $date } 已完成{ $what }：請致電詢問客戶是否滿意。
+agenda-why-account-review = 大客戶發展計畫需要複審：{ $what }
+agenda-why-plan-action = 大客戶計畫的行動需要複審：{ $what }
+agenda-why-reply = 客戶於 { $at } 提出，必須在 24 小時內答覆：{ $what }
 agenda-class = { $class }類顧客
 agenda-class-none = 未分類顧客（按 C 類對待）
 agenda-last-visit = 上次拜訪 { $date }
@@ -804,3 +821,60 @@ feed-revoke = 撤銷訂閱
 list-unmanaged-title = 沒有客戶經理的A類顧客
 list-unmanaged-about = 每個A類顧客都應有一位專人負責的客戶經理：請在顧客編輯頁指定。
 list-col-owner = 負責人
+
+## Reassignment report (METHOD §3.2)
+reassign-title = 負責人變更
+reassign-intro = 更換了負責人或客戶經理的客戶：何時、從誰、到誰、由誰更改。
+reassign-from = 從
+reassign-to = 到
+reassign-role = 角色
+reassign-role-any = 全部
+reassign-role-owner = 負責人
+reassign-role-relationship_manager = 客戶經理
+reassign-class = 類別
+reassign-class-any = 任意
+reassign-col-at = 時間
+reassign-col-customer = 客戶
+reassign-col-from = 原來
+reassign-col-to = 現在
+reassign-col-by = 更改人
+reassign-nobody = 無
+reassign-empty = 此期間沒有變更。
+reassign-limit = 只顯示最新的 { $limit } 筆；請縮小期間。
+agenda-reassign-link = 負責人變更
+error-after_to = 開始日期晚於結束日期。
+
+## The daily agenda digest (e-mail)
+digest-subject = { $date } 的行程：逾期 { $overdue } 項，今天到期 { $today } 項
+digest-greeting = { $name }，早安：
+digest-nothing = 沒有逾期或本週到期的事項。
+digest-unmanaged = 您負責的 A 類客戶中有 { $count } 個沒有客戶經理。
+digest-open = 開啟行程：{ $url }
+digest-footer = —— Patron。此摘要每天寄送一次；管理員可在聯絡設定中關閉。
+digest-title = 每日郵件摘要
+digest-intro = 每天在設定時間（依門市時區）之後，每位在職使用者都會收到自己的行程郵件：逾期、今天到期和本週到期的事項。預設關閉。
+digest-enabled = 寄送每日摘要
+digest-send-at = 寄送時間不早於
+digest-send-at-hint = 當地時間，HH:MM。
+digest-send-when-empty = 沒有逾期或今天到期的事項時也寄送
+digest-server = 郵件伺服器（SMTP）
+digest-smtp-host = 伺服器
+digest-smtp-port = 連接埠
+digest-security = 安全方式
+digest-security-starttls = STARTTLS（連接埠 587）
+digest-security-tls = TLS（連接埠 465）
+digest-security-none = 無（僅限本機轉送）
+digest-username = 使用者名稱
+digest-password = 密碼
+digest-password-set = 已儲存密碼；留空則保持不變。
+digest-password-clear = 刪除密碼
+digest-password-none = 未儲存密碼。
+digest-from = 寄件人
+digest-public-url = Patron 的網址（用於郵件中的連結）
+digest-save = 儲存摘要設定
+digest-saved = 摘要設定已儲存。
+digest-test = 現在把我的摘要寄給我
+digest-test-hint = 使用已儲存的設定，即使每日摘要處於關閉狀態。
+digest-test-sent = 已寄送至 { $to }。
+digest-test-failed = 摘要無法寄送：
+digest-test-unset = 請先設定郵件伺服器和寄件人。

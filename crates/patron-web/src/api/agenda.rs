@@ -10,7 +10,9 @@ use axum::Json;
 use chrono::NaiveDate;
 use patron_core::contact::{ContactPolicy, ContactSettings};
 use patron_core::{Permissions, Scope, UserId};
-use patron_store::contact::{self, Agenda, AgendaActed, AgendaAction, ComplianceRow};
+use patron_store::contact::{
+    self, Agenda, AgendaActed, AgendaAction, ComplianceRow, Reassignment, ReassignmentFilter,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -326,4 +328,136 @@ pub async fn calendar_file(
             .into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// The reassignment report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReassignmentReport {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub rows: Vec<Reassignment>,
+}
+
+/// Reassignments of owners and relationship managers of customers in the caller's charge
+/// (METHOD §3.2), newest first, at most 1,000.
+#[utoipa::path(
+    get,
+    operation_id = "get_contact_reassignments",
+    path = "/api/v1/contact/reassignments",
+    tag = "agenda",
+    params(ReassignmentFilter),
+    responses(
+        (status = 200, description = "The report", body = ReassignmentReport),
+        (status = 400, description = "A parameter is invalid; the message names it")
+    )
+)]
+pub async fn reassignments(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ReassignmentFilter>,
+) -> Result<Json<ReassignmentReport>, ApiError> {
+    super::check_date_param("from", p.from)?;
+    super::check_date_param("to", p.to)?;
+    let rows = contact::reassignments(state.store.as_ref(), caller.scope, &p).await?;
+    Ok(Json(ReassignmentReport {
+        from: p.from,
+        to: p.to,
+        rows,
+    }))
+}
+
+/// The digest settings as shown: the password is never sent back, only whether one is set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DigestView {
+    #[serde(flatten)]
+    pub settings: patron_core::contact::DigestSettings,
+    pub password_set: bool,
+}
+
+fn digest_view(mut d: patron_core::contact::DigestSettings) -> DigestView {
+    let password_set = d.password.take().is_some();
+    DigestView {
+        settings: d,
+        password_set,
+    }
+}
+
+/// The daily e-mail digest's settings (off by default). Marketing director, general manager
+/// and administrators.
+#[utoipa::path(
+    get,
+    operation_id = "get_contact_digest",
+    path = "/api/v1/contact/digest",
+    tag = "agenda",
+    responses(
+        (status = 200, description = "The settings, without the password", body = DigestView),
+        (status = 403, description = "Not the caller's to see")
+    )
+)]
+pub async fn digest(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DigestView>, ApiError> {
+    if !caller.user.can_set_class_rules() {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(digest_view(
+        contact::load_digest(state.store.as_ref()).await?,
+    )))
+}
+
+/// Replaces the digest settings (validated; an enabled digest needs a mail server and a
+/// sender). Leave `password` out to keep the stored one; `""` removes it.
+#[utoipa::path(
+    put,
+    operation_id = "set_contact_digest",
+    path = "/api/v1/contact/digest",
+    tag = "agenda",
+    request_body = patron_core::contact::DigestSettings,
+    responses(
+        (status = 200, description = "The settings as stored", body = DigestView),
+        (status = 422, description = "A field is invalid; the answer names it")
+    )
+)]
+pub async fn set_digest(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(d): ApiJson<patron_core::contact::DigestSettings>,
+) -> Result<Json<DigestView>, ApiError> {
+    if !caller.user.can_set_class_rules() {
+        return Err(ApiError::Forbidden);
+    }
+    let saved = contact::save_digest(state.store.as_ref(), &d).await?;
+    Ok(Json(digest_view(saved)))
+}
+
+/// Sends the caller's own digest now (to check the mail settings), whatever the schedule and
+/// even while the daily digest is off. Answers 502 with the mail server's words when it fails.
+#[utoipa::path(
+    post,
+    operation_id = "send_contact_digest",
+    path = "/api/v1/contact/digest/send",
+    tag = "agenda",
+    responses(
+        (status = 200, description = "The mail as sent", body = crate::digest::Composed),
+        (status = 422, description = "No mail server is set"),
+        (status = 502, description = "The mail server refused or could not be reached")
+    )
+)]
+pub async fn send_digest(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<crate::digest::Composed>, ApiError> {
+    let settings = contact::load_digest(state.store.as_ref()).await?;
+    if settings.smtp_host.trim().is_empty() || settings.from.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "smtp_host",
+            "required",
+            "set the mail server and the sender in the digest settings first",
+        ));
+    }
+    crate::digest::send_now(state.store.as_ref(), &settings, &caller.user, None)
+        .await
+        .map(Json)
+        .map_err(ApiError::Upstream)
 }

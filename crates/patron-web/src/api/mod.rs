@@ -1,18 +1,23 @@
 //! The JSON API, one file per resource. Handlers parse, call the store, and answer; rules live
 //! in patron-core and data access in patron-store.
 
+pub mod after_sales;
 pub mod agenda;
 pub mod classes;
 pub mod credit;
 pub mod customers;
 pub mod interactions;
+pub mod key_accounts;
 pub mod key_persons;
 pub mod lists;
 pub mod meta;
 pub mod openapi;
 pub mod orders;
+pub mod plans;
 pub mod products;
+pub mod promotions;
 pub mod satisfaction;
+pub mod touch;
 
 use crate::error::ApiError;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -8,7 +8,7 @@
 
 use super::{
     agenda, classes, credit, customers, interactions, key_persons, lists, meta, orders, products,
-    satisfaction,
+    satisfaction, touch,
 };
 use crate::error::{Problem, PROBLEM_JSON};
 use axum::Json;
@@ -42,6 +42,28 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         classes::delete_loyalty_override,
         satisfaction::customer_satisfaction,
         satisfaction::record,
+        super::plans::get_location,
+        super::plans::set_location,
+        super::plans::delete_location,
+        super::plans::list,
+        super::plans::build,
+        super::plans::get,
+        super::plans::edit,
+        super::plans::progress,
+        super::plans::route,
+        super::plans::set_start,
+        super::key_accounts::list,
+        super::key_accounts::create,
+        super::key_accounts::get,
+        super::key_accounts::update,
+        super::key_accounts::delete,
+        super::key_accounts::reviewed,
+        super::key_accounts::add_project,
+        super::key_accounts::update_project,
+        super::key_accounts::delete_project,
+        super::key_accounts::add_action,
+        super::key_accounts::update_action,
+        super::key_accounts::delete_action,
         agenda::agenda,
         agenda::act,
         agenda::policy,
@@ -49,6 +71,10 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         agenda::settings,
         agenda::set_settings,
         agenda::compliance,
+        agenda::reassignments,
+        agenda::digest,
+        agenda::set_digest,
+        agenda::send_digest,
         agenda::feed,
         agenda::create_feed,
         agenda::revoke_feed,
@@ -86,12 +112,48 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         interactions::get,
         interactions::patch,
         interactions::delete,
+        touch::list_templates,
+        touch::create_template,
+        touch::get_template,
+        touch::replace_template,
+        touch::delete_template,
+        touch::render_template,
+        touch::list_events,
+        touch::create_event,
+        touch::get_event,
+        touch::replace_event,
+        touch::delete_event,
+        touch::list_invitations,
+        touch::invite,
+        touch::change_invitation,
+        touch::list_requests,
+        touch::create_request,
+        touch::get_request,
+        touch::reply_request,
+        super::promotions::list,
+        super::promotions::create,
+        super::promotions::get,
+        super::promotions::update,
+        super::promotions::delete,
+        super::promotions::add_participant,
+        super::promotions::change_participant,
+        super::promotions::remove_participant,
+        super::promotions::evaluation,
         meta::users,
         meta::churn_reasons,
         meta::custom_fields,
         meta::define_custom_field,
         serve,
         meta::healthz,
+        super::after_sales::list,
+        super::after_sales::create,
+        super::after_sales::get,
+        super::after_sales::patch,
+        super::after_sales::notified,
+        super::after_sales::done,
+        super::after_sales::late,
+        super::after_sales::cancel,
+        super::after_sales::after_sales_call,
     ),
     // Types used only in query parameters are not collected automatically.
     components(schemas(
@@ -117,6 +179,11 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         (name = "classes", description = "Classification: ABC, loyalty, RFM, their history and rules"),
         (name = "credit", description = "Credit classes, reviews, payments, balances and the credit limit of orders"),
         (name = "agenda", description = "The contact plan: agendas, the visit and call policy, contact settings and compliance"),
+        (name = "plans", description = "Visit plans per year, quarter and month, planned against done, customers' coordinates and the day's route"),
+        (name = "key-accounts", description = "Key-account development plans: goals, our strong, competitors' and our weak projects, actions and reviews"),
+        (name = "touch", description = "Keeping in touch: message templates, customer meetings and seminars, customers' opinions and requests with their 24-hour replies"),
+        (name = "promotions", description = "Promotions run with customers: cost, expectation, participants and their attitude, expected against actual effect"),
+        (name = "after-sales", description = "Deliveries and installations: promised day and window, customer notified, done or late with the reason and the new time, the after-sales call"),
         (name = "meta", description = "Read-only lists, the API document and health"),
     )
 )]
@@ -372,6 +439,27 @@ impl ToSchema for InteractionPatch {
     }
     fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
         patch_schemas::<InteractionInput>(out);
+    }
+}
+
+/// Merge patch of [`patron_store::after_sales::ServiceJobInput`] (the PATCH body of a delivery
+/// or installation).
+pub struct ServiceJobPatch;
+
+impl PartialSchema for ServiceJobPatch {
+    fn schema() -> RefOr<Schema> {
+        merge_patch_schema(
+            patron_store::after_sales::ServiceJobInput::schema(),
+            "ServiceJobInput",
+        )
+    }
+}
+impl ToSchema for ServiceJobPatch {
+    fn name() -> Cow<'static, str> {
+        "ServiceJobPatch".into()
+    }
+    fn schemas(out: &mut Vec<(String, RefOr<Schema>)>) {
+        patch_schemas::<patron_store::after_sales::ServiceJobInput>(out);
     }
 }
 

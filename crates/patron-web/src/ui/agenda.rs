@@ -79,6 +79,23 @@ fn slug(key: &str) -> String {
 
 /// What the reason wording needs besides the item: the policy the user's visits follow and the
 /// thank-you rule.
+/// Why `item` is there, in `lang` (the digest mail words its items like the page).
+pub(crate) fn reason_in(
+    lang: Lang,
+    policy: &ContactPolicy,
+    level: StaffLevel,
+    thank_you: ThankYouRules,
+    item: &AgendaItem,
+) -> String {
+    Wording {
+        lang,
+        policy,
+        level,
+        thank_you,
+    }
+    .reason(item)
+}
+
 struct Wording<'a> {
     lang: Lang,
     policy: &'a ContactPolicy,
@@ -196,6 +213,60 @@ impl Wording<'_> {
                 Some(w) => self.tr("agenda-why-promise", &[("what", w.clone())]),
                 None => self.tr("agenda-why-promise-plain", &[]),
             },
+            Why::Service {
+                order_id,
+                window,
+                notified,
+                ..
+            } => {
+                let what = self.tr(&format!("agenda-kind-{}", item.kind.as_str()), &[]);
+                let mut s = self.tr(
+                    "agenda-why-service",
+                    &[
+                        ("what", what),
+                        ("date", self.date(item.due)),
+                        // Fluent selects on "none" for an absent part.
+                        ("window", window.clone().unwrap_or_else(|| "none".into())),
+                        (
+                            "order",
+                            order_id.map_or_else(|| "none".into(), |o| o.to_string()),
+                        ),
+                    ],
+                );
+                if !notified {
+                    s.push(' ');
+                    s.push_str(&self.tr("agenda-why-service-notify", &[]));
+                }
+                s
+            }
+            Why::AfterSales {
+                job_kind, done_on, ..
+            } => self.tr(
+                "agenda-why-after-sales",
+                &[
+                    ("what", self.tr(&format!("agenda-kind-{job_kind}"), &[])),
+                    ("date", self.date(*done_on)),
+                ],
+            ),
+            Why::Review {
+                action_id, what, ..
+            } => {
+                let key = if action_id.is_some() {
+                    "agenda-why-plan-action"
+                } else {
+                    "agenda-why-account-review"
+                };
+                self.tr(key, &[("what", what.clone())])
+            }
+            Why::Reply {
+                voiced_at, what, ..
+            } => self.tr(
+                "agenda-why-reply",
+                &[
+                    ("what", what.clone()),
+                    ("at", voiced_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                ],
+            ),
         }
     }
 }
@@ -245,6 +316,8 @@ async fn render(
             "slug": slug(&i.key),
             "kind": i.kind.as_str(),
             "kind_label": i18n::tr(lang, &format!("agenda-kind-{}", i.kind.as_str()), &[]),
+            // What "done" logs unless the user picks another kind of contact.
+            "logs": i.kind.logs().as_str(),
             "customer_id": i.customer_id.0,
             "customer_name": i.customer_name,
             "due": i18n::date(lang, i.due),
@@ -292,6 +365,10 @@ async fn render(
             "is_today": agenda.date == today,
             "time_zone": agenda.time_zone,
             "sections": sections,
+            "interaction_kinds": patron_core::InteractionKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
             "counts": {"overdue": c.overdue, "today": c.today, "week": c.week, "later": c.later},
             "total": agenda.items.len(),
             "unmanaged": agenda.a_without_relationship_manager,
@@ -361,6 +438,9 @@ pub struct ActForm {
     date: String,
     #[serde(default)]
     outcome: String,
+    /// The kind of contact "done" logs (empty: the item's own).
+    #[serde(default)]
+    kind: String,
     #[serde(default)]
     until: String,
     #[serde(default)]
@@ -393,11 +473,23 @@ async fn act(state: &AppState, page: &Page, f: ActForm, what: Act) -> Result<Res
     let back = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").ok();
     let mut errs = Map::new();
     let action = match what {
-        Act::Done => Some(AgendaAction::Done {
-            kind: None,
-            outcome: blank(&f.outcome),
-            notes: None,
-        }),
+        Act::Done => {
+            let kind = match f.kind.trim() {
+                "" => Ok(None),
+                k => patron_core::InteractionKind::parse("kind", k).map(Some),
+            };
+            match kind {
+                Ok(kind) => Some(AgendaAction::Done {
+                    kind,
+                    outcome: blank(&f.outcome),
+                    notes: None,
+                }),
+                Err(_) => {
+                    add_error(&mut errs, "kind", "invalid");
+                    None
+                }
+            }
+        }
         Act::Snooze => {
             let until = optional_date(&f.until, "until", &mut errs);
             if until.is_none() && !errs.contains_key("until") {

@@ -29,6 +29,7 @@ const KINDS: &[InteractionKind] = &[
     InteractionKind::Letter,
     InteractionKind::Card,
     InteractionKind::Gift,
+    InteractionKind::Questionnaire,
     InteractionKind::Meeting,
     InteractionKind::Delivery,
     InteractionKind::Installation,
@@ -242,7 +243,19 @@ async fn render(
         .customer_score(id)
         .await?
         .map(|s| super::scores::view(lang, &s));
+    // The key-account plan (METHOD §3.4): a link for A-class customers and those with a plan.
+    let key_account = super::key_accounts::customer_link(
+        state,
+        lang,
+        id,
+        classes.as_ref().and_then(|c| c["abc"].as_str()),
+    )
+    .await?;
+    // Deliveries and installations (METHOD §6).
+    let after_sales = super::after_sales::section(state, page, id).await?;
     let ctx = json!({
+        "after_sales": after_sales,
+        "key_account": key_account,
         "credit": credit,
         "satisfaction": satisfaction,
         "score": score,

@@ -83,12 +83,62 @@ impl Lang {
         best.map(|b| b.2).unwrap_or_default()
     }
 
+    /// The language's messages: one file per part of the product, so that parts can be
+    /// translated (and written) independently; ids must be unique across the files.
     fn source(self) -> &'static str {
         match self {
-            Lang::En => include_str!("../../locales/en/main.ftl"),
-            Lang::ZhCn => include_str!("../../locales/zh-CN/main.ftl"),
-            Lang::ZhTw => include_str!("../../locales/zh-TW/main.ftl"),
-            Lang::Ko => include_str!("../../locales/ko/main.ftl"),
+            Lang::En => concat!(
+                include_str!("../../locales/en/main.ftl"),
+                "\n",
+                include_str!("../../locales/en/after_sales.ftl"),
+                "\n",
+                include_str!("../../locales/en/key_accounts.ftl"),
+                "\n",
+                include_str!("../../locales/en/touch.ftl"),
+                "\n",
+                include_str!("../../locales/en/promotions.ftl"),
+                "\n",
+                include_str!("../../locales/en/plans.ftl")
+            ),
+            Lang::ZhCn => concat!(
+                include_str!("../../locales/zh-CN/main.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/after_sales.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/key_accounts.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/touch.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/promotions.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/plans.ftl")
+            ),
+            Lang::ZhTw => concat!(
+                include_str!("../../locales/zh-TW/main.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/after_sales.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/key_accounts.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/touch.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/promotions.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/plans.ftl")
+            ),
+            Lang::Ko => concat!(
+                include_str!("../../locales/ko/main.ftl"),
+                "\n",
+                include_str!("../../locales/ko/after_sales.ftl"),
+                "\n",
+                include_str!("../../locales/ko/key_accounts.ftl"),
+                "\n",
+                include_str!("../../locales/ko/touch.ftl"),
+                "\n",
+                include_str!("../../locales/ko/promotions.ftl"),
+                "\n",
+                include_str!("../../locales/ko/plans.ftl")
+            ),
         }
     }
 

@@ -5,6 +5,7 @@
 //! and the auto-submitting language switcher. Sign-in uses a session cookie; every form carries
 //! the session's CSRF token and every POST handler checks it ([`Page::check_csrf`]).
 
+pub mod after_sales;
 pub mod agenda;
 pub mod assets;
 pub mod class_rules;
@@ -16,22 +17,28 @@ pub mod credit_forms;
 pub mod customer;
 pub mod customer_form;
 pub mod customers;
+pub mod digest_settings;
 pub mod duplicates;
 pub mod forms;
 pub mod i18n;
 pub mod import;
 pub mod interaction_form;
+pub mod key_accounts;
 pub mod key_person_form;
 pub mod language;
 pub mod lists;
 pub mod order_form;
 pub mod password;
+pub mod plans;
 pub mod product_picker;
 pub mod products;
+pub mod promotions;
+pub mod reassignments;
 pub mod satisfaction_form;
 pub mod scores;
 pub mod sign_in;
 pub mod tokens;
+pub mod touch;
 pub mod users;
 
 use crate::auth::{cookie, same_secret, Caller, Via, SESSION_COOKIE};
@@ -61,6 +68,25 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(language::set))
         .route("/password", get(password::form).post(password::submit))
+        // Deliveries and installations (METHOD §6).
+        .route("/deliveries", get(after_sales::list))
+        .route(
+            "/deliveries/new",
+            get(after_sales::new_form).post(after_sales::create),
+        )
+        .route("/deliveries/{id}", get(after_sales::show))
+        .route(
+            "/deliveries/{id}/edit",
+            get(after_sales::edit_form).post(after_sales::update),
+        )
+        .route("/deliveries/{id}/notified", post(after_sales::notified))
+        .route("/deliveries/{id}/done", post(after_sales::done))
+        .route("/deliveries/{id}/late", post(after_sales::late))
+        .route("/deliveries/{id}/cancel", post(after_sales::cancel))
+        .route(
+            "/deliveries/{id}/after-sales-call",
+            post(after_sales::after_sales_call),
+        )
         .route("/agenda", get(agenda::show))
         .route("/agenda/done", post(agenda::done))
         .route("/agenda/snooze", post(agenda::snooze))
@@ -71,6 +97,48 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/agenda/settings", post(contact_policy::save_settings))
         .route("/agenda/compliance", get(compliance::report))
+        .route("/plans", get(plans::show))
+        .route("/plans/build", post(plans::build))
+        .route("/plans/{id}", post(plans::save))
+        .route("/route", get(plans::route))
+        .route("/route/start", post(plans::set_start))
+        .route(
+            "/customers/{id}/location",
+            get(plans::location_form).post(plans::save_location),
+        )
+        .route("/agenda/reassignments", get(reassignments::report))
+        .route(
+            "/agenda/digest",
+            get(digest_settings::form).post(digest_settings::save),
+        )
+        .route("/agenda/digest/test", post(digest_settings::test))
+        .route("/key-accounts", get(key_accounts::list))
+        .route(
+            "/key-accounts/{id}",
+            get(key_accounts::show).post(key_accounts::save),
+        )
+        .route("/key-accounts/{id}/reviewed", post(key_accounts::reviewed))
+        .route(
+            "/key-accounts/{id}/projects",
+            post(key_accounts::add_project),
+        )
+        .route("/key-accounts/{id}/actions", post(key_accounts::add_action))
+        .route(
+            "/key-account-projects/{id}/edit",
+            get(key_accounts::edit_project_form).post(key_accounts::update_project),
+        )
+        .route(
+            "/key-account-projects/{id}/delete",
+            get(key_accounts::confirm_delete_project).post(key_accounts::delete_project),
+        )
+        .route(
+            "/key-account-actions/{id}/edit",
+            get(key_accounts::edit_action_form).post(key_accounts::update_action),
+        )
+        .route(
+            "/key-account-actions/{id}/delete",
+            get(key_accounts::confirm_delete_action).post(key_accounts::delete_action),
+        )
         .route("/customers", get(customers::list))
         .route("/customers/export.csv", get(customers::export_csv))
         .route(
@@ -119,6 +187,33 @@ pub fn routes() -> Router<AppState> {
             "/key-persons/{id}/delete",
             get(key_person_form::confirm_delete).post(key_person_form::delete),
         )
+        .route("/promotions", get(promotions::list))
+        .route(
+            "/promotions/new",
+            get(promotions::new_form).post(promotions::create),
+        )
+        .route("/promotions/{id}", get(promotions::show))
+        .route(
+            "/promotions/{id}/edit",
+            get(promotions::edit_form).post(promotions::update),
+        )
+        .route(
+            "/promotions/{id}/delete",
+            get(promotions::confirm_delete).post(promotions::delete),
+        )
+        .route(
+            "/promotions/{id}/participants",
+            post(promotions::add_participant),
+        )
+        .route(
+            "/promotions/{id}/participants/{customer}",
+            post(promotions::change_participant),
+        )
+        .route(
+            "/promotions/{id}/participants/{customer}/remove",
+            post(promotions::remove_participant),
+        )
+        .route("/promotions/{id}/evaluation", get(promotions::evaluation))
         .route("/products", get(products::list))
         .route("/products/suggest", get(product_picker::suggest))
         .route(
@@ -163,6 +258,34 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users::list).post(users::add))
         .route("/users/{id}", post(users::change))
         .route("/users/{id}/password", post(users::reset_password))
+        .route(
+            "/templates",
+            get(touch::templates).post(touch::create_template),
+        )
+        .route(
+            "/templates/use",
+            get(touch::use_form).post(touch::use_submit),
+        )
+        .route(
+            "/templates/{id}/edit",
+            get(touch::edit_template).post(touch::update_template),
+        )
+        .route("/templates/{id}/delete", post(touch::delete_template))
+        .route("/events", get(touch::events).post(touch::create_event))
+        .route("/events/{id}", get(touch::event))
+        .route("/events/{id}/edit", post(touch::update_event))
+        .route("/events/{id}/delete", post(touch::delete_event))
+        .route("/events/{id}/invite", post(touch::invite))
+        .route(
+            "/events/{id}/invitations/{invitation}",
+            post(touch::change_invitation),
+        )
+        .route("/requests", get(touch::requests))
+        .route("/requests/{id}/reply", post(touch::reply))
+        .route(
+            "/customers/{id}/requests/new",
+            get(touch::new_request).post(touch::create_request),
+        )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/tokens/calendar", post(tokens::create_feed))
@@ -193,7 +316,47 @@ fn env() -> &'static Environment<'static> {
 
 /// Every template, compiled into the binary.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "promotions.html",
+        include_str!("../../templates/promotions.html"),
+    ),
+    (
+        "promotion.html",
+        include_str!("../../templates/promotion.html"),
+    ),
+    (
+        "promotion_form.html",
+        include_str!("../../templates/promotion_form.html"),
+    ),
+    (
+        "promotion_expectation.html",
+        include_str!("../../templates/promotion_expectation.html"),
+    ),
+    (
+        "promotion_evaluation.html",
+        include_str!("../../templates/promotion_evaluation.html"),
+    ),
+    (
+        "promotion_delete.html",
+        include_str!("../../templates/promotion_delete.html"),
+    ),
     ("base.html", include_str!("../../templates/base.html")),
+    (
+        "after_sales_list.html",
+        include_str!("../../templates/after_sales_list.html"),
+    ),
+    (
+        "after_sales_form.html",
+        include_str!("../../templates/after_sales_form.html"),
+    ),
+    (
+        "after_sales_job.html",
+        include_str!("../../templates/after_sales_job.html"),
+    ),
+    (
+        "after_sales_section.html",
+        include_str!("../../templates/after_sales_section.html"),
+    ),
     ("sign_in.html", include_str!("../../templates/sign_in.html")),
     ("message.html", include_str!("../../templates/message.html")),
     (
@@ -268,12 +431,77 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("list.html", include_str!("../../templates/list.html")),
     ("agenda.html", include_str!("../../templates/agenda.html")),
     (
+        "key_accounts.html",
+        include_str!("../../templates/key_accounts.html"),
+    ),
+    (
+        "key_account.html",
+        include_str!("../../templates/key_account.html"),
+    ),
+    (
+        "key_account_item.html",
+        include_str!("../../templates/key_account_item.html"),
+    ),
+    (
         "contact_policy.html",
         include_str!("../../templates/contact_policy.html"),
     ),
     (
         "compliance.html",
         include_str!("../../templates/compliance.html"),
+    ),
+    ("plans.html", include_str!("../../templates/plans.html")),
+    (
+        "plans_route.html",
+        include_str!("../../templates/plans_route.html"),
+    ),
+    (
+        "plans_location.html",
+        include_str!("../../templates/plans_location.html"),
+    ),
+    (
+        "reassignments.html",
+        include_str!("../../templates/reassignments.html"),
+    ),
+    (
+        "digest_settings.html",
+        include_str!("../../templates/digest_settings.html"),
+    ),
+    (
+        "touch_templates.html",
+        include_str!("../../templates/touch_templates.html"),
+    ),
+    (
+        "touch_template_fields.html",
+        include_str!("../../templates/touch_template_fields.html"),
+    ),
+    (
+        "touch_template_form.html",
+        include_str!("../../templates/touch_template_form.html"),
+    ),
+    (
+        "touch_use.html",
+        include_str!("../../templates/touch_use.html"),
+    ),
+    (
+        "touch_events.html",
+        include_str!("../../templates/touch_events.html"),
+    ),
+    (
+        "touch_event_fields.html",
+        include_str!("../../templates/touch_event_fields.html"),
+    ),
+    (
+        "touch_event.html",
+        include_str!("../../templates/touch_event.html"),
+    ),
+    (
+        "touch_requests.html",
+        include_str!("../../templates/touch_requests.html"),
+    ),
+    (
+        "touch_request_form.html",
+        include_str!("../../templates/touch_request_form.html"),
     ),
 ];
 

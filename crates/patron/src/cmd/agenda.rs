@@ -178,6 +178,64 @@ fn section_title(s: &str) -> &'static str {
 
 async fn act(settings: &Settings, cmd: AgendaCommand) -> anyhow::Result<ExitCode> {
     let (key, email, action, json) = match cmd {
+        AgendaCommand::Digest {
+            user: email,
+            date: day,
+            send,
+            due,
+            json,
+        } => {
+            let store = super::open(settings).await?;
+            let store = store.as_ref();
+            if due {
+                let done = patron_web::digest::run_due(store).await?;
+                if json {
+                    output::json(&serde_json::json!({ "digests": done }))?;
+                } else if done.is_empty() {
+                    println!("no digest is due now (off, before the send time, or all sent)");
+                } else {
+                    for o in done {
+                        println!(
+                            "{:<32} {:<8} {:>4} item(s) {}",
+                            o.email,
+                            o.status,
+                            o.items,
+                            o.error.unwrap_or_default()
+                        );
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let email = email.context("--user is required")?;
+            let u = user(store, &email).await?;
+            let day = day.as_deref().map(|s| date("--date", s)).transpose()?;
+            let digest = contact::load_digest(store).await?;
+            let mail = if send {
+                if digest.smtp_host.is_empty() || digest.from.is_empty() {
+                    anyhow::bail!(
+                        "set the mail server and the sender first: patron contact digest --set …"
+                    );
+                }
+                patron_web::digest::send_now(store, &digest, &u, day)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the digest could not be sent: {e}"))?
+            } else {
+                let agenda = contact::agenda(store, &u, day).await?;
+                patron_web::digest::compose(store, &u, &agenda, &digest).await?
+            };
+            if json {
+                output::json(&mail)?;
+            } else {
+                if send {
+                    eprintln!("sent to {}", mail.to);
+                }
+                println!(
+                    "To: {}\nSubject: {}\n\n{}",
+                    mail.to, mail.subject, mail.body
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         AgendaCommand::Calendar {
             user: email,
             revoke,
@@ -409,6 +467,66 @@ pub async fn contact(settings: &Settings, c: ContactCommand) -> anyhow::Result<E
                         r.visits_done,
                         r.calls_due,
                         r.calls_done
+                    );
+                }
+            }
+        }
+        ContactCommand::Digest { set } => {
+            let mut d = contact::load_digest(store).await?;
+            if let Some(v) = set {
+                let text = json_arg(&v)?;
+                let mut new: patron_core::contact::DigestSettings = serde_json::from_str(&text)
+                    .context("--set: not digest settings in JSON (see `patron contact digest`)")?;
+                if !text.contains("\"password\"") {
+                    new.password = None;
+                }
+                d = contact::save_digest(store, &new).await.map_err(invalid)?;
+            }
+            let password_set = d.password.take().is_some();
+            let mut v = serde_json::to_value(&d)?;
+            if let Some(m) = v.as_object_mut() {
+                m.remove("password");
+                m.insert("password_set".into(), password_set.into());
+            }
+            output::json(&v)?;
+        }
+        ContactCommand::Reassignments {
+            from,
+            to,
+            role,
+            class,
+            as_user,
+            json,
+        } => {
+            let scope = super::scope_as(store, as_user.as_deref()).await?;
+            let filter = contact::ReassignmentFilter {
+                from: from.as_deref().map(|s| date("--from", s)).transpose()?,
+                to: to.as_deref().map(|s| date("--to", s)).transpose()?,
+                role,
+                class,
+            };
+            let rows = contact::reassignments(store, scope, &filter)
+                .await
+                .map_err(invalid)?;
+            if json {
+                output::json(&serde_json::json!({ "rows": rows }))?;
+            } else {
+                println!(
+                    "{:<20} {:>8} {:<24} {:<5} {:<20} {:<20} {:<20} {:<20}",
+                    "when (UTC)", "customer", "name", "class", "role", "from", "to", "by"
+                );
+                let who = |n: &Option<String>| n.clone().unwrap_or_else(|| "-".into());
+                for r in rows {
+                    println!(
+                        "{:<20} {:>8} {:<24} {:<5} {:<20} {:<20} {:<20} {:<20}",
+                        r.at.format("%Y-%m-%d %H:%M"),
+                        r.customer_id.0,
+                        output::cell(&r.customer_name, 24),
+                        r.class.as_deref().unwrap_or("-"),
+                        r.role,
+                        output::cell(&who(&r.from_user_name), 20),
+                        output::cell(&who(&r.to_user_name), 20),
+                        output::cell(&who(&r.changed_by_name), 20)
                     );
                 }
             }

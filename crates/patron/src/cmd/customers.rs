@@ -13,6 +13,7 @@ pub async fn run(settings: &Settings, c: CustomersCommand) -> anyhow::Result<Exi
     let store = super::open(settings).await?;
     match c {
         CustomersCommand::List(a) => list(store.as_ref(), a).await?,
+        CustomersCommand::Locate(a) => return super::plans::locate(settings, a).await,
         CustomersCommand::Show(a) => {
             let id = super::resolve_customer(store.as_ref(), &a.customer).await?;
             let ov = store.customer_overview(id).await?;

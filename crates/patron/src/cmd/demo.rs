@@ -81,6 +81,9 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
     demo_seasons(store.as_ref())
         .await
         .context("dating the demo seasons")?;
+    patron_store::demo::key_accounts::plans(store.as_ref())
+        .await
+        .context("writing the demo key-account plans")?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
         output::json(&serde_json::json!({

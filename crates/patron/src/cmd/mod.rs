@@ -1,5 +1,6 @@
 //! One module per command; `run` dispatches.
 
+pub(crate) mod after_sales;
 mod agenda;
 mod classify;
 mod credit;
@@ -7,10 +8,14 @@ mod customers;
 mod dedupe;
 mod demo;
 mod import;
+pub(crate) mod key_accounts;
 mod lists;
 mod model;
+pub mod plans;
+pub(crate) mod promotions;
 mod satisfaction;
 mod serve;
+pub mod touch;
 mod users;
 
 use crate::cli::{Cli, Command};
@@ -52,7 +57,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Credit(c) => credit::run(&settings, c).await,
         Command::Satisfaction(a) => satisfaction::run(&settings, a).await,
         Command::Agenda(a) => agenda::agenda(&settings, a).await,
+        Command::Plans(c) => plans::run(&settings, c).await,
+        Command::Route(a) => plans::route(&settings, a).await,
+        Command::KeyAccounts(c) => key_accounts::run(&settings, c).await,
         Command::Contact(c) => agenda::contact(&settings, c).await,
+        Command::Templates(c) => touch::templates(&settings, c).await,
+        Command::Events(c) => touch::events(&settings, c).await,
+        Command::Requests(c) => touch::requests(&settings, c).await,
+        Command::Promotions(c) => promotions::run(&settings, c).await,
+        Command::Deliveries(c) => after_sales::run(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

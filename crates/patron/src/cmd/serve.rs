@@ -23,6 +23,8 @@ pub async fn serve_store(
         crate::settings::mask_url(&settings.database_url)
     );
     tokio::spawn(classify_on_schedule(store.clone()));
+    // The daily agenda digest (off until an administrator switches it on).
+    tokio::spawn(patron_web::digest::schedule(store.clone()));
     patron_web::launch(
         listener,
         patron_web::AppState::with_config(

@@ -1,0 +1,86 @@
+## key accounts
+key-accounts-nav = Key accounts
+key-accounts-title = Key accounts
+key-accounts-intro = A-class customers and their development plans: goals for the short, medium and long term, the projects to win, to fight for and not to give up, and actions with owners and review dates.
+key-accounts-plans = Development plans
+key-accounts-customer = Customer
+key-accounts-class = Class
+key-accounts-owner = Owner
+key-accounts-next-review = Next review
+key-accounts-last-reviewed = Last reviewed
+key-accounts-open-actions = Open actions
+key-accounts-no-plans = No development plan yet.
+key-accounts-without = Key accounts without a plan
+key-accounts-revenue = Revenue
+key-accounts-keeper = Relationship manager or owner
+key-accounts-create-plan = Create a plan
+key-accounts-without-more = { $count ->
+    [one] and one more
+   *[other] and { $count } more
+}
+key-accounts-all-planned = Every A-class customer has a plan.
+key-accounts-as-of = Review status as of { $date }.
+key-accounts-plan-title = Development plan
+key-accounts-not-a-class = This customer is in class { $class } now, no longer a key account; the plan is kept.
+key-accounts-review = Review
+key-accounts-every = Review every (months)
+key-accounts-cycle = Review cycle
+key-accounts-every-months = { $count ->
+    [one] every month
+   *[other] every { $count } months
+}
+key-accounts-never = never
+key-accounts-reviewed-next = Next review (blank: one cycle later)
+key-accounts-mark-reviewed = Mark reviewed
+key-accounts-goals = Goals
+key-accounts-short = Short-term goals
+key-accounts-medium = Medium-term goals
+key-accounts-long = Long-term goals
+key-accounts-edit-plan = Change the goals, owner or review cycle
+key-accounts-new-plan = New development plan
+key-accounts-new-plan-help = State at least one goal. The owner gets the plan's reviews on their agenda.
+key-accounts-owner-default = Relationship manager (else owner)
+key-accounts-save-plan = Save the plan
+key-accounts-projects = Projects
+key-accounts-kind-ours_strong = Our strong projects
+key-accounts-kind-ours_strong-help = Win them.
+key-accounts-kind-competitor = Competitors' projects
+key-accounts-kind-competitor-help = Work harder.
+key-accounts-kind-ours_weak = Our weak projects
+key-accounts-kind-ours_weak-help = Don't give up.
+key-accounts-competitor-is = Competitor: { $name }
+key-accounts-none = None.
+key-accounts-add-project = Add a project
+key-accounts-project-kind = Where we stand
+key-accounts-project-name = Project
+key-accounts-competitor = Competitor
+key-accounts-value = Estimated value
+key-accounts-currency = Currency (blank: the shop's)
+key-accounts-actions = Actions
+key-accounts-action-what = Action
+key-accounts-due = Due
+key-accounts-review-on = Review on
+key-accounts-status = Status
+key-accounts-reviewed-on = reviewed { $date }
+key-accounts-action-open = Open
+key-accounts-action-done = Done
+key-accounts-action-dropped = Dropped
+key-accounts-no-actions = No actions yet.
+key-accounts-add-action = Add an action
+key-accounts-action-owner-default = The plan's owner
+key-accounts-edit-project = Edit project
+key-accounts-edit-action = Edit action
+key-accounts-done-on = Done or dropped on
+key-accounts-delete-project = Delete project
+key-accounts-delete-action = Delete action
+key-accounts-status-scheduled = scheduled
+key-accounts-status-due = due soon
+key-accounts-status-overdue = overdue
+key-accounts-error-goals-required = State at least one goal (short-, medium- or long-term).
+key-accounts-error-inactive-user = This user is deactivated.
+key-accounts-error-in-past = A review date cannot be before today.
+key-accounts-error-not-closed = An open action has no day it was done.
+key-accounts-error-not-after-review = The next review comes after this one.
+key-accounts-customer-link = Development plan
+key-accounts-customer-create = Create a development plan
+key-accounts-customer-review = next review { $date } ({ $status })
