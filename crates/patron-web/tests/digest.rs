@@ -11,12 +11,15 @@ use patron_core::{User, UserInput};
 use patron_store::contact;
 use patron_store::testkit::TestDb;
 use patron_store::Store;
-use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::oneshot;
+
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::Browser;
 
 const PASSWORD: &str = "a good long password";
 
@@ -293,66 +296,6 @@ async fn the_daily_digest_goes_out_once_per_user_and_day() {
     }
 }
 
-/// A browser without JavaScript: one session cookie.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl Browser {
-    fn new(app: &App) -> Self {
-        Browser {
-            base: format!("http://{}", app.addr),
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .expect("client"),
-            cookie: String::new(),
-        }
-    }
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in r.headers().get_all("set-cookie") {
-            if let Some(kv) = c.to_str().unwrap_or("").split(';').next() {
-                if kv.starts_with("patron_session=") {
-                    self.cookie = kv.to_owned();
-                }
-            }
-        }
-        (status, loc, r.text().await.expect("body"))
-    }
-    async fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        html[i..].split('"').next().unwrap_or("").to_owned()
-    }
-}
-
 #[tokio::test]
 async fn digest_settings_api_and_page_send_a_test_and_report_reassignments() {
     for db in TestDb::each().await {
@@ -440,7 +383,7 @@ async fn digest_settings_api_and_page_send_a_test_and_report_reassignments() {
         assert_eq!(r.status(), 403);
 
         // The page: errors next to the field, a save, and the test button.
-        let mut b = Browser::new(&app);
+        let mut b = Browser::new(app.addr);
         let (st, _, _) = b
             .post(
                 "/sign-in",

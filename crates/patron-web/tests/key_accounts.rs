@@ -7,11 +7,14 @@ use chrono::{Duration, NaiveDate};
 use patron_core::{CustomerInput, CustomerKind, StaffLevel, UserInput};
 use patron_store::testkit::TestDb;
 use patron_store::Store;
-use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
+
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::Browser;
 
 const PASSWORD: &str = "a good long password";
 
@@ -109,78 +112,6 @@ impl Api {
 }
 
 /// A browser without JavaScript: one session cookie.
-struct Browser<'a> {
-    app: &'a App,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a App) -> Self {
-        Browser {
-            app,
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .expect("client"),
-            cookie: String::new(),
-        }
-    }
-    fn url(&self, p: &str) -> String {
-        format!("http://{}{}", self.app.addr, p)
-    }
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in r.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap_or("");
-            if let Some(kv) = c.split(';').next() {
-                if kv.starts_with("patron_session=") {
-                    self.cookie = kv.to_owned();
-                }
-            }
-        }
-        (status, loc, r.text().await.expect("body"))
-    }
-    async fn sign_in(&mut self, email: &str) {
-        let (s, _, _) = self
-            .post(
-                "/sign-in",
-                &[("email", email), ("password", PASSWORD), ("next", "/")],
-            )
-            .await;
-        assert_eq!(s, 303, "sign in as {email}");
-    }
-    async fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        html[i..].split('"').next().unwrap_or("").to_owned()
-    }
-}
-
 /// An A-class customer of `owner` (big orders, classified), and a small one.
 async fn archive(app: &App, owner: patron_core::UserId, today: NaiveDate) -> (i64, i64) {
     let mk = |name: &str| CustomerInput {
@@ -463,7 +394,7 @@ async fn key_account_plans_over_the_api_and_the_pages() {
         );
 
         // The pages.
-        let mut b = Browser::new(&app);
+        let mut b = Browser::new(app.addr);
         b.sign_in("rep@example.com").await;
         let (s, html) = b.get("/key-accounts").await;
         assert_eq!(s, 200);
@@ -615,7 +546,7 @@ async fn key_account_plans_over_the_api_and_the_pages() {
             patron_store::key_accounts::ProjectKind::OursStrong
         );
         // Another representative cannot open it.
-        let mut o = Browser::new(&app);
+        let mut o = Browser::new(app.addr);
         o.sign_in("other@example.com").await;
         let (s, _) = o.get(&path).await;
         assert_eq!(s, 404);

@@ -18,6 +18,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::Browser;
+
 struct App {
     addr: SocketAddr,
     store: Arc<dyn Store>,
@@ -455,59 +459,6 @@ async fn the_plans_api() {
     }
 }
 
-/// A browser without JavaScript: one session cookie.
-struct Browser<'a> {
-    app: &'a App,
-    cookie: String,
-}
-
-impl Browser<'_> {
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in r.headers().get_all("set-cookie") {
-            if let Some(kv) = c.to_str().unwrap_or("").split(';').next() {
-                if kv.starts_with("patron_session=") {
-                    self.cookie = kv.to_owned();
-                }
-            }
-        }
-        (status, loc, r.text().await.expect("body"))
-    }
-
-    async fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        html[i..].split('"').next().unwrap_or("").to_owned()
-    }
-}
-
 #[tokio::test]
 async fn the_plans_and_route_pages() {
     for db in TestDb::each().await {
@@ -518,10 +469,7 @@ async fn the_plans_and_route_pages() {
         let kiosk = customer(&app, "Kiosk", &ann).await;
         let bens = customer(&app, "Ben's Shop", &ben).await;
 
-        let mut b = Browser {
-            app: &app,
-            cookie: String::new(),
-        };
+        let mut b = Browser::new(app.addr);
         let (s, _) = b.get("/plans").await;
         assert_eq!(s, 303, "signed out: to the sign-in page");
         let (s, _, _) = b

@@ -9,12 +9,15 @@ use patron_core::{
 };
 use patron_store::testkit::TestDb;
 use patron_store::Store;
-use reqwest::redirect::Policy;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
+
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::Browser;
 
 struct App {
     addr: SocketAddr,
@@ -449,76 +452,6 @@ async fn promotions_over_the_api() {
 }
 
 /// A browser without JavaScript: one cookie jar of one session.
-struct Browser {
-    addr: SocketAddr,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl Browser {
-    async fn signed_in(app: &App, email: &str) -> Browser {
-        let mut b = Browser {
-            addr: app.addr,
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .expect("client"),
-            cookie: String::new(),
-        };
-        let (s, _, _) = b
-            .post(
-                "/sign-in",
-                &[("email", email), ("password", PASSWORD), ("next", "/")],
-            )
-            .await;
-        assert_eq!(s, 303, "sign-in of {email}");
-        b
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(format!("http://{}{}", self.addr, path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self
-            .client
-            .post(format!("http://{}{}", self.addr, path))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in r.headers().get_all("set-cookie") {
-            if let Some(kv) = c.to_str().unwrap_or("").split(';').next() {
-                if kv.starts_with("patron_session=") {
-                    self.cookie = kv.to_owned();
-                }
-            }
-        }
-        (status, loc, r.text().await.expect("body"))
-    }
-
-    async fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        html[i..].split('"').next().unwrap_or("").to_owned()
-    }
-}
-
 #[tokio::test]
 async fn promotions_in_the_web_ui() {
     for db in TestDb::each().await {
@@ -535,7 +468,7 @@ async fn promotions_in_the_web_ui() {
         let alpha = customer(&app, "Alpha Dealer", Some(&rep)).await;
         let _beta = customer(&app, "Beta Dealer", Some(&manager)).await;
 
-        let mut m = Browser::signed_in(&app, "boss@example.com").await;
+        let mut m = Browser::signed_in(app.addr, "boss@example.com").await;
         let (s, html) = m.get("/promotions").await;
         assert_eq!(s, 200);
         assert!(html.contains("id=\"new-promotion\"") && html.contains("id=\"nav-promotions\""));
@@ -647,7 +580,7 @@ async fn promotions_in_the_web_ui() {
         assert_eq!(s, 303);
 
         // The representative: sees it with their dealer, records the attitude, may not edit.
-        let mut r = Browser::signed_in(&app, "rep@example.com").await;
+        let mut r = Browser::signed_in(app.addr, "rep@example.com").await;
         let (s, html) = r.get("/promotions").await;
         assert_eq!(s, 200);
         assert!(html.contains("Spring dealer push") && !html.contains("id=\"new-promotion\""));

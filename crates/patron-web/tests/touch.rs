@@ -10,12 +10,15 @@ use patron_core::{
 };
 use patron_store::testkit::TestDb;
 use patron_store::{InteractionQuery, Store};
-use reqwest::redirect::Policy;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
+
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::Browser;
 
 struct App {
     addr: SocketAddr,
@@ -362,80 +365,6 @@ async fn api_templates_events_and_requests() {
 }
 
 /// A browser without JavaScript: one cookie jar of one session.
-struct Browser<'a> {
-    app: &'a App,
-    client: reqwest::Client,
-    cookie: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn signed_in(app: &'a App, email: &str) -> Browser<'a> {
-        let mut b = Browser {
-            app,
-            client: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .expect("client"),
-            cookie: String::new(),
-        };
-        let (s, _, _) = b
-            .post(
-                "/sign-in",
-                &[
-                    ("email", email),
-                    ("password", "a good long password"),
-                    ("next", "/"),
-                ],
-            )
-            .await;
-        assert_eq!(s, 303, "sign in");
-        b
-    }
-    fn url(&self, p: &str) -> String {
-        format!("http://{}{}", self.app.addr, p)
-    }
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        for c in r.headers().get_all("set-cookie") {
-            if let Some(kv) = c.to_str().unwrap_or("").split(';').next() {
-                if kv.starts_with("patron_session=") {
-                    self.cookie = kv.to_owned();
-                }
-            }
-        }
-        (status, loc, r.text().await.expect("body"))
-    }
-    async fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        html[i..].split('"').next().unwrap_or("").to_owned()
-    }
-}
-
 #[tokio::test]
 async fn ui_template_use_event_flow_and_request_reply() {
     for db in TestDb::each().await {
@@ -450,7 +379,7 @@ async fn ui_template_use_event_flow_and_request_reply() {
         .await;
         let _other = user(&app, "other@x.com", StaffLevel::SalesRepresentative, None).await;
         let acme = customer(&app, "Acme Trading", &rep).await;
-        let mut b = Browser::signed_in(&app, "boss@x.com").await;
+        let mut b = Browser::signed_in(app.addr, "boss@x.com").await;
         let csrf = b.csrf("/templates").await;
 
         // Templates: the manager writes one; a typo in a placeholder is named next to the text.
@@ -634,7 +563,7 @@ async fn ui_template_use_event_flow_and_request_reply() {
         assert!(html.contains("Apologised, redelivered"));
 
         // Another representative sees neither the customer's form nor its invitation.
-        let o = Browser::signed_in(&app, "other@x.com").await;
+        let o = Browser::signed_in(app.addr, "other@x.com").await;
         assert_eq!(
             o.get(&format!("/customers/{acme}/requests/new")).await.0,
             404
@@ -642,7 +571,7 @@ async fn ui_template_use_event_flow_and_request_reply() {
         let (_, html) = o.get(&format!("/events/{eid}")).await;
         assert!(!html.contains(&format!("id=\"inv-{inv}\"")));
         // And a representative may not write templates.
-        let mut rb = Browser::signed_in(&app, "rep@x.com").await;
+        let mut rb = Browser::signed_in(app.addr, "rep@x.com").await;
         let (_, html) = rb.get("/templates").await;
         assert!(!html.contains("id=\"tpl_body\""));
         let rc = rb.csrf("/templates").await;

@@ -178,16 +178,16 @@ mod tests {
         let mut d = on();
         assert!(d.validate().is_ok());
         d.smtp_host.clear();
-        assert_eq!(d.validate().unwrap_err().field, "smtp_host");
+        assert_eq!(d.validate().expect_err("invalid").field, "smtp_host");
         let mut d = on();
         d.from = "nobody".into();
-        assert_eq!(d.validate().unwrap_err().field, "from");
+        assert_eq!(d.validate().expect_err("invalid").field, "from");
         let mut d = on();
         d.send_at = "25:00".into();
-        assert_eq!(d.validate().unwrap_err().field, "send_at");
+        assert_eq!(d.validate().expect_err("invalid").field, "send_at");
         let mut d = on();
         d.username = Some("crm".into());
-        assert_eq!(d.validate().unwrap_err().field, "password");
+        assert_eq!(d.validate().expect_err("invalid").field, "password");
         d.password = Some("secret".into());
         assert!(d.validate().is_ok());
     }
