@@ -5,11 +5,14 @@
 # (not timed; reused when it is there with the same size), gives a benchmark representative every
 # 500th customer (2,000 of 1,000,000) and one visit to each of a tenth of them, starts
 # `patron serve`, and times RUNS requests of GET /api/v1/agenda for that representative and for
-# the demo's general manager over loopback (curl's total time: the whole request, server work
-# included). Prints and writes medians as JSON to bench/results/agenda-<date>.json.
+# the demo's general manager, and of the representative's iCalendar feed (four weeks), over
+# loopback (curl's total time: the whole request, server work included). Prints and writes
+# medians as JSON to bench/results/agenda-<date>.json. The server logs each agenda's steps
+# (RUST_LOG=patron_store=debug) to bench/results/tmp/agenda-serve-<backend>.log.
 #
 # Usage: bench/agenda.sh [CUSTOMERS] [RUNS]   (orders: 10 per customer; PATRON_BENCH_PG_URL
-#                                              overrides the PostgreSQL server; SKIP_PG=1 skips it)
+#                                              overrides the PostgreSQL server; SKIP_PG=1 skips it;
+#                                              PATRON_BENCH_BIN uses a built binary as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${1:-1000000}
@@ -19,8 +22,12 @@ EVERY=$((CUSTOMERS / 2000))
 [ "$EVERY" -ge 1 ] || EVERY=1
 work=bench/results/tmp
 mkdir -p "$work"
-cargo build --release -p patron >&2
-bin=$PWD/target/release/patron
+if [ -n "${PATRON_BENCH_BIN:-}" ]; then
+  bin=$PATRON_BENCH_BIN
+else
+  cargo build --release -p patron >&2
+  bin=$PWD/target/release/patron
+fi
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # sql DB STATEMENT: runs one statement with the backend's own shell.
@@ -31,9 +38,9 @@ sql() {
   esac
 }
 
-# measure DB: prints "rep_ms gm_ms rep_items gm_items".
+# measure DB PORT NAME: prints "rep_ms gm_ms rep_items gm_items feed_ms feed_events".
 measure() {
-  local db=$1 port=$2
+  local db=$1 port=$2 name=$3
   if [ "$(sql "$db" "SELECT COUNT(*) FROM customers" 2>/dev/null || echo 0)" != "$CUSTOMERS" ]; then
     "$bin" --db "$db" demo --customers "$CUSTOMERS" --orders "$ORDERS" --no-serve --force >/dev/null 2>&1
   fi
@@ -46,44 +53,53 @@ measure() {
   local rep_token gm_token
   rep_token=$("$bin" --db "$db" token create bench-rep@example.com --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
   gm_token=$("$bin" --db "$db" token create gm@demo.patron.example --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
-  "$bin" --db "$db" serve --addr "127.0.0.1:$port" >"$work/agenda-serve.log" 2>&1 &
+  RUST_LOG=patron_store=debug "$bin" --db "$db" serve --addr "127.0.0.1:$port" \
+    >"$work/agenda-serve-$name.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   local rep=() gm=() rep_n gm_n
   rep_n=$(curl -fs -H "Authorization: Bearer $rep_token" "http://127.0.0.1:$port/api/v1/agenda" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["items"]))')
   gm_n=$(curl -fs -H "Authorization: Bearer $gm_token" "http://127.0.0.1:$port/api/v1/agenda" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)["items"]))')
+  local feed feed_n feeds=()
+  feed=$(curl -fs -X POST -H "Authorization: Bearer $rep_token" "http://127.0.0.1:$port/api/v1/agenda/calendar-feed" | python3 -c 'import json,sys;print(json.load(sys.stdin)["path"])')
+  feed_n=$(curl -fs "http://127.0.0.1:$port$feed" | grep -c '^BEGIN:VEVENT' || true)
   for _ in $(seq 1 "$RUNS"); do
     rep+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $rep_token" "http://127.0.0.1:$port/api/v1/agenda")")
     gm+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $gm_token" "http://127.0.0.1:$port/api/v1/agenda")")
+    feeds+=("$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$feed")")
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "$(printf '%s\n' "${rep[@]}" | median | awk '{print $1*1000}') $(printf '%s\n' "${gm[@]}" | median | awk '{print $1*1000}') $rep_n $gm_n"
+  echo "$(printf '%s\n' "${rep[@]}" | median | awk '{print $1*1000}') $(printf '%s\n' "${gm[@]}" | median | awk '{print $1*1000}') $rep_n $gm_n $(printf '%s\n' "${feeds[@]}" | median | awk '{print $1*1000}') $feed_n"
 }
 
-read -r s_rep s_gm s_rn s_gn < <(measure "sqlite://$work/agenda.db" 18931)
-p_rep=null p_gm=null p_rn=null p_gn=null
+read -r s_rep s_gm s_rn s_gn s_feed s_fn < <(measure "sqlite://$work/agenda.db" 18931 sqlite)
+p_rep=null p_gm=null p_rn=null p_gn=null p_feed=null p_fn=null
 if [ "${SKIP_PG:-0}" != 1 ]; then
   pg_admin=${PATRON_BENCH_PG_URL:-$(scripts/pg-up)}
   pg_db="patron_agenda_bench"
   psql -q "$pg_admin" -c "CREATE DATABASE $pg_db" >/dev/null 2>&1 || true
-  read -r p_rep p_gm p_rn p_gn < <(measure "${pg_admin%/*}/$pg_db" 18932)
+  read -r p_rep p_gm p_rn p_gn p_feed p_fn < <(measure "${pg_admin%/*}/$pg_db" 18932 postgres)
 fi
 out="bench/results/agenda-$(date +%Y-%m-%d).json"
-python3 - "$CUSTOMERS" "$RUNS" "$out" "$s_rep" "$s_gm" "$s_rn" "$s_gn" "$p_rep" "$p_gm" "$p_rn" "$p_gn" <<'PY'
+python3 - "$CUSTOMERS" "$RUNS" "$out" "$s_rep" "$s_gm" "$s_rn" "$s_gn" "$s_feed" "$s_fn" \
+  "$p_rep" "$p_gm" "$p_rn" "$p_gn" "$p_feed" "$p_fn" <<'PY'
 import json, os, platform, sys
 customers, runs, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def backend(v):
     if v[0] == "null":
         return None
     return {"representative_2000_customers_ms": float(v[0]), "general_manager_ms": float(v[1]),
-            "representative_items": int(v[2]), "general_manager_items": int(v[3])}
+            "representative_items": int(v[2]), "general_manager_items": int(v[3]),
+            "representative_calendar_feed_ms": float(v[4]),
+            "representative_calendar_events": int(v[5])}
 res = {
     "benchmark": "GET /api/v1/agenda (whole request over loopback)",
     "customers": customers, "runs": runs, "statistic": "median",
     "machine": {"cpus": os.cpu_count(), "system": platform.platform()},
-    "sqlite": backend(sys.argv[4:8]),
-    "postgres": backend(sys.argv[8:12]),
-    "targets_ms": {"representative_2000_customers": 50, "general_manager": 500},
+    "sqlite": backend(sys.argv[4:10]),
+    "postgres": backend(sys.argv[10:16]),
+    "targets_ms": {"representative_2000_customers": 50, "general_manager": 500,
+                   "calendar_feed": 100},
 }
 json.dump(res, open(out, "w"), indent=2)
 print(json.dumps(res, indent=2))

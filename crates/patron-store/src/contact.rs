@@ -186,7 +186,9 @@ pub async fn agenda(
     let policy = load_policy(store).await?;
     let settings = load_settings(store).await?;
     let date = date.unwrap_or_else(|| today(&settings));
-    let facts = store.agenda_facts(user, date, &policy, &settings).await?;
+    let facts = store
+        .agenda_facts(user, date, date, &policy, &settings)
+        .await?;
     let items = build_agenda(&facts.input);
     let mut counts = AgendaCounts::default();
     for i in &items {
@@ -204,7 +206,7 @@ pub async fn agenda(
         time_zone: settings.time_zone.clone(),
         items,
         counts,
-        a_without_relationship_manager: facts.a_without_relationship_manager,
+        a_without_relationship_manager: facts.a_without_relationship_manager.unwrap_or(0),
     })
 }
 
@@ -396,7 +398,9 @@ pub async fn reassignments(
 #[derive(Debug, Clone, Default)]
 pub struct AgendaFacts {
     pub input: patron_core::contact::AgendaInput,
-    pub a_without_relationship_manager: i64,
+    /// A-class customers in the user's charge without a relationship manager; counted only for
+    /// a single day's facts.
+    pub a_without_relationship_manager: Option<i64>,
 }
 
 /// Weeks of agenda the iCalendar feed covers.
@@ -407,16 +411,23 @@ pub const FEED_WEEKS: u64 = 4;
 /// calendar program that refreshes replaces events instead of duplicating them.
 pub async fn calendar(store: &dyn Store, user: &User) -> StoreResult<String> {
     use icalendar::{Calendar, Component, Event, EventLike};
+    let policy = load_policy(store).await?;
     let settings = load_settings(store).await?;
     let today = today(&settings);
+    // One read of the facts for all the weeks; each week's agenda is built from them.
+    let last_day = today + chrono::Days::new(7 * (FEED_WEEKS - 1));
+    let mut input = store
+        .agenda_facts(user, today, last_day, &policy, &settings)
+        .await?
+        .input;
     let mut seen = std::collections::HashSet::new();
     let mut cal = Calendar::new();
     cal.name(&format!("Patron — {}", user.name));
     cal.timezone(settings.time_zone.as_str());
     for week in 0..FEED_WEEKS {
         let day = today + chrono::Days::new(7 * week);
-        let a = agenda(store, user, Some(day)).await?;
-        for item in a.items {
+        input.date = Some(day);
+        for item in build_agenda(&input) {
             // Later weeks only add what falls in them; overdue items come from today's agenda.
             if week > 0 && (item.overdue || item.due < day) {
                 continue;

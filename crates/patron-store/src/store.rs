@@ -230,13 +230,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<crate::lists::ValueList>;
 
     // The contact plan (METHOD §3; see [`crate::contact`]).
-    /// The facts `user`'s agenda on `date` is built from: the customers in their charge with
-    /// class and last contacts, key persons' dates, recent orders, promised follow-ups and the
-    /// user's marks.
+    /// The facts `user`'s agendas on the days from `date` to `until` are built from: the
+    /// customers in their charge with class and last contacts, key persons' dates, recent
+    /// orders, promised follow-ups, duties and the user's marks. One read serves several days
+    /// (the calendar feed's weeks) because each later day needs a superset of an earlier one's.
     async fn agenda_facts(
         &self,
         user: &patron_core::User,
         date: NaiveDate,
+        until: NaiveDate,
         policy: &patron_core::contact::ContactPolicy,
         settings: &patron_core::contact::ContactSettings,
     ) -> StoreResult<crate::contact::AgendaFacts>;

@@ -85,6 +85,38 @@ fn at(day: NaiveDate, h: u32, m: u32) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
 }
 
+/// Builds `user`'s agendas of today and the next three weeks from one read of the facts for all
+/// four, and checks each against that day's own agenda.
+async fn span_matches_each_day(s: &Arc<dyn Store>, user: &User, today: NaiveDate) {
+    let policy = contact::load_policy(s.as_ref()).await.expect("policy");
+    let settings = contact::load_settings(s.as_ref()).await.expect("settings");
+    let mut input = s
+        .agenda_facts(user, today, today + Duration::days(21), &policy, &settings)
+        .await
+        .expect("facts")
+        .input;
+    for week in 0..4 {
+        let day = today + Duration::days(7 * week);
+        input.date = Some(day);
+        let keep = |i: &patron_core::contact::AgendaItem| week == 0 || !i.overdue;
+        let from_span: Vec<(String, NaiveDate, String)> =
+            patron_core::contact::build_agenda(&input)
+                .into_iter()
+                .filter(keep)
+                .map(|i| (i.key, i.due, i.section))
+                .collect();
+        let own: Vec<(String, NaiveDate, String)> = contact::agenda(s.as_ref(), user, Some(day))
+            .await
+            .expect("agenda")
+            .items
+            .into_iter()
+            .filter(keep)
+            .map(|i| (i.key, i.due, i.section))
+            .collect();
+        assert_eq!(from_span, own, "{} in week {week}", user.email);
+    }
+}
+
 fn keys_of(a: &contact::Agenda, kind: ItemKind) -> Vec<String> {
     a.items
         .iter()
@@ -205,6 +237,11 @@ async fn the_agenda_from_policy_dates_orders_seasons_and_promises() {
         let visit = find(ItemKind::Visit, big);
         assert_eq!(visit.due, today - Duration::days(2));
         assert!(visit.overdue);
+        // The calendar reads the facts of four weeks at once: each week's agenda built from
+        // them is that week's own agenda (overdue items come from the first week only).
+        for u in [&rep, &manager] {
+            span_matches_each_day(&s, u, today).await;
+        }
         assert_eq!(visit.section, "overdue");
         assert!(
             visit
@@ -402,6 +439,34 @@ async fn the_agenda_from_policy_dates_orders_seasons_and_promises() {
             .find(|i| i.kind == ItemKind::Visit && i.customer_id == big)
             .expect("next visit");
         assert_eq!(v.due, today + Duration::days(10));
+
+        // A general manager sees every customer; the agenda reads only those that can be due:
+        // Big (A) was last visited by them 400 days ago (A: a yearly visit), the others were
+        // added today.
+        let gm = user(&s, "gm@x.com", StaffLevel::GeneralManager, None).await;
+        s.create_interaction(contact_at(
+            big,
+            InteractionKind::Visit,
+            gm.id,
+            at(today - Duration::days(400), 10, 0),
+        ))
+        .await
+        .expect("visit");
+        let g = contact::agenda(s.as_ref(), &gm, Some(today))
+            .await
+            .expect("agenda");
+        let v = g
+            .items
+            .iter()
+            .find(|i| i.kind == ItemKind::Visit && i.customer_id == big)
+            .expect("the general manager's yearly visit");
+        assert!(v.overdue, "{v:?}");
+        assert!(
+            g.items.iter().all(|i| i.customer_id == big),
+            "{:#?}",
+            g.items
+        );
+        span_matches_each_day(&s, &gm, today).await;
 
         // The compliance report: the rep's visits to A this month include today's.
         let rows = contact::compliance(s.as_ref(), Some(today), 1)

@@ -739,11 +739,13 @@ type DueRow = (
     Option<NaiveDate>,
 );
 
-/// The agenda items of `user` around `date` that jobs call for (see the module's comment).
+/// The agenda items of `user` on the days from `date` to `until` that jobs call for (see the
+/// module's comment).
 pub(crate) async fn obligations(
     c: &mut Conn<'_>,
     user: &User,
     date: NaiveDate,
+    until: NaiveDate,
     _settings: &ContactSettings,
 ) -> StoreResult<Vec<Obligation>> {
     let select = "SELECT j.id, j.customer_id, c.name, j.kind, j.order_id, j.promised_on, \
@@ -753,7 +755,7 @@ pub(crate) async fn obligations(
 
     // Open jobs up to the notice horizon (overdue ones however old: a missed promise stays
     // until it is done, marked late with a new time, or cancelled).
-    let mut a: Vec<Arg> = args![user.id.0, date + Days::new(NOTICE_DAYS)];
+    let mut a: Vec<Arg> = args![user.id.0, until + Days::new(NOTICE_DAYS)];
     let mut wh = vec![
         mine(1),
         "j.status IN ('planned','late')".to_owned(),
@@ -787,7 +789,7 @@ pub(crate) async fn obligations(
     let keep_from = date
         .checked_sub_days(Days::new(AFTER_SALES_CALL_KEEP_DAYS))
         .unwrap_or(date);
-    let mut a: Vec<Arg> = args![user.id.0, keep_from, date];
+    let mut a: Vec<Arg> = args![user.id.0, keep_from, until];
     let mut wh = vec![
         mine(1),
         "j.status = 'done'".to_owned(),

@@ -24,9 +24,12 @@ const PROMISE_DAYS: u64 = 365;
 /// Days back marks are read (a dismissed visit restarts its cycle from its mark; the longest
 /// cycle is a year).
 const MARK_DAYS: u64 = 400;
-/// Settings key of the cached large-order amount (recomputed once a day: a percentile over a
-/// year of orders is too slow for every agenda of a large archive).
+/// Settings key of the cached large-order amounts (each computed once per day asked for: a
+/// percentile over a year of orders is too slow for every agenda of a large archive).
 const LARGE_ORDER_CACHE: &str = "contact.large_order_cache";
+/// Days the cache keeps: today's and the few other days people look at (a day's agenda asked
+/// for another day must not push out today's).
+const LARGE_ORDER_CACHE_DAYS: usize = 8;
 
 /// The classes whose policy schedules visits or calls for `level`.
 fn scheduled_classes(policy: &ContactPolicy, level: StaffLevel) -> Vec<AbcClass> {
@@ -53,16 +56,35 @@ fn direct_sql(n: usize) -> String {
     format!("(c.owner_id = ${n} OR c.relationship_manager_id = ${n})")
 }
 
+/// The ids of the customers user `$n` holds directly, from the two covering indexes alone:
+/// reading the facts of these customers' records needs no customer row (the agenda keeps only
+/// those of held customers, which step 1 read once, lost ones left out).
+fn direct_ids_sql(n: usize) -> String {
+    format!(
+        "(SELECT o.id FROM customers o WHERE o.owner_id = ${n} \
+         UNION SELECT m.id FROM customers m WHERE m.relationship_manager_id = ${n})"
+    )
+}
+
 pub(crate) async fn agenda_facts(
     c: &mut Conn<'_>,
     user: &User,
     date: NaiveDate,
+    until: NaiveDate,
     policy: &ContactPolicy,
     settings: &ContactSettings,
 ) -> StoreResult<AgendaFacts> {
     let me = user.id.0;
+    let until = until.max(date);
     let scope = Scope::of(user);
     let classes = scheduled_classes(policy, user.staff_level);
+    // Milliseconds per step, logged at debug level (the agenda benchmark reads them).
+    let mut clock = std::time::Instant::now();
+    let mut lap = move || {
+        let ms = clock.elapsed().as_secs_f64() * 1000.0;
+        clock = std::time::Instant::now();
+        ms
+    };
 
     // 1. The customers in the user's charge that the agenda can concern: every directly held
     //    one, and those of a class the user's policy row schedules.
@@ -75,7 +97,7 @@ pub(crate) async fn agenda_facts(
     // only moves a base later, so the condition never drops a customer that is due; for a
     // general manager over a large archive it drops nearly all.
     let mut class_cond = vec![direct_sql(1)];
-    let week_end = date + Days::new(patron_core::contact::agenda::WEEK_DAYS);
+    let week_end = until + Days::new(patron_core::contact::agenda::WEEK_DAYS);
     let cutoff = |f: &Frequency| -> Option<DateTime<Utc>> {
         let days = min_interval_days(f)?;
         let last_base_day = week_end.checked_sub_days(Days::new(days))?;
@@ -87,17 +109,18 @@ pub(crate) async fn agenda_facts(
              AND i.customer_id = c.id AND i.kind IN ({kinds})), c.created_at)"
         )
     };
+    // The latest of the cutoffs: a customer added before it may be due.
+    let mut latest_cutoff: Option<DateTime<Utc>> = None;
     if let Some(row) = policy.level(user.staff_level) {
         for k in &classes {
             let cad = row.for_class(*k);
             let mut due = Vec::new();
-            if let Some(t) = cutoff(&cad.visit) {
-                a.push(t.into());
-                due.push(format!("{} < ${}", last("'visit'"), a.len()));
-            }
-            if let Some(t) = cutoff(&cad.call) {
-                a.push(t.into());
-                due.push(format!("{} < ${}", last("'visit','call'"), a.len()));
+            for (f, kinds) in [(&cad.visit, "'visit'"), (&cad.call, "'visit','call'")] {
+                if let Some(t) = cutoff(f) {
+                    latest_cutoff = latest_cutoff.max(Some(t));
+                    a.push(t.into());
+                    due.push(format!("{} < ${}", last(kinds), a.len()));
+                }
             }
             if due.is_empty() {
                 continue;
@@ -111,6 +134,21 @@ pub(crate) async fn agenda_facts(
         }
     }
     wh.push(format!("({})", class_cond.join(" OR ")));
+    if let (Scope::All, Some(t)) = (scope, latest_cutoff) {
+        // Seeing every customer, the user would otherwise make the database test each one.
+        // Every customer the conditions above can keep is in one of these index-found sets:
+        // held directly, contacted by the user, or added before the latest cutoff (a base is
+        // the user's last contact, else the day the customer was added).
+        a.push(t.into());
+        wh.push(format!(
+            "c.id IN (SELECT o.id FROM customers o WHERE o.owner_id = $1 \
+             UNION SELECT m.id FROM customers m WHERE m.relationship_manager_id = $1 \
+             UNION SELECT i.customer_id FROM interactions i WHERE i.staff_id = $1 \
+             AND i.kind IN ('visit','call') \
+             UNION SELECT n.id FROM customers n WHERE n.created_at < ${})",
+            a.len()
+        ));
+    }
     let sql = format!(
         "SELECT c.id, c.name, cc.abc, c.created_at, \
          CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) \
@@ -137,6 +175,7 @@ pub(crate) async fn agenda_facts(
         .map(|(i, h)| (h.id.0, i))
         .collect();
 
+    let held_ms = lap();
     // 2. The user's own last visit and call per customer.
     let own: Vec<(i64, String, DateTime<Utc>)> = c
         .fetch_all(
@@ -155,16 +194,16 @@ pub(crate) async fn agenda_facts(
         }
     }
 
+    let own_ms = lap();
     // 3. Anyone's recent card and call to directly held customers.
     let since = day_start(settings, date - Days::new(ANY_CONTACT_DAYS));
     let any: Vec<(i64, String, DateTime<Utc>)> = c
         .fetch_all(
             &format!(
                 "SELECT i.customer_id, i.kind, MAX(i.occurred_at) FROM interactions i \
-                 JOIN customers c ON c.id = i.customer_id \
-                 WHERE {} AND i.kind IN ('card','call') AND i.occurred_at >= $2 \
+                 WHERE i.customer_id IN {} AND i.kind IN ('card','call') AND i.occurred_at >= $2 \
                  GROUP BY i.customer_id, i.kind",
-                direct_sql(1)
+                direct_ids_sql(1)
             ),
             args![me, since],
         )
@@ -179,21 +218,23 @@ pub(crate) async fn agenda_facts(
         }
     }
 
+    let any_ms = lap();
     // 4. Key persons' birthdays and anniversaries (directly held customers).
     let kps: Vec<KeyDatesRow> = c
         .fetch_all(
             &format!(
                 "SELECT k.id, k.customer_id, k.name, k.birthday, k.wedding_anniversary \
-                 FROM key_persons k JOIN customers c ON c.id = k.customer_id \
-                 WHERE {} AND c.stage <> 'lost' \
+                 FROM key_persons k WHERE k.customer_id IN {} \
                  AND (k.birthday IS NOT NULL OR k.wedding_anniversary IS NOT NULL)",
-                direct_sql(1)
+                direct_ids_sql(1)
             ),
             args![me],
         )
         .await?;
+    // Only the customers read in step 1 (lost ones are not).
     let key_persons = kps
         .into_iter()
+        .filter(|k| index.contains_key(&k.1))
         .map(|(id, cid, name, birthday, anniversary)| KeyDates {
             id,
             customer_id: CustomerId(cid),
@@ -203,6 +244,7 @@ pub(crate) async fn agenda_facts(
         })
         .collect();
 
+    let key_persons_ms = lap();
     // 5. Recent orders of directly held customers, with the customer's average before each.
     let back =
         u64::from(settings.thank_you.within_days) + patron_core::contact::agenda::CARD_GRACE_DAYS;
@@ -213,15 +255,16 @@ pub(crate) async fn agenda_facts(
                  (SELECT CAST(AVG(p.total_minor) AS BIGINT) FROM orders p \
                   WHERE p.customer_id = o.customer_id AND p.currency = o.currency \
                   AND (p.order_date < o.order_date OR (p.order_date = o.order_date AND p.id < o.id))) \
-                 FROM orders o JOIN customers c ON c.id = o.customer_id \
-                 WHERE {} AND o.order_date >= $2 AND o.order_date <= $3",
-                direct_sql(1)
+                 FROM orders o \
+                 WHERE o.customer_id IN {} AND o.order_date >= $2 AND o.order_date <= $3",
+                direct_ids_sql(1)
             ),
-            args![me, date - Days::new(back), date],
+            args![me, date - Days::new(back), until],
         )
         .await?;
     let orders: Vec<RecentOrder> = orders
         .into_iter()
+        .filter(|o| index.contains_key(&o.1))
         .map(|(id, cid, d, total, currency, avg)| RecentOrder {
             id,
             customer_id: CustomerId(cid),
@@ -241,6 +284,7 @@ pub(crate) async fn agenda_facts(
         large_order_threshold(c, date, settings, default_currency.as_str()).await?
     };
 
+    let orders_ms = lap();
     // 6. Follow-ups promised by the user (or, unassigned, on their customers).
     let promises: Vec<(i64, i64, String, NaiveDate, Option<String>)> = c
         .fetch_all(
@@ -263,7 +307,7 @@ pub(crate) async fn agenda_facts(
             args![
                 me,
                 date - Days::new(PROMISE_DAYS),
-                date + Days::new(patron_core::contact::agenda::WEEK_DAYS)
+                until + Days::new(patron_core::contact::agenda::WEEK_DAYS)
             ],
         )
         .await?;
@@ -278,6 +322,7 @@ pub(crate) async fn agenda_facts(
         })
         .collect();
 
+    let promises_ms = lap();
     // 7. The user's marks.
     let marks: Vec<(String, String, Option<NaiveDate>, NaiveDate)> = c
         .fetch_all(
@@ -298,29 +343,34 @@ pub(crate) async fn agenda_facts(
         })
         .collect();
 
+    let marks_ms = lap();
     // 8. Duties kept in their own records, each module finding the user's.
-    let mut obligations = super::after_sales::obligations(c, user, date, settings).await?;
-    obligations.extend(super::key_accounts::obligations(c, user, date, settings).await?);
-    obligations.extend(super::requests::obligations(c, user, date, settings).await?);
+    let mut obligations = super::after_sales::obligations(c, user, date, until, settings).await?;
+    obligations.extend(super::key_accounts::obligations(c, user, until, settings).await?);
+    obligations.extend(super::requests::obligations(c, user, settings).await?);
 
-    // The dashboard flag: A-class customers in the user's charge without a relationship manager.
-    let mut a: Vec<Arg> = Vec::new();
-    let mut wh = vec![
-        "cc.abc = 'A'".to_owned(),
-        "c.relationship_manager_id IS NULL".to_owned(),
-        "c.stage <> 'lost'".to_owned(),
-    ];
-    push_scope_driving(scope, "c", &mut wh, &mut a);
-    let unmanaged = c
-        .scalar_i64(
-            &format!(
-                "SELECT COUNT(*) FROM customers c JOIN customer_classes cc ON cc.customer_id = c.id \
-                 WHERE {}",
-                wh.join(" AND ")
-            ),
-            a,
-        )
-        .await?;
+    let obligations_ms = lap();
+    // The dashboard flag: A-class customers in the user's charge without a relationship manager
+    // (a day's agenda shows it; facts for several days serve the calendar, which does not).
+    let unmanaged = if until == date {
+        Some(unmanaged_a_class(c, scope).await?)
+    } else {
+        None
+    };
+    tracing::debug!(
+        user = me,
+        customers = customers.len(),
+        held_ms,
+        own_ms,
+        any_ms,
+        key_persons_ms,
+        orders_ms,
+        promises_ms,
+        marks_ms,
+        obligations_ms,
+        unmanaged_ms = lap(),
+        "agenda facts: steps"
+    );
 
     Ok(AgendaFacts {
         input: AgendaInput {
@@ -340,6 +390,29 @@ pub(crate) async fn agenda_facts(
         },
         a_without_relationship_manager: unmanaged,
     })
+}
+
+/// How many A-class customers inside `scope` have no relationship manager (lost ones aside).
+async fn unmanaged_a_class(c: &mut Conn<'_>, scope: Scope) -> StoreResult<i64> {
+    let mut a: Vec<Arg> = Vec::new();
+    let mut wh = vec![
+        "cc.abc = 'A'".to_owned(),
+        "c.relationship_manager_id IS NULL".to_owned(),
+        "c.stage <> 'lost'".to_owned(),
+    ];
+    push_scope_driving(scope, "c", &mut wh, &mut a);
+    // Within a person's or a team's customers, the customers lead (SQLite keeps a CROSS JOIN's
+    // order; it would otherwise walk every A-class customer); for everyone, the classes do.
+    let from = match scope {
+        Scope::All => "customers c JOIN customer_classes cc ON cc.customer_id = c.id",
+        _ => "customers c CROSS JOIN customer_classes cc",
+    };
+    wh.push("cc.customer_id = c.id".to_owned());
+    c.scalar_i64(
+        &format!("SELECT COUNT(*) FROM {from} WHERE {}", wh.join(" AND ")),
+        a,
+    )
+    .await
 }
 
 /// The shortest interval a frequency can put between two contacts, in days (a lower bound for
@@ -384,16 +457,18 @@ async fn large_order_threshold(
     currency: &str,
 ) -> StoreResult<Option<i64>> {
     let rules = settings.thank_you;
-    if let Some(text) = r::get_setting(c, LARGE_ORDER_CACHE).await? {
-        if let Ok(cache) = serde_json::from_str::<LargeOrderCache>(&text) {
-            if cache.on == date
-                && cache.currency == currency
-                && cache.top_share == rules.top_share
-                && cache.window_months == rules.window_months
-            {
-                return Ok(cache.minor);
-            }
-        }
+    // An unreadable cache (or the single entry an earlier version kept) is started afresh.
+    let mut cache: Vec<LargeOrderCache> = r::get_setting(c, LARGE_ORDER_CACHE)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    cache.retain(|e| {
+        e.currency == currency
+            && e.top_share == rules.top_share
+            && e.window_months == rules.window_months
+    });
+    if let Some(hit) = cache.iter().find(|e| e.on == date) {
+        return Ok(hit.minor);
     }
     let from = date
         .checked_sub_months(Months::new(rules.window_months))
@@ -418,13 +493,17 @@ async fn large_order_threshold(
             .await?;
         row.map(|r| r.0)
     };
-    let cache = LargeOrderCache {
-        on: date,
-        currency: currency.to_owned(),
-        top_share: rules.top_share,
-        window_months: rules.window_months,
-        minor,
-    };
+    cache.insert(
+        0,
+        LargeOrderCache {
+            on: date,
+            currency: currency.to_owned(),
+            top_share: rules.top_share,
+            window_months: rules.window_months,
+            minor,
+        },
+    );
+    cache.truncate(LARGE_ORDER_CACHE_DAYS);
     if let Ok(text) = serde_json::to_string(&cache) {
         // A cache that cannot be written is only recomputed next time.
         if let Err(e) = r::set_setting(c, LARGE_ORDER_CACHE, &text).await {

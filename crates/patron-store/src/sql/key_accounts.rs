@@ -834,13 +834,14 @@ type ReviewRow = (
 /// An open action's review: action, plan, customer, customer name, review day, what.
 type ActionReviewRow = (i64, i64, i64, String, NaiveDate, String);
 
-/// The agenda items of `user` around `date` that this module's records call for: the reviews
+/// The agenda items of `user` on the days up to `until` that this module's records call for: the
+/// reviews
 /// of the plans they own (from [`REVIEW_NOTICE_DAYS`] ahead, and every overdue one) and the
 /// reviews of their open actions (from the agenda's week ahead, and every overdue one).
 pub(crate) async fn obligations(
     c: &mut Conn<'_>,
     user: &User,
-    date: NaiveDate,
+    until: NaiveDate,
     _settings: &ContactSettings,
 ) -> StoreResult<Vec<Obligation>> {
     let me = user.id.0;
@@ -851,7 +852,7 @@ pub(crate) async fn obligations(
              p.medium_term_goals, p.long_term_goals \
              FROM account_plans p JOIN customers c ON c.id = p.customer_id \
              WHERE p.owner_id = $1 AND p.next_review_on <= $2 AND c.stage <> 'lost'",
-            args![me, date + Days::new(REVIEW_NOTICE_DAYS)],
+            args![me, until + Days::new(REVIEW_NOTICE_DAYS)],
         )
         .await?;
     for (id, cid, name, next, s, m, l) in plans {
@@ -880,7 +881,7 @@ pub(crate) async fn obligations(
              AND a.review_on <= $2 AND c.stage <> 'lost'",
             args![
                 me,
-                date + Days::new(patron_core::contact::agenda::WEEK_DAYS)
+                until + Days::new(patron_core::contact::agenda::WEEK_DAYS)
             ],
         )
         .await?;

@@ -290,12 +290,11 @@ pub(crate) async fn reply(
     Ok(out)
 }
 
-/// The agenda items of `user` around `date` that this module's records call for: every
+/// The agenda items of `user` on any day that this module's records call for: every
 /// unreplied request they must answer, due on the shop's day its 24 hours run out.
 pub(crate) async fn obligations(
     c: &mut Conn<'_>,
     user: &User,
-    _date: NaiveDate,
     settings: &ContactSettings,
 ) -> StoreResult<Vec<Obligation>> {
     let rows: Vec<(i64, i64, String, DateTime<Utc>, String)> = c

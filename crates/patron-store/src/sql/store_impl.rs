@@ -947,11 +947,12 @@ impl Store for SqlStore {
         &self,
         user: &User,
         date: chrono::NaiveDate,
+        until: chrono::NaiveDate,
         policy: &patron_core::contact::ContactPolicy,
         settings: &patron_core::contact::ContactSettings,
     ) -> StoreResult<crate::contact::AgendaFacts> {
         let mut pc = self.acquire().await?;
-        super::contact::agenda_facts(&mut pc.conn(), user, date, policy, settings).await
+        super::contact::agenda_facts(&mut pc.conn(), user, date, until, policy, settings).await
     }
 
     async fn agenda_act(
