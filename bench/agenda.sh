@@ -12,11 +12,14 @@
 #
 # Usage: bench/agenda.sh [CUSTOMERS] [RUNS]   (orders: 10 per customer; PATRON_BENCH_PG_URL
 #                                              overrides the PostgreSQL server; SKIP_PG=1 skips it;
-#                                              PATRON_BENCH_BIN uses a built binary as it is)
+#                                              PATRON_BENCH_BIN uses a built binary as it is;
+#                                              WARMUP rounds, untimed, first: default 10, as a
+#                                              server that has been running a while)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${1:-1000000}
 RUNS=${2:-21}
+WARMUP=${WARMUP:-10}
 ORDERS=$((CUSTOMERS * 10))
 EVERY=$((CUSTOMERS / 2000))
 [ "$EVERY" -ge 1 ] || EVERY=1
@@ -63,6 +66,12 @@ measure() {
   local feed feed_n feeds=()
   feed=$(curl -fs -X POST -H "Authorization: Bearer $rep_token" "http://127.0.0.1:$port/api/v1/agenda/calendar-feed" | python3 -c 'import json,sys;print(json.load(sys.stdin)["path"])')
   feed_n=$(curl -fs "http://127.0.0.1:$port$feed" | grep -c '^BEGIN:VEVENT' || true)
+  for _ in $(seq 1 "$WARMUP"); do
+    for t in "$rep_token" "$gm_token"; do
+      curl -fs -o /dev/null -H "Authorization: Bearer $t" "http://127.0.0.1:$port/api/v1/agenda"
+    done
+    curl -fs -o /dev/null "http://127.0.0.1:$port$feed"
+  done
   for _ in $(seq 1 "$RUNS"); do
     rep+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $rep_token" "http://127.0.0.1:$port/api/v1/agenda")")
     gm+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $gm_token" "http://127.0.0.1:$port/api/v1/agenda")")
@@ -94,7 +103,8 @@ def backend(v):
             "representative_calendar_events": int(v[5])}
 res = {
     "benchmark": "GET /api/v1/agenda (whole request over loopback)",
-    "customers": customers, "runs": runs, "statistic": "median",
+    "customers": customers, "runs": runs, "warmup_rounds": int(os.environ.get("WARMUP", "10")),
+    "statistic": "median",
     "machine": {"cpus": os.cpu_count(), "system": platform.platform()},
     "sqlite": backend(sys.argv[4:10]),
     "postgres": backend(sys.argv[10:16]),

@@ -210,6 +210,13 @@ pub async fn agenda(
     })
 }
 
+/// Prepares today's agendas (see [`Store::warm_agenda`]); `patron serve` calls it every few
+/// minutes so that the first agenda of a day does not wait for the day's large-order amount.
+pub async fn warm(store: &dyn Store) -> StoreResult<()> {
+    let settings = load_settings(store).await?;
+    store.warm_agenda(today(&settings), &settings).await
+}
+
 /// Does, snoozes or dismisses an agenda item of `user`'s (`key` as the agenda gave it).
 pub async fn act(
     store: &dyn Store,

@@ -242,6 +242,13 @@ pub trait Store: Send + Sync + 'static {
         policy: &patron_core::contact::ContactPolicy,
         settings: &patron_core::contact::ContactSettings,
     ) -> StoreResult<crate::contact::AgendaFacts>;
+    /// Computes and caches what the first agenda of `date` would otherwise compute (the day's
+    /// large-order amount, a percentile over a year of orders: seconds in a large archive).
+    async fn warm_agenda(
+        &self,
+        date: NaiveDate,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<()>;
     /// Does, snoozes or dismisses an item (validated by [`crate::contact::act`]); "done" logs
     /// the interaction in the same transaction. An item about a customer outside the user's
     /// charge is not found.

@@ -225,6 +225,8 @@ async fn the_agenda_from_policy_dates_orders_seasons_and_promises() {
             .await
             .expect("save settings");
 
+        // What `patron serve` does every ten minutes: the day's large-order amount, cached.
+        contact::warm(s.as_ref()).await.expect("warm");
         let a = contact::agenda(s.as_ref(), &rep, Some(today))
             .await
             .expect("agenda");

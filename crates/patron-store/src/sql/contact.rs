@@ -274,10 +274,7 @@ pub(crate) async fn agenda_facts(
             previous_average_minor: avg,
         })
         .collect();
-    let default_currency = r::get_setting(c, super::store_impl::DEFAULT_CURRENCY_KEY)
-        .await?
-        .and_then(|v| patron_core::Currency::parse("currency", &v).ok())
-        .unwrap_or_default();
+    let default_currency = default_currency(c).await?;
     let large_order_minor = if orders.is_empty() {
         None
     } else {
@@ -390,6 +387,26 @@ pub(crate) async fn agenda_facts(
         },
         a_without_relationship_manager: unmanaged,
     })
+}
+
+/// Computes and caches the day's large-order amount in the default currency (see
+/// [`crate::Store::warm_agenda`]).
+pub(crate) async fn warm(
+    c: &mut Conn<'_>,
+    date: NaiveDate,
+    settings: &ContactSettings,
+) -> StoreResult<()> {
+    let currency = default_currency(c).await?;
+    large_order_threshold(c, date, settings, currency.as_str()).await?;
+    Ok(())
+}
+
+/// The shop's default currency (settings), else the built-in default.
+async fn default_currency(c: &mut Conn<'_>) -> StoreResult<patron_core::Currency> {
+    Ok(r::get_setting(c, super::store_impl::DEFAULT_CURRENCY_KEY)
+        .await?
+        .and_then(|v| patron_core::Currency::parse("currency", &v).ok())
+        .unwrap_or_default())
 }
 
 /// How many A-class customers inside `scope` have no relationship manager (lost ones aside).

@@ -955,6 +955,15 @@ impl Store for SqlStore {
         super::contact::agenda_facts(&mut pc.conn(), user, date, until, policy, settings).await
     }
 
+    async fn warm_agenda(
+        &self,
+        date: chrono::NaiveDate,
+        settings: &patron_core::contact::ContactSettings,
+    ) -> StoreResult<()> {
+        let mut pc = self.acquire().await?;
+        super::contact::warm(&mut pc.conn(), date, settings).await
+    }
+
     async fn agenda_act(
         &self,
         user: &User,

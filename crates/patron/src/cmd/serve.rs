@@ -25,6 +25,7 @@ pub async fn serve_store(
     tokio::spawn(classify_on_schedule(store.clone()));
     // The daily agenda digest (off until an administrator switches it on).
     tokio::spawn(patron_web::digest::schedule(store.clone()));
+    tokio::spawn(warm_agendas(store.clone()));
     patron_web::launch(
         listener,
         patron_web::AppState::with_config(
@@ -57,6 +58,19 @@ async fn classify_on_schedule(store: std::sync::Arc<dyn patron_store::Store>) {
             ),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled classification failed"),
+        }
+    }
+}
+
+/// Keeps today's agendas quick: at start and then every ten minutes, computes what the first
+/// agenda of a new day would otherwise compute while its user waits (cached; a no-op until the
+/// day changes). A failure is logged and tried again at the next tick.
+async fn warm_agendas(store: std::sync::Arc<dyn patron_store::Store>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = patron_store::contact::warm(store.as_ref()).await {
+            tracing::warn!(error = %e, "preparing today's agendas failed");
         }
     }
 }
