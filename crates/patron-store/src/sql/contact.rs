@@ -245,35 +245,25 @@ pub(crate) async fn agenda_facts(
         .collect();
 
     let key_persons_ms = lap();
-    // 5. Recent orders of directly held customers, with the customer's average before each.
+    // 5. Recent orders of directly held customers, with the customer's average before each:
+    //    every order of the customers with a recent one, in order, the averages kept running
+    //    here (one index walk, where a subquery per recent order re-read the earlier ones).
     let back =
         u64::from(settings.thank_you.within_days) + patron_core::contact::agenda::CARD_GRACE_DAYS;
-    let orders: Vec<(i64, i64, NaiveDate, i64, String, Option<i64>)> = c
+    let from = date - Days::new(back);
+    let history: Vec<(i64, i64, NaiveDate, i64, String)> = c
         .fetch_all(
             &format!(
-                "SELECT o.id, o.customer_id, o.order_date, o.total_minor, o.currency, \
-                 (SELECT CAST(AVG(p.total_minor) AS BIGINT) FROM orders p \
-                  WHERE p.customer_id = o.customer_id AND p.currency = o.currency \
-                  AND (p.order_date < o.order_date OR (p.order_date = o.order_date AND p.id < o.id))) \
-                 FROM orders o \
-                 WHERE o.customer_id IN {} AND o.order_date >= $2 AND o.order_date <= $3",
+                "SELECT p.id, p.customer_id, p.order_date, p.total_minor, p.currency \
+                 FROM orders p WHERE p.customer_id IN (SELECT o.customer_id FROM orders o \
+                 WHERE o.customer_id IN {} AND o.order_date >= $2 AND o.order_date <= $3) \
+                 AND p.order_date <= $3 ORDER BY p.customer_id, p.order_date, p.id",
                 direct_ids_sql(1)
             ),
-            args![me, date - Days::new(back), until],
+            args![me, from, until],
         )
         .await?;
-    let orders: Vec<RecentOrder> = orders
-        .into_iter()
-        .filter(|o| index.contains_key(&o.1))
-        .map(|(id, cid, d, total, currency, avg)| RecentOrder {
-            id,
-            customer_id: CustomerId(cid),
-            date: d,
-            total_minor: total,
-            currency,
-            previous_average_minor: avg,
-        })
-        .collect();
+    let orders = recent_orders(history, from, |cid| index.contains_key(&cid));
     let default_currency = default_currency(c).await?;
     let large_order_minor = if orders.is_empty() {
         None
@@ -430,6 +420,42 @@ async fn unmanaged_a_class(c: &mut Conn<'_>, scope: Scope) -> StoreResult<i64> {
         a,
     )
     .await
+}
+
+/// The orders from `from` on of the customers `keep` accepts, each with the customer's average
+/// order (same currency) before it; `history` is every order up to the last day, sorted by
+/// customer, day and id.
+fn recent_orders(
+    history: Vec<(i64, i64, NaiveDate, i64, String)>,
+    from: NaiveDate,
+    keep: impl Fn(i64) -> bool,
+) -> Vec<RecentOrder> {
+    let mut out = Vec::new();
+    // Per currency of the current customer: (sum, count) of the orders so far.
+    let mut running: HashMap<String, (i128, i64)> = HashMap::new();
+    let mut customer = None;
+    for (id, cid, day, total, currency) in history {
+        if customer != Some(cid) {
+            customer = Some(cid);
+            running.clear();
+        }
+        let so_far = running.entry(currency.clone()).or_insert((0, 0));
+        let previous_average_minor =
+            (so_far.1 > 0).then(|| (so_far.0 / i128::from(so_far.1)) as i64);
+        so_far.0 += i128::from(total);
+        so_far.1 += 1;
+        if day >= from && keep(cid) {
+            out.push(RecentOrder {
+                id,
+                customer_id: CustomerId(cid),
+                date: day,
+                total_minor: total,
+                currency,
+                previous_average_minor,
+            });
+        }
+    }
+    out
 }
 
 /// The shortest interval a frequency can put between two contacts, in days (a lower bound for
@@ -867,4 +893,38 @@ pub(crate) async fn revoke_feeds(c: &mut Conn<'_>, user: UserId) -> StoreResult<
         args![super::now(), user.0],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("day")
+    }
+
+    #[test]
+    fn recent_orders_carry_the_average_of_the_same_customers_earlier_orders() {
+        let row = |id, cid, d, total, cur: &str| (id, cid, day(d), total, cur.to_owned());
+        let history = vec![
+            row(1, 7, 1, 1_000, "CNY"),
+            row(2, 7, 2, 2_001, "CNY"),
+            row(3, 7, 2, 500, "USD"),
+            // Same day as order 4 but an earlier id: counted before it.
+            row(4, 7, 20, 9_000, "CNY"),
+            row(5, 7, 20, 100, "CNY"),
+            row(6, 8, 21, 50, "CNY"),
+            row(7, 9, 21, 70, "CNY"),
+        ];
+        let got = recent_orders(history, day(15), |cid| cid != 9);
+        let seen: Vec<(i64, Option<i64>)> = got
+            .iter()
+            .map(|o| (o.id, o.previous_average_minor))
+            .collect();
+        // Order 4: (1,000 + 2,001) / 2, truncated; order 5: (1,000 + 2,001 + 9,000) / 3 — the
+        // dollar order apart; customer 8's first order has none; customer 9 is not kept.
+        assert_eq!(seen, vec![(4, Some(1_500)), (5, Some(4_000)), (6, None)]);
+        assert_eq!(got[0].customer_id, CustomerId(7));
+        assert_eq!(got[0].date, day(20));
+    }
 }
