@@ -11,142 +11,16 @@ use patron_core::{
 };
 use patron_store::testkit::TestDb;
 use patron_store::Store;
-use reqwest::redirect::Policy;
 use reqwest::Method;
-use serde_json::{json, Value};
-use std::net::SocketAddr;
+use serde_json::json;
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
-const PASSWORD: &str = "a good long password";
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    stop: oneshot::Sender<()>,
-    client: reqwest::Client,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
-    tokio::spawn(patron_web::launch(listener, state, async move {
-        let _ = rx.await;
-    }));
-    App {
-        addr,
-        store,
-        stop: tx,
-        client: reqwest::Client::builder()
-            .redirect(Policy::none())
-            .build()
-            .expect("client"),
-    }
-}
-
-impl App {
-    fn url(&self, p: &str) -> String {
-        format!("http://{}{}", self.addr, p)
-    }
-
-    /// An API call with a personal token: status and JSON body.
-    async fn api(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut rq = self
-            .client
-            .request(method.clone(), self.url(path))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            let ct = if method == Method::PATCH {
-                "application/merge-patch+json"
-            } else {
-                "application/json"
-            };
-            rq = rq.header("content-type", ct).body(b.to_string());
-        }
-        let r = rq.send().await.expect("send");
-        let status = r.status().as_u16();
-        let text = r.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-/// A browser without JavaScript: one session cookie.
-struct Browser<'a> {
-    app: &'a App,
-    cookie: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn sign_in(app: &'a App, email: &str) -> Browser<'a> {
-        let r = app
-            .client
-            .post(app.url("/sign-in"))
-            .form(&[("email", email), ("password", PASSWORD), ("next", "/")])
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(r.status().as_u16(), 303, "sign-in");
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|c| c.to_str().ok()?.split(';').next())
-            .filter(|kv| kv.starts_with("patron_session="))
-            .collect::<Vec<_>>()
-            .join("; ");
-        assert!(!cookie.is_empty(), "no session cookie");
-        Browser { app, cookie }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("get");
-        (r.status().as_u16(), r.text().await.expect("body"))
-    }
-
-    /// Posts a form with the CSRF token of the page at `from`: status, Location, body.
-    async fn post(&self, from: &str, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let (_, html) = self.get(from).await;
-        let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-        let csrf = html[i..].split('"').next().unwrap_or("").to_owned();
-        let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-        fields.extend_from_slice(form);
-        let r = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.cookie)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
-        let status = r.status().as_u16();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, loc, r.text().await.expect("body"))
-    }
-}
+#[path = "support/browser.rs"]
+mod browser_kit;
+use browser_kit::{Browser, PASSWORD};
+#[path = "support/app.rs"]
+mod app;
+use app::spawn;
 
 async fn user(s: &Arc<dyn Store>, email: &str, name: &str, level: StaffLevel) -> (User, String) {
     let u = s
@@ -489,7 +363,8 @@ async fn service_jobs_in_the_pages() {
         let a = customer(s, "Alpha Furniture", &ann).await;
         let today = today();
         let o = order(s, a, today - Days::new(1)).await;
-        let ui = Browser::sign_in(&app, "ann@example.com").await;
+        let mut ui = Browser::signed_in(app.addr, "ann@example.com").await;
+        assert!(!ui.cookie().is_empty(), "no session cookie");
 
         // The customer page links to a new job, and each order row to one for that order.
         let (st, html) = ui.get(&format!("/customers/{}", a.0)).await;
@@ -512,7 +387,7 @@ async fn service_jobs_in_the_pages() {
         let post = format!("/deliveries/new?customer={}", a.0);
         let tomorrow = (today + Days::new(1)).to_string();
         let (st, _, html) = ui
-            .post(
+            .post_from(
                 &new,
                 &post,
                 &[
@@ -529,7 +404,7 @@ async fn service_jobs_in_the_pages() {
         assert!(html.contains("Write a time of day as HH:MM"), "{html}");
         assert!(html.contains("value=\"12:00\""));
         let (st, loc, _) = ui
-            .post(
+            .post_from(
                 &new,
                 &post,
                 &[
@@ -550,13 +425,13 @@ async fn service_jobs_in_the_pages() {
         assert!(html.contains("Customer not notified yet"));
 
         // The steps: notified, late (the reason is required), done.
-        let (st, to, _) = ui.post(&loc, &format!("{loc}/notified"), &[]).await;
+        let (st, to, _) = ui.post_from(&loc, &format!("{loc}/notified"), &[]).await;
         assert_eq!((st, to.as_str()), (303, loc.as_str()));
         let (_, html) = ui.get(&loc).await;
         assert!(html.contains("Told "), "notified");
         let in_two = (today + Days::new(2)).to_string();
         let (st, _, html) = ui
-            .post(
+            .post_from(
                 &loc,
                 &format!("{loc}/late"),
                 &[("reason", " "), ("promised_on", &in_two)],
@@ -565,7 +440,7 @@ async fn service_jobs_in_the_pages() {
         assert_eq!(st, 422);
         assert!(html.contains("id=\"late-reason-error\""), "{html}");
         let (st, _, _) = ui
-            .post(
+            .post_from(
                 &loc,
                 &format!("{loc}/late"),
                 &[
@@ -583,7 +458,7 @@ async fn service_jobs_in_the_pages() {
         assert!(html.contains("14:00-16:00"));
         assert!(html.contains("Late, new time agreed"));
         let (st, _, _) = ui
-            .post(&loc, &format!("{loc}/done"), &[("done_on", "")])
+            .post_from(&loc, &format!("{loc}/done"), &[("done_on", "")])
             .await;
         assert_eq!(st, 303);
         let (_, html) = ui.get(&loc).await;
@@ -606,7 +481,8 @@ async fn service_jobs_in_the_pages() {
         assert!(html.contains("data-kind=\"after_sales_call\""), "{html}");
 
         // Ben cannot open Ann's job.
-        let other = Browser::sign_in(&app, "ben@example.com").await;
+        let other = Browser::signed_in(app.addr, "ben@example.com").await;
+        assert!(!other.cookie().is_empty(), "no session cookie");
         let (st, _) = other.get(&loc).await;
         assert_eq!(st, 404);
         let (st, _) = other.get(&new).await;
@@ -616,7 +492,7 @@ async fn service_jobs_in_the_pages() {
         let r = app
             .client
             .get(app.url(&loc))
-            .header("cookie", &ui.cookie)
+            .header("cookie", ui.cookie())
             .header("accept-language", "zh-CN")
             .send()
             .await

@@ -12,16 +12,15 @@ use patron_store::contact;
 use patron_store::testkit::TestDb;
 use patron_store::Store;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::oneshot;
 
 #[path = "support/browser.rs"]
 mod browser_kit;
-use browser_kit::Browser;
-
-const PASSWORD: &str = "a good long password";
+use browser_kit::{Browser, PASSWORD};
+#[path = "support/app.rs"]
+mod app;
+use app::spawn;
 
 /// A local SMTP server that accepts every message (or, when `refuse`, rejects every
 /// recipient) and keeps each message's data.
@@ -148,33 +147,6 @@ fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(patron_web::launch(
-        listener,
-        patron_web::AppState::new(store.clone()),
-        async move {
-            let _ = rx.await;
-        },
-    ));
-    App {
-        addr,
-        store,
-        _stop: tx,
-    }
 }
 
 async fn user(s: &Arc<dyn Store>, email: &str, level: StaffLevel, lang: Option<&str>) -> User {

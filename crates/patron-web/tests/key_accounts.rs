@@ -4,114 +4,17 @@
 //! with errors next to the field, the customer page's link, edit and delete pages).
 
 use chrono::{Duration, NaiveDate};
-use patron_core::{CustomerInput, CustomerKind, StaffLevel, UserInput};
+use patron_core::{CustomerInput, CustomerKind, StaffLevel};
 use patron_store::testkit::TestDb;
-use patron_store::Store;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::sync::oneshot;
 
 #[path = "support/browser.rs"]
 mod browser_kit;
 use browser_kit::Browser;
+#[path = "support/app.rs"]
+mod app;
+use app::{spawn, user, Api, App};
 
-const PASSWORD: &str = "a good long password";
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    stop: oneshot::Sender<()>,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
-    tokio::spawn(patron_web::launch(listener, state, async move {
-        let _ = rx.await;
-    }));
-    App {
-        addr,
-        store,
-        stop: tx,
-    }
-}
-
-async fn user(app: &App, email: &str, level: StaffLevel) -> patron_core::User {
-    let u = app
-        .store
-        .create_user(UserInput {
-            email: email.into(),
-            name: email.split('@').next().unwrap_or(email).into(),
-            staff_level: level,
-            manager_id: None,
-        })
-        .await
-        .expect("user");
-    app.store
-        .set_password(u.id, PASSWORD)
-        .await
-        .expect("password");
-    u
-}
-
-/// An API client with a user's personal token.
-struct Api {
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Api {
-    async fn of(app: &App, user: &patron_core::User) -> Api {
-        let token = app
-            .store
-            .create_api_token(user.id, "tests")
-            .await
-            .expect("token")
-            .secret;
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse().expect("header"),
-        );
-        Api {
-            base: format!("http://{}", app.addr),
-            client: reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .expect("client"),
-        }
-    }
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut r = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.expect("send");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, b: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(b)).await
-    }
-    async fn put(&self, path: &str, b: Value) -> (u16, Value) {
-        self.call(reqwest::Method::PUT, path, Some(b)).await
-    }
-    async fn delete(&self, path: &str) -> u16 {
-        self.call(reqwest::Method::DELETE, path, None).await.0
-    }
-}
-
-/// A browser without JavaScript: one session cookie.
 /// An A-class customer of `owner` (big orders, classified), and a small one.
 async fn archive(app: &App, owner: patron_core::UserId, today: NaiveDate) -> (i64, i64) {
     let mk = |name: &str| CustomerInput {
@@ -160,8 +63,20 @@ async fn key_account_plans_over_the_api_and_the_pages() {
                 .await
                 .expect("settings"),
         );
-        let rep = user(&app, "rep@example.com", StaffLevel::SalesRepresentative).await;
-        let other = user(&app, "other@example.com", StaffLevel::SalesRepresentative).await;
+        let rep = user(
+            &app,
+            "rep@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
+        let other = user(
+            &app,
+            "other@example.com",
+            StaffLevel::SalesRepresentative,
+            None,
+        )
+        .await;
         let (big, small) = archive(&app, rep.id, today).await;
         let theirs = app
             .store
@@ -175,8 +90,8 @@ async fn key_account_plans_over_the_api_and_the_pages() {
             .expect("c")
             .id
             .0;
-        let api = Api::of(&app, &rep).await;
-        let them = Api::of(&app, &other).await;
+        let api = Api::new(&app, &rep).await;
+        let them = Api::new(&app, &other).await;
 
         // The key accounts: Big has no plan yet.
         let (s, l) = api.get("/api/v1/account-plans").await;

@@ -5,131 +5,27 @@
 
 use chrono::{Duration, Utc};
 use patron_core::contact::PlanPeriod;
-use patron_core::{
-    CustomerId, CustomerInput, CustomerKind, InteractionInput, InteractionKind, StaffLevel, User,
-    UserInput,
-};
+use patron_core::{InteractionInput, InteractionKind, StaffLevel};
 use patron_store::testkit::TestDb;
-use patron_store::Store;
-use reqwest::redirect::Policy;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::sync::oneshot;
 
 #[path = "support/browser.rs"]
 mod browser_kit;
 use browser_kit::Browser;
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
-    tokio::spawn(patron_web::launch(listener, state, async move {
-        let _ = rx.await;
-    }));
-    App {
-        addr,
-        store,
-        client: reqwest::Client::builder()
-            .redirect(Policy::none())
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .expect("client"),
-        _stop: tx,
-    }
-}
-
-impl App {
-    fn url(&self, p: &str) -> String {
-        format!("http://{}{}", self.addr, p)
-    }
-
-    /// A JSON request with a Bearer token: the status and the body (`Null` when not JSON).
-    async fn api(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self
-            .client
-            .request(method, self.url(path))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.expect("request");
-        let status = r.status().as_u16();
-        let text = r.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-async fn user(app: &App, email: &str, level: StaffLevel) -> (User, String) {
-    let u = app
-        .store
-        .create_user(UserInput {
-            email: email.into(),
-            name: email.split('@').next().unwrap_or(email).into(),
-            staff_level: level,
-            manager_id: None,
-        })
-        .await
-        .expect("user");
-    app.store
-        .set_password(u.id, "a good long password")
-        .await
-        .expect("password");
-    let token = app
-        .store
-        .create_api_token(u.id, "tests")
-        .await
-        .expect("token")
-        .secret;
-    (u, token)
-}
-
-async fn customer(app: &App, name: &str, owner: &User) -> CustomerId {
-    app.store
-        .create_customer(CustomerInput {
-            kind: CustomerKind::Organisation,
-            name: name.into(),
-            owner_id: Some(owner.id),
-            ..Default::default()
-        })
-        .await
-        .expect("customer")
-        .id
-}
-
-/// Asserts a problem response naming `field`.
-#[track_caller]
-fn problem(r: &(u16, Value), status: u16, field: &str) {
-    assert_eq!(r.0, status, "{}", r.1);
-    assert_eq!(r.1["field"].as_str(), Some(field), "{}", r.1);
-}
+#[path = "support/app.rs"]
+mod app;
+use app::{customer, problem, spawn, user_and_token};
 
 #[tokio::test]
 async fn the_plans_api() {
     for db in TestDb::each().await {
         let app = spawn(&db).await;
-        let (ann, ann_t) = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
-        let (ben, ben_t) = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
-        let (_gm, gm_t) = user(&app, "gm@example.com", StaffLevel::GeneralManager).await;
+        let (ann, ann_t) =
+            user_and_token(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let (ben, ben_t) =
+            user_and_token(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        let (_gm, gm_t) = user_and_token(&app, "gm@example.com", StaffLevel::GeneralManager).await;
         let near = customer(&app, "Near Shop", &ann).await;
         let far = customer(&app, "Far Shop", &ann).await;
         let hidden = customer(&app, "Unlocated Shop", &ann).await;
@@ -463,8 +359,10 @@ async fn the_plans_api() {
 async fn the_plans_and_route_pages() {
     for db in TestDb::each().await {
         let app = spawn(&db).await;
-        let (ann, _) = user(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
-        let (ben, _) = user(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
+        let (ann, _) =
+            user_and_token(&app, "ann@example.com", StaffLevel::SalesRepresentative).await;
+        let (ben, _) =
+            user_and_token(&app, "ben@example.com", StaffLevel::SalesRepresentative).await;
         let shop = customer(&app, "Tea <House>", &ann).await;
         let kiosk = customer(&app, "Kiosk", &ann).await;
         let bens = customer(&app, "Ben's Shop", &ben).await;

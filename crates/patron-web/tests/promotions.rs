@@ -3,77 +3,17 @@
 //! with its cost lines and computed expectation, participants and attitude, the evaluation page).
 
 use chrono::NaiveDate;
-use patron_core::{
-    CustomerId, CustomerInput, CustomerKind, OrderInput, OrderLineInput, StaffLevel, User,
-    UserInput,
-};
+use patron_core::{CustomerId, OrderInput, OrderLineInput, StaffLevel};
 use patron_store::testkit::TestDb;
-use patron_store::Store;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::sync::oneshot;
 
 #[path = "support/browser.rs"]
 mod browser_kit;
 use browser_kit::Browser;
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    stop: oneshot::Sender<()>,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
-    tokio::spawn(patron_web::launch(listener, state, async move {
-        let _ = rx.await;
-    }));
-    App {
-        addr,
-        store,
-        stop: tx,
-    }
-}
-
-const PASSWORD: &str = "a good long password";
-
-/// A user who can sign in; representatives report to `manager`, so the business manager's team
-/// scope covers their customers.
-async fn user(app: &App, email: &str, level: StaffLevel, manager: Option<&User>) -> User {
-    let u = app
-        .store
-        .create_user(UserInput {
-            email: email.into(),
-            name: email.split('@').next().unwrap_or(email).into(),
-            staff_level: level,
-            manager_id: manager.map(|m| m.id),
-        })
-        .await
-        .expect("user");
-    app.store.set_password(u.id, PASSWORD).await.expect("pw");
-    u
-}
-
-async fn customer(app: &App, name: &str, owner: Option<&User>) -> CustomerId {
-    app.store
-        .create_customer(CustomerInput {
-            kind: CustomerKind::Organisation,
-            name: name.into(),
-            owner_id: owner.map(|u| u.id),
-            ..Default::default()
-        })
-        .await
-        .expect("customer")
-        .id
-}
+#[path = "support/app.rs"]
+mod app;
+use app::{customer, problem, spawn, user, Api, App};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("date")
@@ -98,50 +38,6 @@ async fn order(app: &App, c: CustomerId, day: NaiveDate, minor: i64, currency: &
         })
         .await
         .expect("order");
-}
-
-/// A JSON client with one user's API token.
-struct Api {
-    addr: SocketAddr,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    async fn new(app: &App, u: &User) -> Api {
-        let token = app
-            .store
-            .create_api_token(u.id, "tests")
-            .await
-            .expect("token")
-            .secret;
-        Api {
-            addr: app.addr,
-            client: reqwest::Client::new(),
-            token,
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut r = self
-            .client
-            .request(method, format!("http://{}{}", self.addr, path))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let res = r.send().await.expect("send");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-/// Asserts a problem with this status naming this field.
-#[track_caller]
-fn problem(r: &(u16, Value), status: u16, field: &str) {
-    assert_eq!(r.0, status, "{}", r.1);
-    assert_eq!(r.1["field"], field, "{}", r.1);
 }
 
 fn spring() -> Value {
@@ -186,8 +82,8 @@ async fn promotions_over_the_api() {
             Api::new(&app, &rep).await,
             Api::new(&app, &other).await,
         );
-        let alpha = customer(&app, "Alpha Dealer", Some(&rep)).await;
-        let beta = customer(&app, "Beta Dealer", Some(&other)).await;
+        let alpha = customer(&app, "Alpha Dealer", &rep).await;
+        let beta = customer(&app, "Beta Dealer", &other).await;
 
         // Representatives do not create promotions; invalid bodies name the field.
         let res = r
@@ -465,8 +361,8 @@ async fn promotions_in_the_web_ui() {
             Some(&manager),
         )
         .await;
-        let alpha = customer(&app, "Alpha Dealer", Some(&rep)).await;
-        let _beta = customer(&app, "Beta Dealer", Some(&manager)).await;
+        let alpha = customer(&app, "Alpha Dealer", &rep).await;
+        let _beta = customer(&app, "Beta Dealer", &manager).await;
 
         let mut m = Browser::signed_in(app.addr, "boss@example.com").await;
         let (s, html) = m.get("/promotions").await;

@@ -4,76 +4,18 @@
 //! field, and scope.
 
 use chrono::{Duration, Utc};
-use patron_core::{
-    CustomerId, CustomerInput, CustomerKind, InteractionKind, KeyPersonInput, StaffLevel, User,
-    UserInput,
-};
+use patron_core::{CustomerId, InteractionKind, KeyPersonInput, StaffLevel};
 use patron_store::testkit::TestDb;
-use patron_store::{InteractionQuery, Store};
+use patron_store::InteractionQuery;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::sync::oneshot;
 
 #[path = "support/browser.rs"]
 mod browser_kit;
 use browser_kit::Browser;
-
-struct App {
-    addr: SocketAddr,
-    store: Arc<dyn Store>,
-    stop: oneshot::Sender<()>,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
-    tokio::spawn(patron_web::launch(listener, state, async move {
-        let _ = rx.await;
-    }));
-    App {
-        addr,
-        store,
-        stop: tx,
-    }
-}
-
-async fn user(app: &App, email: &str, level: StaffLevel, manager: Option<&User>) -> User {
-    let u = app
-        .store
-        .create_user(UserInput {
-            email: email.into(),
-            name: email.split('@').next().unwrap_or(email).into(),
-            staff_level: level,
-            manager_id: manager.map(|m| m.id),
-        })
-        .await
-        .expect("user");
-    app.store
-        .set_password(u.id, "a good long password")
-        .await
-        .expect("password");
-    u
-}
-
-async fn customer(app: &App, name: &str, owner: &User) -> CustomerId {
-    app.store
-        .create_customer(CustomerInput {
-            kind: CustomerKind::Organisation,
-            name: name.into(),
-            owner_id: Some(owner.id),
-            ..Default::default()
-        })
-        .await
-        .expect("customer")
-        .id
-}
+#[path = "support/app.rs"]
+mod app;
+use app::{customer, problem, spawn, user, Api, App};
 
 async fn kinds_logged(app: &App, c: CustomerId, kind: InteractionKind) -> usize {
     app.store
@@ -86,60 +28,6 @@ async fn kinds_logged(app: &App, c: CustomerId, kind: InteractionKind) -> usize 
         .expect("interactions")
         .items
         .len()
-}
-
-/// A JSON API client with one user's personal token.
-struct Api<'a> {
-    app: &'a App,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl<'a> Api<'a> {
-    async fn new(app: &'a App, u: &User) -> Api<'a> {
-        let token = app
-            .store
-            .create_api_token(u.id, "tests")
-            .await
-            .expect("token")
-            .secret;
-        Api {
-            app,
-            client: reqwest::Client::new(),
-            token,
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("http://{}{}", self.app.addr, path))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(body)).await
-    }
-}
-
-/// Asserts a problem with this status naming this field.
-#[track_caller]
-fn problem(r: &(StatusCode, Value), status: u16, field: &str) {
-    assert_eq!(r.0.as_u16(), status, "{}", r.1);
-    assert_eq!(r.1["field"].as_str(), Some(field), "{}", r.1);
 }
 
 #[tokio::test]

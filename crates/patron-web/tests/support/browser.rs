@@ -84,6 +84,25 @@ impl Browser {
         (status, loc, r.text().await.expect("body"))
     }
 
+    /// Posts a form to `path` with the CSRF token of the page at `from` added (see
+    /// [`Browser::post`], which sends the form as given).
+    pub async fn post_from(
+        &mut self,
+        from: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let csrf = self.csrf(from).await;
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    /// The session cookie (`patron_session=…`; empty when signed out).
+    pub fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     /// The CSRF token of the page at `path`.
     pub async fn csrf(&self, path: &str) -> String {
         let (_, html) = self.get(path).await;
