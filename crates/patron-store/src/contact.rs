@@ -477,5 +477,7 @@ fn kind_title(k: ItemKind) -> &'static str {
         ItemKind::AfterSalesCall => "After-sales call",
         ItemKind::AccountReview => "Key-account plan review",
         ItemKind::PlanAction => "Plan action review",
+        ItemKind::ComplaintReply => "Complaint: first reply due",
+        ItemKind::ComplaintEscalation => "Complaint overdue (escalated)",
     }
 }

@@ -7,7 +7,7 @@
 //! | `gold` | the predicted top 5% by lifetime value (`patron model score`) |
 //! | `drag` | buyers in the bottom 20% by revenue who have not ordered for over a year |
 //! | `targets` | organisations we want (class A or B, or tagged `target`) with fewer than three key persons |
-//! | `complaining` | big customers who complained several times last year (complaints are recorded from a later version; empty until then) |
+//! | `complaining` | big customers (class A or B) with two or more complaints recorded in the last 12 months |
 //! | `slipping` | last year's top 20% by revenue who bought less in the last 12 months |
 //! | `narrow` | customers of the last 12 months who bought only one or two product lines, with the lines they do not buy |
 //! | `credit` | customers under credit management, with limit, outstanding and overdue balance |

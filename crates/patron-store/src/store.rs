@@ -229,6 +229,16 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
     ) -> StoreResult<crate::lists::ValueList>;
 
+    // The five indicators (METHOD §5; see [`crate::indicators`]).
+    /// Recounts the indicators of the kept months and quarters up to `today` and replaces the
+    /// kept counts (one scan of orders, contacts and complaints; seconds in a large archive).
+    async fn refresh_indicators(
+        &self,
+        today: NaiveDate,
+    ) -> StoreResult<crate::indicators::RefreshReport>;
+    /// The kept counts, as of the last refresh.
+    async fn indicator_table(&self) -> StoreResult<crate::indicators::IndicatorTable>;
+
     // The contact plan (METHOD §3; see [`crate::contact`]).
     /// The facts `user`'s agendas on the days from `date` to `until` are built from: the
     /// customers in their charge with class and last contacts, key persons' dates, recent
@@ -499,6 +509,95 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         input: crate::touch::ReplyInput,
     ) -> StoreResult<crate::touch::CustomerRequest>;
+
+    // Complaints (METHOD §4; see [`crate::complaints`]). `now` is the instant the change is
+    // made at (the web layer's clock); a complaint whose customer lies outside `scope` is not
+    // found.
+    /// Records a complaint as `by`'s; the first-reply clock starts at `now`. Invalid:
+    /// `summary` (empty, too long), `customer_id`, `key_person_id`, `order_id` (not the
+    /// customer's), `owner_id` (unknown, deactivated, cannot see the customer).
+    async fn create_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        input: crate::complaints::ComplaintInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// One complaint with its steps, compensation and history; "overdue" as of `now`.
+    async fn get_complaint(
+        &self,
+        scope: Scope,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Complaints waiting for a first reply first (most overdue on top), then the rest.
+    async fn list_complaints(
+        &self,
+        q: &crate::complaints::ComplaintQuery,
+    ) -> StoreResult<Vec<crate::complaints::Complaint>>;
+    async fn count_complaints(
+        &self,
+        scope: Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintCounts>;
+    /// Changes cause, owner or details; a closed complaint is a conflict.
+    async fn change_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::ComplaintChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Moves the status forward; backwards, out of closed, or without the steps the new status
+    /// requires is a conflict naming why. Leaving `open` records the first reply.
+    async fn move_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::StatusInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Ticks one of the six steps as `by`'s.
+    async fn complaint_step(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::StepInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Records compensation approved by `by`; above `by`'s limit (settings) is invalid
+    /// (`amount`, code `above_limit`).
+    async fn compensate_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::CompensationInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Records the promise made to the customer, or whether it was kept.
+    async fn complaint_promise(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::PromiseInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
+    /// Logs a reply to the customer as an interaction (a call unless `kind` says otherwise)
+    /// and records it as the complaint's first reply.
+    async fn reply_complaint(
+        &self,
+        by: UserId,
+        scope: Scope,
+        id: i64,
+        text: &str,
+        kind: Option<InteractionKind>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail>;
 
     // After-sales: deliveries and installations (METHOD §6; see [`crate::after_sales`]). The
     // store checks the scope: a job whose customer lies outside `scope` is not found.

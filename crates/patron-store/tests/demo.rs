@@ -2,8 +2,12 @@
 //! SQLite and (when configured) PostgreSQL, and the same seed gives the same archive on both.
 
 use chrono::NaiveDate;
-use patron_core::{CustomerKind, LifecycleStage, StaffLevel};
+use patron_core::classify::ClassRules;
+use patron_core::complaint::Status;
+use patron_core::{Currency, CustomerKind, LifecycleStage, Scope, StaffLevel};
+use patron_store::complaints::ComplaintQuery;
 use patron_store::demo::{generate, DemoOptions, DemoProgress, DemoReport};
+use patron_store::lists::ListName;
 use patron_store::testkit::TestDb;
 use patron_store::{CustomerQuery, OrderQuery, Store, StoreError};
 use std::sync::Mutex;
@@ -80,7 +84,28 @@ async fn fingerprint(store: &dyn Store) -> Vec<String> {
             o.lines.len()
         )
     }));
+    // Complaints, each with its steps, compensation and history.
+    for c in store
+        .list_complaints(&ComplaintQuery {
+            limit: Some(500),
+            as_of: Some(as_of()),
+            ..Default::default()
+        })
+        .await
+        .expect("list complaints")
+    {
+        let d = store
+            .get_complaint(Scope::All, c.id, as_of())
+            .await
+            .expect("complaint");
+        v.push(format!("{:?}", d));
+    }
     v
+}
+
+/// The instant the demo's complaints are judged at: the start of its day.
+fn as_of() -> chrono::DateTime<chrono::Utc> {
+    today().and_hms_opt(0, 0, 0).expect("time").and_utc()
 }
 
 #[tokio::test]
@@ -184,6 +209,43 @@ async fn generates_the_default_demo_on_every_backend() {
         }
         let overview = store.customer_overview(first.id).await.expect("overview");
         assert_eq!(overview.orders.count as usize, orders.items.len());
+
+        // Complaints of the last year: a few in hand (one overdue, escalated to the owner's
+        // manager), most closed after all six steps; once classified, big customers who
+        // complained twice are on the complaining list.
+        assert!(report.complaints > 0);
+        let complaints = store
+            .list_complaints(&ComplaintQuery {
+                limit: Some(500),
+                as_of: Some(as_of()),
+                ..Default::default()
+            })
+            .await
+            .expect("complaints");
+        assert_eq!(complaints.len() as u64, report.complaints);
+        let overdue: Vec<_> = complaints.iter().filter(|c| c.overdue).collect();
+        assert!(!overdue.is_empty());
+        assert!(overdue.iter().any(|c| c.escalated_to.is_some()));
+        let closed: Vec<_> = complaints
+            .iter()
+            .filter(|c| c.status == Status::Closed)
+            .collect();
+        assert!(closed.len() * 2 > complaints.len(), "most are closed");
+        assert!(closed.iter().all(|c| c.steps_done == 6));
+        let counts = store
+            .count_complaints(Scope::All, as_of())
+            .await
+            .expect("counts");
+        assert_eq!(counts.overdue as usize, overdue.len());
+        store
+            .classify(today(), &ClassRules::default(), &Currency::default())
+            .await
+            .expect("classify");
+        let l = store
+            .value_list(ListName::Complaining, Scope::All)
+            .await
+            .expect("complaining");
+        assert!(!l.rows.is_empty(), "{l:?}");
 
         // A second run into the same database is refused before it writes anything.
         let again = generate(store.as_ref(), &opts, None).await;

@@ -242,7 +242,8 @@ async fn the_value_lists() {
             .value_list(ListName::Complaining, Scope::All)
             .await
             .expect("c");
-        assert!(l.rows.is_empty() && l.note.is_some());
+        // Nobody complained (the list itself is tested in tests/complaints.rs).
+        assert!(l.rows.is_empty(), "{:?}", names(&l));
         let _ = target;
     })
     .await;

@@ -72,6 +72,35 @@ pub struct WebConfig {
     /// How long the wizard waits for an import before showing its progress page instead
     /// (a small file's result comes back at once).
     pub import_wait: std::time::Duration,
+    /// The instant complaints are recorded and judged overdue at: the wall clock, which tests
+    /// move forward to see a complaint's 24 hours run out without waiting a day.
+    pub clock: Clock,
+}
+
+/// The wall clock plus an offset a test may move; clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_seconds: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let off = self
+            .offset_seconds
+            .load(std::sync::atomic::Ordering::Relaxed);
+        // Microseconds, as both databases keep them.
+        chrono::DurationRound::duration_trunc(
+            chrono::Utc::now() + chrono::Duration::seconds(off),
+            chrono::Duration::microseconds(1),
+        )
+        .unwrap_or_else(|_| chrono::Utc::now())
+    }
+
+    /// Moves this clock (and every clone of it) forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_seconds
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Default for WebConfig {
@@ -84,6 +113,7 @@ impl Default for WebConfig {
             upload_limit: 20 * 1024 * 1024,
             upload_dir: std::env::temp_dir().join("patron-uploads"),
             import_wait: std::time::Duration::from_secs(2),
+            clock: Clock::default(),
         }
     }
 }

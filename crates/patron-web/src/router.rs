@@ -233,6 +233,44 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(touch::reply_request),
         )
         .route(
+            "/api/v1/indicators",
+            get(crate::api::indicators::indicators),
+        )
+        .route(
+            "/api/v1/complaints",
+            get(crate::api::complaints::list_complaints)
+                .post(crate::api::complaints::create_complaint),
+        )
+        .route(
+            "/api/v1/complaints/settings",
+            get(crate::api::complaints::get_settings).put(crate::api::complaints::put_settings),
+        )
+        .route(
+            "/api/v1/complaints/{id}",
+            get(crate::api::complaints::get_complaint)
+                .patch(crate::api::complaints::change_complaint),
+        )
+        .route(
+            "/api/v1/complaints/{id}/status",
+            axum::routing::post(crate::api::complaints::move_complaint),
+        )
+        .route(
+            "/api/v1/complaints/{id}/steps",
+            axum::routing::post(crate::api::complaints::complaint_step),
+        )
+        .route(
+            "/api/v1/complaints/{id}/compensations",
+            axum::routing::post(crate::api::complaints::compensate_complaint),
+        )
+        .route(
+            "/api/v1/complaints/{id}/promise",
+            axum::routing::put(crate::api::complaints::complaint_promise),
+        )
+        .route(
+            "/api/v1/complaints/{id}/reply",
+            axum::routing::post(crate::api::complaints::reply_complaint),
+        )
+        .route(
             "/api/v1/promotions",
             get(crate::api::promotions::list).post(crate::api::promotions::create),
         )
@@ -417,6 +455,18 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/requests"),
     ("get", "/api/v1/requests/{id}"),
     ("post", "/api/v1/requests/{id}/reply"),
+    ("get", "/api/v1/indicators"),
+    ("get", "/api/v1/complaints"),
+    ("post", "/api/v1/complaints"),
+    ("get", "/api/v1/complaints/settings"),
+    ("put", "/api/v1/complaints/settings"),
+    ("get", "/api/v1/complaints/{id}"),
+    ("patch", "/api/v1/complaints/{id}"),
+    ("post", "/api/v1/complaints/{id}/status"),
+    ("post", "/api/v1/complaints/{id}/steps"),
+    ("post", "/api/v1/complaints/{id}/compensations"),
+    ("put", "/api/v1/complaints/{id}/promise"),
+    ("post", "/api/v1/complaints/{id}/reply"),
     ("get", "/api/v1/promotions"),
     ("post", "/api/v1/promotions"),
     ("get", "/api/v1/promotions/{id}"),

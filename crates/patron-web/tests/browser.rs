@@ -26,6 +26,8 @@ const PASSWORD: &str = "a good long password";
 // Scenarios of later features, each in its own file, sharing this file's harness.
 #[path = "browser_parts/after_sales.rs"]
 mod after_sales_scenario;
+#[path = "browser_parts/complaints.rs"]
+mod complaints_scenario;
 #[path = "browser_parts/key_accounts.rs"]
 mod key_accounts_scenario;
 

@@ -104,6 +104,13 @@ pub enum Command {
     /// done, late (the reason and the newly agreed time), cancelled, the after-sales call.
     #[command(subcommand)]
     Deliveries(crate::cmd::after_sales::DeliveriesCommand),
+    /// Complaints (METHOD §4), each answered within 24 hours: list [--status S] [--overdue]
+    /// [--owner U] [--customer ID], show ID, add --customer ID --channel C --summary TEXT.
+    #[command(subcommand)]
+    Complaints(crate::cmd::complaints::ComplaintsCommand),
+    /// The five indicators (METHOD §5) per month and quarter: sales power, complaint rate,
+    /// repeat-purchase rate, name recognition, reputation, with the counts behind each.
+    Indicators(crate::cmd::indicators::IndicatorsArgs),
 }
 
 #[derive(Debug, Args)]

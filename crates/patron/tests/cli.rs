@@ -309,6 +309,22 @@ async fn demo_generates_deterministically_and_protects_real_data() {
             credit["rows"].as_array().map(|a| a.len() as u64),
             Some(on_credit)
         );
+        // Complaints of the last year, one of them overdue, and big customers who complained
+        // more than once on the complaining list.
+        let complaints = r["report"]["complaints"].as_u64().unwrap_or(0);
+        assert!(complaints > 0, "{r}");
+        let all = json(patron(db).args(["complaints", "list", "--json"]));
+        assert_eq!(
+            all["items"].as_array().map(|a| a.len() as u64),
+            Some(complaints)
+        );
+        let overdue = json(patron(db).args(["complaints", "list", "--overdue", "--json"]));
+        assert!(!overdue["items"].as_array().expect("items").is_empty());
+        let complaining = json(patron(db).args(["lists", "complaining", "--json"]));
+        assert!(
+            !complaining["rows"].as_array().expect("rows").is_empty(),
+            "{complaining}"
+        );
         let first = json(patron(db).args(["customers", "list", "--limit", "60", "--json"]));
         // Rebuilding a demo database is allowed and gives the same customers.
         json(patron(db).args(["demo", "--customers", "60", "--no-serve", "--json"]));
@@ -1136,6 +1152,259 @@ async fn agenda_and_contact_plan() {
         assert!(r["rows"].is_array(), "{r}");
         let err = fails(patron(db).args(["contact", "reassignments", "--from", "yesterday"]));
         assert!(err.contains("--from"), "{err}");
+    })
+    .await;
+}
+
+/// `patron complaints add|list|show`: the JSON shapes other tools rely on (`{"items":[…]}` of
+/// complaints; one complaint with its steps, compensation and history), the filters, and errors
+/// that name the flag and the words it takes.
+#[tokio::test]
+async fn complaints_add_list_show() {
+    each(|db, _| {
+        json(
+            patron(db)
+                .args([
+                    "user",
+                    "add",
+                    "rep@example.com",
+                    "--role",
+                    "sales",
+                    "--json",
+                ])
+                .write_stdin("a long enough password\n"),
+        );
+        json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "锦华咖啡",
+            "--ref",
+            "J-1",
+            "--kind",
+            "organisation",
+            "--owner",
+            "rep@example.com",
+            "--json",
+        ]));
+        json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "Other",
+            "--ref",
+            "O-1",
+            "--json",
+        ]));
+
+        let first = json(patron(db).args([
+            "complaints",
+            "add",
+            "--customer",
+            "J-1",
+            "--channel",
+            "call",
+            "--summary",
+            "Beans arrived damaged",
+            "--cause",
+            "product_quality",
+            "--details",
+            "Two bags torn",
+            "--json",
+        ]));
+        let id = first["id"].as_i64().expect("id");
+        assert_eq!(first["status"], "open");
+        assert_eq!(first["cause"], "product_quality");
+        assert_eq!(first["channel"], "call");
+        assert_eq!(first["details"], "Two bags torn");
+        assert_eq!(
+            first["owner_name"], "rep",
+            "the customer's owner handles it"
+        );
+        assert_eq!(first["overdue"], false);
+        assert!(first["reply_due_at"].is_string());
+        assert_eq!(first["steps"].as_array().map(Vec::len), Some(6));
+        assert_eq!(first["events"][0]["action"], "recorded");
+        let second = json(patron(db).args([
+            "complaints",
+            "add",
+            "--customer",
+            "O-1",
+            "--channel",
+            "email",
+            "--summary",
+            "Late delivery",
+            "--json",
+        ]));
+        assert_eq!(second["cause"], "other");
+        assert_eq!(second["owner_id"], Value::Null);
+
+        // The list: {"items": [complaint, …]}, each a complaint without steps or history.
+        let l = json(patron(db).args(["complaints", "list", "--json"]));
+        let items = l["items"].as_array().expect("items");
+        assert_eq!(items.len(), 2, "{l}");
+        for i in items {
+            for f in [
+                "id",
+                "customer_id",
+                "customer_name",
+                "channel",
+                "cause",
+                "summary",
+                "status",
+                "recorded_at",
+                "reply_due_at",
+                "overdue",
+                "replied_late",
+                "steps_done",
+            ] {
+                assert!(i.get(f).is_some(), "{f} missing in {i}");
+            }
+            assert!(i.get("steps").is_none() && i.get("events").is_none(), "{i}");
+        }
+        let count = |args: &[&str]| {
+            let mut cmd = patron(db);
+            cmd.args(["complaints", "list", "--json"]).args(args);
+            json(&mut cmd)["items"].as_array().map(Vec::len)
+        };
+        assert_eq!(count(&["--status", "open"]), Some(2));
+        assert_eq!(count(&["--status", "closed"]), Some(0));
+        assert_eq!(count(&["--overdue"]), Some(0), "just recorded");
+        assert_eq!(count(&["--owner", "rep@example.com"]), Some(1));
+        assert_eq!(count(&["--customer", "O-1"]), Some(1));
+        let out = patron(db)
+            .args(["complaints", "list"])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Beans arrived damaged") && text.contains("Late delivery"),
+            "{text}"
+        );
+
+        // One complaint: its fields, the six steps in order, compensation and history.
+        let d = json(patron(db).args(["complaints", "show", &id.to_string(), "--json"]));
+        assert_eq!(d["id"], id);
+        assert_eq!(d["summary"], "Beans arrived damaged");
+        assert_eq!(d["customer_name"], "锦华咖啡");
+        let steps: Vec<&str> = d["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["step"].as_str())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "listen",
+                "apologise",
+                "root_cause",
+                "solve",
+                "follow_up",
+                "record"
+            ]
+        );
+        assert_eq!(d["compensations"], serde_json::json!([]));
+        assert_eq!(d["events"].as_array().map(Vec::len), Some(1));
+
+        // Errors name the flag (and the words it takes).
+        let err = fails(patron(db).args(["complaints", "list", "--status", "reopened"]));
+        assert!(
+            err.contains("--status")
+                && err.contains("reopened")
+                && err.contains("open, acknowledged, investigating, resolved, followed_up, closed"),
+            "{err}"
+        );
+        let err = fails(patron(db).args([
+            "complaints",
+            "add",
+            "--customer",
+            "J-1",
+            "--channel",
+            "pigeon",
+            "--summary",
+            "x",
+        ]));
+        assert!(
+            err.contains("--channel") && err.contains("web_form"),
+            "{err}"
+        );
+        let err = fails(patron(db).args([
+            "complaints",
+            "add",
+            "--customer",
+            "J-1",
+            "--channel",
+            "call",
+            "--summary",
+            " ",
+        ]));
+        assert!(err.contains("--summary"), "{err}");
+        let err = fails(patron(db).args(["complaints", "show", "999999"]));
+        assert!(err.contains("no complaint #999999"), "{err}");
+        let err = fails(patron(db).args(["complaints", "list", "--owner", "nobody@example.com"]));
+        assert!(err.contains("--owner"), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn indicators_json_per_period() {
+    each(|db, _| {
+        json(patron(db).args([
+            "customers",
+            "add",
+            "--name",
+            "锦华咖啡",
+            "--ref",
+            "J-1",
+            "--json",
+        ]));
+        json(patron(db).args([
+            "complaints",
+            "add",
+            "--customer",
+            "J-1",
+            "--channel",
+            "call",
+            "--summary",
+            "Beans arrived damaged",
+            "--json",
+        ]));
+        let month = chrono::Utc::now().format("%Y-%m").to_string();
+        // The first run counts (nothing was kept yet).
+        let r = json(patron(db).args(["indicators", "--period", &month, "--json"]));
+        assert!(r["refreshed_at"].is_string(), "{r}");
+        let p = &r["periods"][0];
+        assert_eq!(p["period"], month.as_str(), "{r}");
+        assert_eq!(p["complaint_rate"].as_f64(), Some(1.0), "{r}");
+        assert_eq!(p["sales_power"].as_f64(), Some(0.0), "{r}");
+        assert!(p["repeat_purchase_rate"].is_null(), "{r}");
+        assert!(p["name_recognition"].is_null(), "{r}");
+        assert!(p["reputation"].is_null(), "{r}");
+        assert_eq!(p["counts"]["complaints"].as_i64(), Some(1), "{r}");
+        assert_eq!(p["counts"]["served"].as_i64(), Some(1), "{r}");
+        // Every kept month and quarter; a quarter by its name.
+        let all = json(patron(db).args(["indicators", "--refresh", "--json"]));
+        assert_eq!(all["periods"].as_array().map(Vec::len), Some(32), "{all}");
+        let quarter = all["periods"][31]["period"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(quarter.contains("-Q"), "{all}");
+        let q = json(patron(db).args([
+            "indicators",
+            "--period",
+            &quarter,
+            "--by",
+            "class",
+            "--json",
+        ]));
+        assert_eq!(q["dimension"], "class");
+        assert_eq!(q["periods"][0]["segment"], "-", "{q}");
+        let err = fails(patron(db).args(["indicators", "--period", "2026-13"]));
+        assert!(err.contains("--period"), "{err}");
     })
     .await;
 }

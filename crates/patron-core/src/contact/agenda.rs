@@ -42,10 +42,14 @@ pub enum ItemKind {
     AccountReview,
     /// An action of a key-account plan is due for review by its owner.
     PlanAction,
+    /// A complaint waits for its first reply (METHOD §4: within 24 hours).
+    ComplaintReply,
+    /// A complaint of someone in the user's team is past its first-reply deadline.
+    ComplaintEscalation,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 13] = [
+    pub const ALL: [ItemKind; 15] = [
         ItemKind::Visit,
         ItemKind::Call,
         ItemKind::Birthday,
@@ -59,6 +63,8 @@ impl ItemKind {
         ItemKind::AfterSalesCall,
         ItemKind::AccountReview,
         ItemKind::PlanAction,
+        ItemKind::ComplaintReply,
+        ItemKind::ComplaintEscalation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +82,8 @@ impl ItemKind {
             ItemKind::AfterSalesCall => "after_sales_call",
             ItemKind::AccountReview => "account_review",
             ItemKind::PlanAction => "plan_action",
+            ItemKind::ComplaintReply => "complaint_reply",
+            ItemKind::ComplaintEscalation => "complaint_escalation",
         }
     }
 
@@ -97,7 +105,9 @@ impl ItemKind {
             | ItemKind::PreseasonCall
             | ItemKind::FollowUp
             | ItemKind::ReplyDue
-            | ItemKind::AfterSalesCall => I::Call,
+            | ItemKind::AfterSalesCall
+            | ItemKind::ComplaintReply
+            | ItemKind::ComplaintEscalation => I::Call,
             // A review is a meeting of the account team about the customer.
             ItemKind::AccountReview | ItemKind::PlanAction => I::Meeting,
         }
@@ -441,6 +451,15 @@ pub enum Why {
         request_id: i64,
         voiced_at: chrono::DateTime<chrono::Utc>,
         what: String,
+    },
+    /// A complaint's first reply is due (METHOD §4); `escalated_from` names the team member
+    /// whose complaint is overdue (an escalation item).
+    Complaint {
+        complaint_id: i64,
+        recorded_at: chrono::DateTime<chrono::Utc>,
+        reply_due_at: chrono::DateTime<chrono::Utc>,
+        what: String,
+        escalated_from: Option<String>,
     },
 }
 
@@ -880,6 +899,23 @@ fn reason_text(kind: ItemKind, why: &Why) -> String {
             "the customer voiced an opinion or request at {} UTC: reply within 24 hours ({what})",
             voiced_at.format("%Y-%m-%d %H:%M")
         ),
+        Why::Complaint {
+            complaint_id,
+            reply_due_at,
+            what,
+            escalated_from,
+            ..
+        } => match escalated_from {
+            Some(who) => format!(
+                "complaint #{complaint_id} handled by {who} had no first reply by {} UTC: \
+                 escalated to you ({what})",
+                reply_due_at.format("%Y-%m-%d %H:%M")
+            ),
+            None => format!(
+                "complaint #{complaint_id}: first reply due by {} UTC ({what})",
+                reply_due_at.format("%Y-%m-%d %H:%M")
+            ),
+        },
     }
 }
 

@@ -25,6 +25,7 @@
 //!   the number of buyers are exceeded).
 
 mod after_sales;
+mod complaints;
 pub mod key_accounts;
 mod names;
 mod plans;
@@ -117,6 +118,8 @@ pub struct DemoReport {
     pub key_persons: u64,
     pub orders: u64,
     pub interactions: u64,
+    /// Complaints of the last twelve months (METHOD §4).
+    pub complaints: u64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -847,6 +850,7 @@ pub fn generate_chunk(plan: &DemoPlan, k: u64) -> StoreResult<BulkChunk> {
         key_persons: Vec::with_capacity(n),
         orders: Vec::with_capacity(plan.chunk_order_target(k) as usize + n / 10),
         interactions: Vec::with_capacity(n * 3),
+        complaints: Vec::new(),
     };
     let mut days: Vec<u32> = Vec::with_capacity(64);
     let mut extra: Vec<(InteractionKind, u32)> = Vec::with_capacity(32);
@@ -1107,6 +1111,10 @@ pub fn generate_chunk(plan: &DemoPlan, k: u64) -> StoreResult<BulkChunk> {
             }
         }
     }
+    // From a stream of their own: the customers, orders and interactions above stay what
+    // they were for a seed.
+    let scripts: Vec<Script> = skeletons.iter().map(|s| s.script).collect();
+    chunk.complaints = complaints::generate(plan, k, &chunk, &scripts);
     Ok(chunk)
 }
 
@@ -1293,6 +1301,7 @@ pub async fn generate(
         key_persons: 0,
         orders: 0,
         interactions: 0,
+        complaints: 0,
     };
     let chunks = plan.chunks();
     let spawn = |k: u64| {
@@ -1307,17 +1316,19 @@ pub async fn generate(
             .map_err(|e| StoreError::other("demo chunk generation", e))??;
         // Generate the following chunk while this one is written.
         next = (k + 1 < chunks).then(|| spawn(k + 1));
-        let (c, kp, o, it) = (
+        let (c, kp, o, it, x) = (
             chunk.customers.len(),
             chunk.key_persons.len(),
             chunk.orders.len(),
             chunk.interactions.len(),
+            chunk.complaints.len(),
         );
         store.bulk_insert(chunk).await?;
         report.customers += c as u64;
         report.key_persons += kp as u64;
         report.orders += o as u64;
         report.interactions += it as u64;
+        report.complaints += x as u64;
         if let Some(f) = progress {
             f(DemoProgress {
                 customers: report.customers,

@@ -23,6 +23,7 @@ fn same(a: &BulkChunk, b: &BulkChunk) -> bool {
     a.customers == b.customers
         && a.key_persons == b.key_persons
         && a.interactions == b.interactions
+        && a.complaints == b.complaints
         && a.orders.len() == b.orders.len()
         && a.orders
             .iter()
@@ -315,6 +316,133 @@ fn owners_are_reps_and_staff_hierarchy_is_sound() {
             assert_eq!(staff()[m].level, StaffLevel::BusinessManager);
         }
     }
+}
+
+/// Every complaint of a chunk is one the store's rules could have produced: its status has the
+/// steps it requires, the history starts with its recording and runs in time order, the first
+/// reply is there from "acknowledged" on, and its order and key person are its customer's.
+fn check_complaints(p: &DemoPlan, chunk: &BulkChunk) {
+    use patron_core::complaint::{Status, Step};
+    let today = p.opts.today;
+    let end_of_today = today.and_hms_opt(23, 59, 59).expect("time").and_utc();
+    for x in &chunk.complaints {
+        assert!(x.customer < chunk.customers.len());
+        let done: Vec<Step> = x.steps.iter().map(|s| s.step).collect();
+        for s in x.status.required_steps() {
+            assert!(done.contains(s), "{:?} without {s:?}: {x:?}", x.status);
+        }
+        let distinct: HashSet<Step> = done.iter().copied().collect();
+        assert_eq!(distinct.len(), done.len(), "a step twice: {x:?}");
+        assert_eq!(
+            x.first_reply_at.is_some(),
+            x.status != Status::Open,
+            "{x:?}"
+        );
+        assert_eq!(x.closed_at.is_some(), x.status == Status::Closed);
+        assert_eq!(
+            x.events.first().map(|e| e.action.as_str()),
+            Some("recorded")
+        );
+        assert!(x.events.windows(2).all(|w| w[0].at <= w[1].at), "{x:?}");
+        assert!(x
+            .events
+            .iter()
+            .all(|e| e.at >= x.recorded_at && e.at <= end_of_today));
+        assert_eq!(x.updated_at, x.events.last().expect("events").at);
+        assert_eq!(x.reply_due_at, x.recorded_at + Duration::hours(24));
+        assert!(
+            x.recorded_at
+                >= (today - Duration::days(365))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("t")
+                    .and_utc()
+        );
+        assert!(!x.summary.trim().is_empty() && x.summary.chars().count() <= 200);
+        if let Some(o) = x.order {
+            assert_eq!(chunk.orders[o].customer, x.customer);
+            assert!(chunk.orders[o].order.order_date <= x.recorded_at.date_naive());
+        }
+        if let Some(k) = x.key_person {
+            assert_eq!(chunk.key_persons[k].0, x.customer);
+        }
+        assert_eq!(x.owner_id, chunk.customers[x.customer].input.owner_id);
+        for c in &x.compensations {
+            assert!(c.amount_minor > 0 && c.approved_by.is_some(), "{c:?}");
+            assert_eq!(c.currency, p.opts.currency.as_str());
+        }
+    }
+}
+
+#[test]
+fn complaints_are_deterministic_and_every_state_shows() {
+    use patron_core::complaint::{Cause, Status};
+    let p = plan(42, 300);
+    let a = generate_chunk(&p, 0).expect("chunk");
+    let b = generate_chunk(&p, 0).expect("chunk");
+    assert!(!a.complaints.is_empty());
+    assert_eq!(a.complaints, b.complaints, "same seed, same complaints");
+    let other = generate_chunk(&plan(43, 300), 0).expect("chunk");
+    assert_ne!(a.complaints, other.complaints);
+    check_complaints(&p, &a);
+    // About one per 40 customers, and at least one in every state the board shows.
+    let n = a.complaints.len();
+    assert!((8..=16).contains(&n), "{n} complaints for 300 customers");
+    let cutoff = today().and_hms_opt(0, 0, 0).expect("t").and_utc();
+    let overdue = a
+        .complaints
+        .iter()
+        .filter(|x| x.first_reply_at.is_none() && x.reply_due_at < cutoff)
+        .count();
+    assert!(overdue >= 1, "an overdue complaint");
+    assert!(a
+        .complaints
+        .iter()
+        .any(|x| x.status == Status::Open && x.reply_due_at > cutoff));
+    for st in [Status::Acknowledged, Status::Investigating, Status::Closed] {
+        assert!(a.complaints.iter().any(|x| x.status == st), "{st:?}");
+    }
+    // The biggest buyers complained more than once.
+    let mut per: HashMap<usize, usize> = HashMap::new();
+    for x in &a.complaints {
+        *per.entry(x.customer).or_default() += 1;
+    }
+    assert!(per.values().filter(|&&v| v >= 2).count() >= 2, "{per:?}");
+
+    // Over a larger run: the rate, the causes, most closed, some compensated and promised.
+    let (p, chunks) = sample_run();
+    for c in chunks {
+        check_complaints(p, c);
+    }
+    let all: Vec<&crate::bulk::BulkComplaint> = chunks.iter().flat_map(|c| &c.complaints).collect();
+    let n = all.len();
+    assert!(
+        (280..=360).contains(&n),
+        "{n} complaints for 12,000 customers"
+    );
+    let mut causes: HashMap<Cause, usize> = HashMap::new();
+    for x in &all {
+        *causes.entry(x.cause).or_default() += 1;
+    }
+    let mut ranked: Vec<(Cause, usize)> = causes.into_iter().collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let top: HashSet<Cause> = ranked.iter().take(2).map(|r| r.0).collect();
+    assert_eq!(
+        top,
+        HashSet::from([Cause::ProductQuality, Cause::Delivery]),
+        "{ranked:?}"
+    );
+    assert!(ranked.len() >= 6, "causes spread: {ranked:?}");
+    let closed = all.iter().filter(|x| x.status == Status::Closed).count();
+    assert!(closed * 10 >= n * 7, "{closed} of {n} closed");
+    assert!(all
+        .iter()
+        .filter(|x| x.status == Status::Closed)
+        .all(|x| x.steps.len() == 6));
+    assert!(all.iter().filter(|x| !x.compensations.is_empty()).count() * 20 >= n);
+    assert!(all.iter().filter(|x| x.promise.is_some()).count() * 10 >= n);
+    assert!(all
+        .iter()
+        .any(|x| x.first_reply_at.is_some_and(|t| t > x.reply_due_at)));
 }
 
 #[test]

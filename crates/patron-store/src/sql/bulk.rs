@@ -824,7 +824,7 @@ pub(crate) async fn insert_chunk(store: &SqlStore, chunk: BulkChunk) -> StoreRes
     for o in &chunk.orders {
         orders.push(NewOrder::of(&o.order, id_of(o.customer)?));
     }
-    insert_orders(&mut tx.conn(), &orders, at).await?;
+    let order_ids = insert_orders(&mut tx.conn(), &orders, at).await?;
     let mut its = Vec::with_capacity(chunk.interactions.len());
     for (ci, i) in &chunk.interactions {
         its.push(vec![
@@ -858,8 +858,159 @@ pub(crate) async fn insert_chunk(store: &SqlStore, chunk: BulkChunk) -> StoreRes
         its,
     )
     .await?;
+    insert_complaints(&mut tx.conn(), &chunk.complaints, &ids, &kp_ids, &order_ids).await?;
     tx.commit().await?;
     Ok(BulkIds {
         customers: ids.into_iter().map(CustomerId).collect(),
     })
+}
+
+/// The id at `i` of ids a chunk's records were given; a record pointing outside the chunk is
+/// the generator's mistake, refused before anything is written.
+fn chunk_id(ids: &[i64], i: usize, what: &str) -> StoreResult<i64> {
+    ids.get(i).copied().ok_or_else(|| {
+        StoreError::invalid(
+            what,
+            "bad_index",
+            format!("bulk record refers to {what} #{i} not in the chunk"),
+        )
+    })
+}
+
+/// Writes a chunk's complaints with their steps, compensation and history. Complaint ids are
+/// reserved first so the children are written in the same pass; events are written in the
+/// order given, so their ids keep each complaint's history in time order.
+async fn insert_complaints(
+    c: &mut Conn<'_>,
+    complaints: &[crate::bulk::BulkComplaint],
+    customer_ids: &[i64],
+    key_person_ids: &[i64],
+    order_ids: &[i64],
+) -> StoreResult<()> {
+    use patron_core::promotion::Word;
+    if complaints.is_empty() {
+        return Ok(());
+    }
+    let ids = reserve_ids(c, "complaints", complaints.len()).await?;
+    let user = |u: Option<UserId>| Arg::I64(u.map(|u| u.0));
+    let (mut rows, mut steps, mut comps, mut events) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (x, id) in complaints.iter().zip(&ids) {
+        let key_person = x
+            .key_person
+            .map(|k| chunk_id(key_person_ids, k, "key person"))
+            .transpose()?;
+        let order = x
+            .order
+            .map(|o| chunk_id(order_ids, o, "order"))
+            .transpose()?;
+        rows.push(vec![
+            Arg::I64(Some(*id)),
+            Arg::I64(Some(chunk_id(customer_ids, x.customer, "customer")?)),
+            Arg::I64(key_person),
+            Arg::I64(order),
+            Arg::from(x.channel.as_str()),
+            Arg::from(x.cause.as_str()),
+            Arg::Text(Some(x.summary.clone())),
+            Arg::Text(x.details.clone()),
+            Arg::from(x.status.as_str()),
+            user(x.owner_id),
+            user(x.recorded_by),
+            Arg::Ts(Some(x.recorded_at)),
+            Arg::Ts(Some(x.reply_due_at)),
+            Arg::Ts(x.first_reply_at),
+            user(x.first_reply_by),
+            Arg::Text(x.promise.clone()),
+            Arg::Date(x.promise_due),
+            Arg::Text(x.promise_outcome.map(|o| o.as_str().to_owned())),
+            Arg::Ts(x.closed_at),
+            Arg::Ts(Some(x.updated_at)),
+        ]);
+        for st in &x.steps {
+            steps.push(vec![
+                Arg::I64(Some(*id)),
+                Arg::from(st.step.as_str()),
+                user(st.done_by),
+                Arg::Ts(Some(st.done_at)),
+                Arg::Text(st.note.clone()),
+            ]);
+        }
+        for p in &x.compensations {
+            comps.push(vec![
+                Arg::I64(Some(*id)),
+                Arg::from(p.kind.as_str()),
+                Arg::I64(Some(p.amount_minor)),
+                Arg::Text(Some(p.currency.clone())),
+                user(p.approved_by),
+                Arg::Ts(Some(p.approved_at)),
+                Arg::Text(p.note.clone()),
+            ]);
+        }
+        for e in &x.events {
+            events.push(vec![
+                Arg::I64(Some(*id)),
+                Arg::Ts(Some(e.at)),
+                user(e.user_id),
+                Arg::Text(Some(e.action.clone())),
+                Arg::Text(e.detail.clone()),
+            ]);
+        }
+    }
+    insert_rows(
+        c,
+        "complaints",
+        &[
+            "id",
+            "customer_id",
+            "key_person_id",
+            "order_id",
+            "channel",
+            "cause",
+            "summary",
+            "details",
+            "status",
+            "owner_id",
+            "recorded_by",
+            "recorded_at",
+            "reply_due_at",
+            "first_reply_at",
+            "first_reply_by",
+            "promise",
+            "promise_due",
+            "promise_outcome",
+            "closed_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    .await?;
+    insert_rows(
+        c,
+        "complaint_steps",
+        &["complaint_id", "step", "done_by", "done_at", "note"],
+        steps,
+    )
+    .await?;
+    insert_rows(
+        c,
+        "complaint_compensations",
+        &[
+            "complaint_id",
+            "kind",
+            "amount_minor",
+            "currency",
+            "approved_by",
+            "approved_at",
+            "note",
+        ],
+        comps,
+    )
+    .await?;
+    insert_rows(
+        c,
+        "complaint_events",
+        &["complaint_id", "at", "user_id", "action", "detail"],
+        events,
+    )
+    .await
 }

@@ -335,6 +335,7 @@ pub(crate) async fn agenda_facts(
     let mut obligations = super::after_sales::obligations(c, user, date, until, settings).await?;
     obligations.extend(super::key_accounts::obligations(c, user, until, settings).await?);
     obligations.extend(super::requests::obligations(c, user, settings).await?);
+    obligations.extend(super::complaints::obligations(c, user, settings).await?);
 
     let obligations_ms = lap();
     // The dashboard flag: A-class customers in the user's charge without a relationship manager
@@ -586,6 +587,10 @@ async fn subject_of(c: &mut Conn<'_>, key: &ItemKey) -> StoreResult<(CustomerId,
             "SELECT customer_id, NULL FROM account_plans WHERE id = $1",
             "key-account plan",
         ),
+        ItemKind::ComplaintReply | ItemKind::ComplaintEscalation => (
+            "SELECT customer_id, NULL FROM complaints WHERE id = $1",
+            "complaint",
+        ),
         ItemKind::PlanAction => (
             "SELECT p.customer_id, NULL FROM account_plan_actions a \
              JOIN account_plans p ON p.id = a.plan_id WHERE a.id = $1",
@@ -680,6 +685,9 @@ pub(crate) async fn after_done(
             super::after_sales::agenda_done(c, user, key, interaction, today).await
         }
         ItemKind::ReplyDue => super::requests::agenda_done(c, user, key, interaction, today).await,
+        ItemKind::ComplaintReply | ItemKind::ComplaintEscalation => {
+            super::complaints::agenda_done(c, user, key, interaction, today).await
+        }
         ItemKind::AccountReview | ItemKind::PlanAction => {
             super::key_accounts::agenda_done(c, user, key, interaction, today).await
         }

@@ -257,17 +257,86 @@ pub(crate) async fn targets(
     })
 }
 
-pub(crate) fn complaining(cx: &ListContext) -> ValueList {
-    empty(
-        ListName::Complaining,
-        cx,
-        vec![
-            column("complaints", ColumnKind::Int),
-            column("revenue_12m", ColumnKind::Money),
-        ],
-        "complaints are not recorded yet (they arrive with the complaints module); this list \
-         fills from them",
-    )
+/// Complaints recorded in the last 12 months that make a big customer "complaining".
+pub(crate) const COMPLAINING_MIN: i64 = 2;
+
+/// Big customers (class A or B) with at least [`COMPLAINING_MIN`] complaints recorded in the 12
+/// months up to the list's day: the most complaints first, then the highest revenue.
+pub(crate) async fn complaining(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    let columns = vec![
+        column("complaints", ColumnKind::Int),
+        column("open_complaints", ColumnKind::Int),
+        column("revenue_12m", ColumnKind::Money),
+        column("abc", ColumnKind::Class),
+    ];
+    if !cx.classified {
+        return Ok(empty(ListName::Complaining, cx, columns, NOT_CLASSIFIED));
+    }
+    let periods = Periods::new(cx.as_of, 12);
+    let from = periods
+        .window_start
+        .succ_opt()
+        .unwrap_or(periods.window_start)
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc());
+    let until = cx
+        .as_of
+        .succ_opt()
+        .unwrap_or(cx.as_of)
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc());
+    let a: Vec<Arg> = vec![
+        from.into(),
+        until.into(),
+        COMPLAINING_MIN.into(),
+        cx.currency.as_str().into(),
+        periods.window_start.into(),
+        cx.as_of.into(),
+    ];
+    let (scope_text, a) = scope_sql(scope, a);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, Option<String>, String, i64, i64, i64, String)> = c
+        .fetch_all(
+            &format!(
+                "SELECT c.id, c.external_ref, c.name, n.n, n.open, \
+                   COALESCE((SELECT CAST(SUM(o.total_minor) AS BIGINT) FROM orders o WHERE o.customer_id = c.id \
+                     AND o.currency = $4 AND o.order_date > $5 AND o.order_date <= $6), 0), k.abc \
+                 FROM (SELECT x.customer_id, COUNT(*) AS n, \
+                         SUM(CASE WHEN x.status <> 'closed' THEN 1 ELSE 0 END) AS open \
+                       FROM complaints x WHERE x.recorded_at >= $1 AND x.recorded_at < $2 \
+                       GROUP BY x.customer_id HAVING COUNT(*) >= $3) n \
+                 JOIN customers c ON c.id = n.customer_id \
+                 JOIN customer_classes k ON k.customer_id = c.id AND k.abc IN ('A', 'B') \
+                 WHERE 1 = 1{scope_text} ORDER BY n.n DESC, 6 DESC, c.id"
+            ),
+            a,
+        )
+        .await?;
+    Ok(ValueList {
+        name: ListName::Complaining,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows
+            .into_iter()
+            .map(|(id, rf, name, n, open, revenue, abc)| ListRow {
+                customer_id: CustomerId(id),
+                customer_ref: rf,
+                name,
+                values: vec![
+                    Cell::Int(n),
+                    Cell::Int(open),
+                    Cell::Int(revenue),
+                    Cell::from(Some(abc)),
+                ],
+            })
+            .collect(),
+        note: None,
+    })
 }
 
 /// Names and references of these customers inside `scope`, by id.

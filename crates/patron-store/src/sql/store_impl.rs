@@ -743,7 +743,7 @@ impl Store for SqlStore {
             L::Gold => l::gold(&mut c, scope, &cx).await,
             L::Drag => l::drag(&mut c, scope, &cx).await,
             L::Targets => l::targets(&mut c, scope, &cx).await,
-            L::Complaining => Ok(l::complaining(&cx)),
+            L::Complaining => l::complaining(&mut c, scope, &cx).await,
             L::Slipping => l::slipping(&mut c, scope, &cx).await,
             L::Narrow => l::narrow(&mut c, scope, &cx).await,
             L::Credit => l::credit(&mut c, scope, &cx).await,
@@ -1629,6 +1629,118 @@ impl Store for SqlStore {
         change: crate::touch::InvitationChange,
     ) -> StoreResult<crate::touch::Invitation> {
         super::touch::change_invitation(self, by, id, change).await
+    }
+
+    async fn refresh_indicators(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<crate::indicators::RefreshReport> {
+        super::indicators::refresh(self, today).await
+    }
+
+    async fn indicator_table(&self) -> StoreResult<crate::indicators::IndicatorTable> {
+        super::indicators::table(self).await
+    }
+
+    async fn create_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        input: crate::complaints::ComplaintInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::create(self, by, scope, input, now).await
+    }
+
+    async fn get_complaint(
+        &self,
+        scope: Scope,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::get(self, scope, id, now).await
+    }
+
+    async fn list_complaints(
+        &self,
+        q: &crate::complaints::ComplaintQuery,
+    ) -> StoreResult<Vec<crate::complaints::Complaint>> {
+        super::complaints::list(self, q).await
+    }
+
+    async fn count_complaints(
+        &self,
+        scope: Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintCounts> {
+        super::complaints::counts(self, scope, now).await
+    }
+
+    async fn change_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::ComplaintChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::change(self, by, scope, id, input, now).await
+    }
+
+    async fn move_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::StatusInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::move_status(self, by, scope, id, input, now).await
+    }
+
+    async fn complaint_step(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::StepInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::step(self, by, scope, id, input, now).await
+    }
+
+    async fn compensate_complaint(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::CompensationInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::compensate(self, by, scope, id, input, now).await
+    }
+
+    async fn complaint_promise(
+        &self,
+        by: Option<UserId>,
+        scope: Scope,
+        id: i64,
+        input: crate::complaints::PromiseInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::promise(self, by, scope, id, input, now).await
+    }
+
+    async fn reply_complaint(
+        &self,
+        by: UserId,
+        scope: Scope,
+        id: i64,
+        text: &str,
+        kind: Option<InteractionKind>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::complaints::ComplaintDetail> {
+        super::complaints::reply(self, by, scope, id, text, kind, now).await
     }
 
     async fn create_request(

@@ -4,8 +4,10 @@
 pub mod after_sales;
 pub mod agenda;
 pub mod classes;
+pub mod complaints;
 pub mod credit;
 pub mod customers;
+pub mod indicators;
 pub mod interactions;
 pub mod key_accounts;
 pub mod key_persons;

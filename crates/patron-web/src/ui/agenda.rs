@@ -267,6 +267,26 @@ impl Wording<'_> {
                     ("at", voiced_at.format("%Y-%m-%d %H:%M UTC").to_string()),
                 ],
             ),
+            Why::Complaint {
+                complaint_id,
+                reply_due_at,
+                what,
+                escalated_from,
+                ..
+            } => {
+                let mut args = vec![
+                    ("id", complaint_id.to_string()),
+                    ("what", what.clone()),
+                    ("at", reply_due_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                ];
+                match escalated_from {
+                    Some(who) => {
+                        args.push(("who", who.clone()));
+                        self.tr("agenda-why-complaint-escalated", &args)
+                    }
+                    None => self.tr("agenda-why-complaint", &args),
+                }
+            }
         }
     }
 }

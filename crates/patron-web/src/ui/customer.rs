@@ -166,6 +166,26 @@ async fn render(
                    "path": "orders", "rid": o.id.0}),
         ));
     }
+    // Complaints, so the customer's page shows what went wrong next to what was bought.
+    let complaints = state
+        .store
+        .list_complaints(&patron_store::complaints::ComplaintQuery {
+            scope: caller.scope,
+            customer_id: Some(id),
+            limit: Some(30),
+            as_of: Some(state.config.clock.now()),
+            ..Default::default()
+        })
+        .await?;
+    for x in &complaints {
+        timeline.push((
+            x.recorded_at,
+            json!({"when": i18n::datetime(lang, x.recorded_at), "complaint": true,
+                   "text": x.summary, "cause": patron_core::promotion::Word::as_str(x.cause),
+                   "status": patron_core::promotion::Word::as_str(x.status),
+                   "overdue": x.overdue, "rid": x.id}),
+        ));
+    }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
     let history: Vec<_> = state
         .store

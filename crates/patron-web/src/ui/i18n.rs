@@ -98,7 +98,11 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/en/promotions.ftl"),
                 "\n",
-                include_str!("../../locales/en/plans.ftl")
+                include_str!("../../locales/en/plans.ftl"),
+                "\n",
+                include_str!("../../locales/en/complaints.ftl"),
+                "\n",
+                include_str!("../../locales/en/indicators.ftl")
             ),
             Lang::ZhCn => concat!(
                 include_str!("../../locales/zh-CN/main.ftl"),
@@ -111,7 +115,11 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/zh-CN/promotions.ftl"),
                 "\n",
-                include_str!("../../locales/zh-CN/plans.ftl")
+                include_str!("../../locales/zh-CN/plans.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/complaints.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/indicators.ftl")
             ),
             Lang::ZhTw => concat!(
                 include_str!("../../locales/zh-TW/main.ftl"),
@@ -124,7 +132,11 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/zh-TW/promotions.ftl"),
                 "\n",
-                include_str!("../../locales/zh-TW/plans.ftl")
+                include_str!("../../locales/zh-TW/plans.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/complaints.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/indicators.ftl")
             ),
             Lang::Ko => concat!(
                 include_str!("../../locales/ko/main.ftl"),
@@ -137,7 +149,11 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/ko/promotions.ftl"),
                 "\n",
-                include_str!("../../locales/ko/plans.ftl")
+                include_str!("../../locales/ko/plans.ftl"),
+                "\n",
+                include_str!("../../locales/ko/complaints.ftl"),
+                "\n",
+                include_str!("../../locales/ko/indicators.ftl")
             ),
         }
     }

@@ -63,9 +63,8 @@ const NOTES: &[(ListName, &str, &str)] = &[
     ),
     (
         ListName::Complaining,
-        "complaints are not recorded yet (they arrive with the complaints module); this list \
-         fills from them",
-        "list-note-no-complaints",
+        "no classification yet: run `patron classify` (or Classify now on the classes page)",
+        "list-note-not-classified",
     ),
     (
         ListName::Slipping,

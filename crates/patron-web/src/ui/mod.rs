@@ -11,6 +11,7 @@ pub mod assets;
 pub mod class_rules;
 pub mod class_view;
 pub mod classes;
+pub mod complaints;
 pub mod compliance;
 pub mod contact_policy;
 pub mod credit_forms;
@@ -22,6 +23,7 @@ pub mod duplicates;
 pub mod forms;
 pub mod i18n;
 pub mod import;
+pub mod indicators;
 pub mod interaction_form;
 pub mod key_accounts;
 pub mod key_person_form;
@@ -280,6 +282,27 @@ pub fn routes() -> Router<AppState> {
             "/events/{id}/invitations/{invitation}",
             post(touch::change_invitation),
         )
+        .route("/indicators", get(indicators::page))
+        .route("/indicators/refresh", post(indicators::refresh))
+        .route("/complaints", get(complaints::board))
+        .route(
+            "/complaints/new",
+            get(complaints::new_complaint).post(complaints::create),
+        )
+        .route(
+            "/complaints/settings",
+            get(complaints::settings).post(complaints::save_settings),
+        )
+        .route("/complaints/{id}", get(complaints::show))
+        .route("/complaints/{id}/status", post(complaints::move_status))
+        .route("/complaints/{id}/steps", post(complaints::step))
+        .route(
+            "/complaints/{id}/compensations",
+            post(complaints::compensate),
+        )
+        .route("/complaints/{id}/promise", post(complaints::promise))
+        .route("/complaints/{id}/reply", post(complaints::reply))
+        .route("/complaints/{id}/change", post(complaints::change))
         .route("/requests", get(touch::requests))
         .route("/requests/{id}/reply", post(touch::reply))
         .route(
@@ -502,6 +525,26 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "touch_request_form.html",
         include_str!("../../templates/touch_request_form.html"),
+    ),
+    (
+        "indicators.html",
+        include_str!("../../templates/indicators.html"),
+    ),
+    (
+        "complaints.html",
+        include_str!("../../templates/complaints.html"),
+    ),
+    (
+        "complaint.html",
+        include_str!("../../templates/complaint.html"),
+    ),
+    (
+        "complaint_form.html",
+        include_str!("../../templates/complaint_form.html"),
+    ),
+    (
+        "complaint_settings.html",
+        include_str!("../../templates/complaint_settings.html"),
     ),
 ];
 

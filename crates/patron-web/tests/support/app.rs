@@ -25,6 +25,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub stop: oneshot::Sender<()>,
     pub client: reqwest::Client,
+    /// The server's clock: tests move it forward to see deadlines pass.
+    pub clock: patron_web::Clock,
 }
 
 /// Starts the server over `db` on a free port.
@@ -35,7 +37,14 @@ pub async fn spawn(db: &TestDb) -> App {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let state = patron_web::AppState::new(store.clone());
+    let clock = patron_web::Clock::default();
+    let state = patron_web::AppState::with_config(
+        store.clone(),
+        patron_web::WebConfig {
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    );
     tokio::spawn(patron_web::launch(listener, state, async move {
         let _ = rx.await;
     }));
@@ -43,6 +52,7 @@ pub async fn spawn(db: &TestDb) -> App {
         addr,
         store,
         stop: tx,
+        clock,
         client: reqwest::Client::builder()
             .redirect(Policy::none())
             .timeout(std::time::Duration::from_secs(60))

@@ -100,13 +100,14 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
         }))?;
     } else {
         eprintln!(
-            "Demo database {}: {} customers, {} key persons, {} products, {} orders, {} interactions ({secs:.1} s).",
+            "Demo database {}: {} customers, {} key persons, {} products, {} orders, {} interactions, {} complaints ({secs:.1} s).",
             crate::settings::mask_url(&url),
             report.customers,
             report.key_persons,
             report.products,
             report.orders,
-            report.interactions
+            report.interactions,
+            report.complaints
         );
         eprintln!(
             "Classified: A {}, B {}, C {}; {on_credit} organisations buy on credit.",

@@ -3,11 +3,13 @@
 pub(crate) mod after_sales;
 mod agenda;
 mod classify;
+pub(crate) mod complaints;
 mod credit;
 mod customers;
 mod dedupe;
 mod demo;
 mod import;
+pub(crate) mod indicators;
 pub(crate) mod key_accounts;
 mod lists;
 mod model;
@@ -66,6 +68,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Requests(c) => touch::requests(&settings, c).await,
         Command::Promotions(c) => promotions::run(&settings, c).await,
         Command::Deliveries(c) => after_sales::run(&settings, c).await,
+        Command::Complaints(c) => complaints::run(&settings, c).await,
+        Command::Indicators(a) => indicators::run(&settings, a).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {

@@ -26,6 +26,7 @@ pub async fn serve_store(
     // The daily agenda digest (off until an administrator switches it on).
     tokio::spawn(patron_web::digest::schedule(store.clone()));
     tokio::spawn(warm_agendas(store.clone()));
+    tokio::spawn(count_indicators(store.clone()));
     patron_web::launch(
         listener,
         patron_web::AppState::with_config(
@@ -71,6 +72,29 @@ async fn warm_agendas(store: std::sync::Arc<dyn patron_store::Store>) {
         tick.tick().await;
         if let Err(e) = patron_store::contact::warm(store.as_ref()).await {
             tracing::warn!(error = %e, "preparing today's agendas failed");
+        }
+    }
+}
+
+/// Keeps the five indicators' counts current: at start and then every five minutes, one scan
+/// of orders, contacts and complaints replaces them (the indicators page reads only the counts).
+/// A failure is logged and tried again at the next tick.
+async fn count_indicators(store: std::sync::Arc<dyn patron_store::Store>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        let started = std::time::Instant::now();
+        match store
+            .refresh_indicators(chrono::Utc::now().date_naive())
+            .await
+        {
+            Ok(r) => tracing::info!(
+                rows = r.rows,
+                customers = r.customers,
+                ms = started.elapsed().as_millis() as u64,
+                "indicators counted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "counting the indicators failed"),
         }
     }
 }
