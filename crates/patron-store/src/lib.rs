@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod after_sales;
 pub mod analytics;
 pub mod bulk;
+pub mod churn;
 pub mod classes;
 pub mod complaints;
 pub mod contact;

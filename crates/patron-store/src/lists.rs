@@ -12,6 +12,7 @@
 //! | `narrow` | customers of the last 12 months who bought only one or two product lines, with the lines they do not buy |
 //! | `credit` | customers under credit management, with limit, outstanding and overdue balance |
 //! | `unmanaged` | A-class customers without a relationship manager (METHOD §3.2: each must have one) |
+//! | `churn_risk` | high-value customers whose P(alive) fell under 50%, customers with repeated complaints, A-class customers with an overdue visit |
 //!
 //! Lists read the latest classification (`patron classify`) and model scores; a list that needs
 //! one that has not been run says so in its `note` and is empty.
@@ -31,10 +32,12 @@ pub enum ListName {
     Narrow,
     Credit,
     Unmanaged,
+    /// Customers we may be losing (METHOD §6).
+    ChurnRisk,
 }
 
 impl ListName {
-    pub const ALL: [ListName; 8] = [
+    pub const ALL: [ListName; 9] = [
         ListName::Gold,
         ListName::Drag,
         ListName::Targets,
@@ -43,6 +46,7 @@ impl ListName {
         ListName::Narrow,
         ListName::Credit,
         ListName::Unmanaged,
+        ListName::ChurnRisk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl ListName {
             ListName::Narrow => "narrow",
             ListName::Credit => "credit",
             ListName::Unmanaged => "unmanaged",
+            ListName::ChurnRisk => "churn_risk",
         }
     }
 

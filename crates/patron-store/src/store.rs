@@ -153,6 +153,14 @@ pub trait Store: Send + Sync + 'static {
 
     // Vocabularies and settings.
     async fn list_churn_reasons(&self) -> StoreResult<Vec<ChurnReason>>;
+    /// Lost customers inside `scope` by churn reason, next to the method's reference shares.
+    async fn churn_report(&self, scope: Scope) -> StoreResult<crate::churn::ChurnReport>;
+    /// Adds the churn reason `code` or rewords it (label, reference share).
+    async fn save_churn_reason(
+        &self,
+        code: &str,
+        input: crate::churn::ChurnReasonInput,
+    ) -> StoreResult<()>;
     async fn list_custom_fields(&self) -> StoreResult<Vec<CustomFieldDef>>;
     async fn define_custom_field(&self, def: CustomFieldDef) -> StoreResult<CustomFieldDef>;
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;

@@ -232,6 +232,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/reply",
             axum::routing::post(touch::reply_request),
         )
+        .route("/api/v1/churn", get(crate::api::churn::report))
+        .route(
+            "/api/v1/churn/reasons/{code}",
+            axum::routing::put(crate::api::churn::save_reason),
+        )
         .route(
             "/api/v1/indicators",
             get(crate::api::indicators::indicators),
@@ -456,6 +461,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/requests/{id}"),
     ("post", "/api/v1/requests/{id}/reply"),
     ("get", "/api/v1/indicators"),
+    ("get", "/api/v1/churn"),
+    ("put", "/api/v1/churn/reasons/{code}"),
     ("get", "/api/v1/complaints"),
     ("post", "/api/v1/complaints"),
     ("get", "/api/v1/complaints/settings"),

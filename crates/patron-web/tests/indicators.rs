@@ -124,3 +124,101 @@ async fn indicators_over_the_api_and_on_the_page() {
         let _ = gm;
     }
 }
+
+#[tokio::test]
+async fn churn_report_reasons_and_the_risk_list() {
+    for db in TestDb::each().await {
+        let app = spawn(&db).await;
+        let dir = user(&app, "dir@x.com", StaffLevel::MarketingDirector, None).await;
+        let rep = user(&app, "rep@x.com", StaffLevel::SalesRepresentative, None).await;
+        for name in ["Gone A", "Gone B"] {
+            app.store
+                .create_customer(patron_core::CustomerInput {
+                    kind: patron_core::CustomerKind::Organisation,
+                    name: name.into(),
+                    owner_id: Some(rep.id),
+                    stage: Some(patron_core::LifecycleStage::Lost),
+                    churn_reason: Some("better_product".into()),
+                    ..Default::default()
+                })
+                .await
+                .expect("lost customer");
+        }
+        let api = Api::new(&app, &rep).await;
+        let (st, r) = api.get("/api/v1/churn").await;
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(r["lost"].as_i64(), Some(2));
+        let better = r["reasons"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["code"] == "better_product"))
+            .cloned()
+            .expect("reason");
+        assert_eq!(better["share"].as_f64(), Some(1.0));
+        assert_eq!(better["reference_percent"].as_i64(), Some(13));
+        // Only those who set rules change the list; bad input is named.
+        let (st, _) = api
+            .put(
+                "/api/v1/churn/reasons/price",
+                serde_json::json!({"label": "Price"}),
+            )
+            .await;
+        assert_eq!(st, 403);
+        let boss = Api::new(&app, &dir).await;
+        let (st, r) = boss
+            .put(
+                "/api/v1/churn/reasons/price",
+                serde_json::json!({"label": "Price", "reference_percent": 5}),
+            )
+            .await;
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(r["reasons"].as_array().map(Vec::len), Some(5));
+        let (st, e) = boss
+            .put(
+                "/api/v1/churn/reasons/price",
+                serde_json::json!({"label": "Price", "reference_percent": 500}),
+            )
+            .await;
+        assert_eq!(st, 422, "{e}");
+        assert_eq!(e["field"], "reference_percent");
+
+        // The page: the distribution next to the reference; the form for the director only.
+        let mut ui = Browser::signed_in(app.addr, "dir@x.com").await;
+        let (st, html) = ui.get("/churn").await;
+        assert_eq!(st, 200);
+        assert!(html.contains("id=\"churn-better_product\""), "{html}");
+        assert!(html.contains("100.0%") && html.contains("13%"), "{html}");
+        assert!(html.contains("id=\"reason-save\""), "{html}");
+        let (st, loc, _) = ui
+            .post_from(
+                "/churn",
+                "/churn/reasons",
+                &[
+                    ("code", "moved"),
+                    ("label", "Moved away"),
+                    ("reference_percent", ""),
+                ],
+            )
+            .await;
+        assert_eq!((st, loc.as_str()), (303, "/churn"));
+        let (st, _, html) = ui
+            .post_from(
+                "/churn",
+                "/churn/reasons",
+                &[("code", "Bad!"), ("label", "x"), ("reference_percent", "")],
+            )
+            .await;
+        assert_eq!(st, 422);
+        assert!(html.contains("id=\"code-error\""), "{html}");
+        let mut rep_ui = Browser::signed_in(app.addr, "rep@x.com").await;
+        let (_, html) = rep_ui.get("/churn").await;
+        assert!(!html.contains("id=\"reason-save\""), "{html}");
+        assert!(html.contains("Moved away"), "{html}");
+        let (st, html) = rep_ui.get("/lists/churn_risk").await;
+        assert_eq!(st, 200, "{html}");
+        assert!(html.contains("Customers we may be losing"), "{html}");
+        let (st, _, _) = rep_ui
+            .post_from("/churn", "/churn/reasons", &[("code", "x"), ("label", "x")])
+            .await;
+        assert_eq!(st, 403);
+    }
+}

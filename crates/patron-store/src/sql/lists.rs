@@ -5,7 +5,7 @@ use super::conn::{Arg, Conn};
 use super::customers::push_scope;
 use crate::error::StoreResult;
 use crate::lists::*;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use patron_core::classify::Periods;
 use patron_core::{Currency, CustomerId, Scope};
 use std::collections::{BTreeMap, BTreeSet};
@@ -605,6 +605,181 @@ pub(crate) async fn unmanaged(
                 values: vec![Cell::Int(revenue), Cell::from(owner)],
             })
             .collect(),
+        note: None,
+    })
+}
+
+/// P(alive) under which a high-value customer counts as slipping away.
+pub(crate) const RISK_P_ALIVE: f64 = 0.5;
+
+/// Customers we may be losing (METHOD §6 churn prevention): high-value customers (the top 20%
+/// by lifetime value) whose probability of still being a customer has fallen under
+/// [`RISK_P_ALIVE`]; customers with repeated complaints (two or more in 12 months); and
+/// A-class customers whose visit is overdue by the representatives' policy. The more signals,
+/// the higher on the list; then by lifetime value.
+pub(crate) async fn churn_risk(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    cx: &ListContext,
+) -> StoreResult<ValueList> {
+    use patron_core::contact::ContactPolicy;
+    use patron_core::StaffLevel;
+    let columns = vec![
+        column("signals", ColumnKind::Text),
+        column("p_alive", ColumnKind::Percent),
+        column("clv", ColumnKind::Money),
+        column("complaints_12m", ColumnKind::Int),
+        column("last_visit", ColumnKind::Date),
+        column("abc", ColumnKind::Class),
+    ];
+    #[derive(Default)]
+    struct Risk {
+        p_alive: Option<f64>,
+        clv: Option<f64>,
+        complaints: i64,
+        last_visit: Option<NaiveDate>,
+        signals: Vec<&'static str>,
+    }
+    let mut risks: BTreeMap<i64, Risk> = BTreeMap::new();
+    // 1. High value, falling P(alive).
+    let scored = c
+        .scalar_i64(
+            "SELECT COUNT(*) FROM customer_scores WHERE clv IS NOT NULL",
+            vec![],
+        )
+        .await?;
+    if scored > 0 {
+        let top = (scored as f64 * 0.20).ceil().max(1.0) as i64;
+        let rows: Vec<(i64, Option<f64>, f64)> = c
+            .fetch_all(
+                "SELECT customer_id, p_alive, clv FROM customer_scores WHERE clv IS NOT NULL \
+                 ORDER BY clv DESC, customer_id LIMIT $1",
+                vec![top.into()],
+            )
+            .await?;
+        for (id, p, clv) in rows {
+            if p.is_some_and(|p| p < RISK_P_ALIVE) {
+                let r = risks.entry(id).or_default();
+                r.p_alive = p;
+                r.clv = Some(clv);
+                r.signals.push("p_alive");
+            }
+        }
+    }
+    // 2. Repeated complaints.
+    let since = (cx.as_of - chrono::Days::new(365))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc());
+    let rows: Vec<(i64, i64)> = c
+        .fetch_all(
+            "SELECT customer_id, COUNT(*) FROM complaints WHERE recorded_at >= $1 \
+             GROUP BY customer_id HAVING COUNT(*) >= $2",
+            vec![since.into(), COMPLAINING_MIN.into()],
+        )
+        .await?;
+    for (id, n) in rows {
+        let r = risks.entry(id).or_default();
+        r.complaints = n;
+        r.signals.push("complaints");
+    }
+    // 3. A-class customers whose visit is overdue by the representatives' policy.
+    if cx.classified {
+        let policy: ContactPolicy =
+            match super::records::get_setting(c, patron_core::contact::policy::POLICY_SETTING)
+                .await?
+            {
+                Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+                None => ContactPolicy::default(),
+            };
+        let visit = policy
+            .cadence(
+                StaffLevel::SalesRepresentative,
+                Some(patron_core::classify::AbcClass::A),
+            )
+            .map(|k| k.visit);
+        if let Some(visit) = visit.filter(|v| v.is_scheduled()) {
+            let rows: Vec<(i64, Option<DateTime<Utc>>, DateTime<Utc>)> = c
+                .fetch_all(
+                    "SELECT k.customer_id, (SELECT MAX(i.occurred_at) FROM interactions i \
+                       WHERE i.customer_id = k.customer_id AND i.kind = 'visit'), c.created_at \
+                     FROM customer_classes k JOIN customers c ON c.id = k.customer_id \
+                     WHERE k.abc = 'A' AND c.stage <> 'lost'",
+                    vec![],
+                )
+                .await?;
+            for (id, last, created) in rows {
+                let from = last.unwrap_or(created).date_naive();
+                let overdue = visit.next_after(from).is_some_and(|w| w.latest < cx.as_of);
+                if overdue {
+                    let r = risks.entry(id).or_default();
+                    r.last_visit = last.map(|t| t.date_naive());
+                    r.signals.push("visit_overdue");
+                }
+            }
+        }
+    }
+    let ids: Vec<i64> = risks.keys().copied().collect();
+    let names = names_in_scope(c, scope, &ids).await?;
+    let customer_ids: Vec<CustomerId> = names.keys().map(|i| CustomerId(*i)).collect();
+    let classes: BTreeMap<i64, String> = super::classes::classes_of_many(c, &customer_ids)
+        .await?
+        .into_iter()
+        .map(|k| (k.customer_id.0, k.abc.as_str().to_owned()))
+        .collect();
+    // Scores of the customers flagged for other reasons, so every row shows them.
+    let mut scores: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for part in customer_ids.chunks(500) {
+        let a: Vec<Arg> = part.iter().map(|i| Arg::from(i.0)).collect();
+        let list = super::placeholders(c, part.len());
+        let rows: Vec<(i64, Option<f64>, Option<f64>)> = c
+            .fetch_all(
+                &format!(
+                    "SELECT customer_id, p_alive, clv FROM customer_scores \
+                     WHERE customer_id IN ({list})"
+                ),
+                a,
+            )
+            .await?;
+        scores.extend(rows.into_iter().map(|(id, p, v)| (id, (p, v))));
+    }
+    let scale = 10f64.powi(cx.currency.minor_digits() as i32);
+    let mut rows: Vec<(usize, f64, ListRow)> = risks
+        .into_iter()
+        .filter_map(|(id, r)| {
+            let (rf, name) = names.get(&id)?.clone();
+            let (p, clv) = scores.get(&id).copied().unwrap_or((r.p_alive, r.clv));
+            let clv_minor = clv.map(|v| (v * scale).round() as i64);
+            Some((
+                r.signals.len(),
+                clv.unwrap_or(0.0),
+                ListRow {
+                    customer_id: CustomerId(id),
+                    customer_ref: rf,
+                    name,
+                    values: vec![
+                        Cell::Text(r.signals.join(", ")),
+                        Cell::from(p),
+                        Cell::from(clv_minor),
+                        Cell::Int(r.complaints),
+                        r.last_visit
+                            .map_or(Cell::Null, |d| Cell::Text(d.to_string())),
+                        Cell::from(classes.get(&id).cloned()),
+                    ],
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.customer_id.cmp(&b.2.customer_id))
+    });
+    Ok(ValueList {
+        name: ListName::ChurnRisk,
+        as_of: cx.as_of,
+        currency: cx.currency.as_str().to_owned(),
+        columns,
+        rows: rows.into_iter().map(|r| r.2).collect(),
         note: None,
     })
 }

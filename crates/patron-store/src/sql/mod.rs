@@ -16,6 +16,7 @@ mod analytics;
 mod audit;
 pub(crate) mod bulk;
 pub(crate) mod bulk_load;
+mod churn;
 mod classes;
 mod complaints;
 pub(crate) mod conn;

@@ -748,6 +748,7 @@ impl Store for SqlStore {
             L::Narrow => l::narrow(&mut c, scope, &cx).await,
             L::Credit => l::credit(&mut c, scope, &cx).await,
             L::Unmanaged => l::unmanaged(&mut c, scope, &cx).await,
+            L::ChurnRisk => l::churn_risk(&mut c, scope, &cx).await,
         }
     }
 
@@ -1629,6 +1630,18 @@ impl Store for SqlStore {
         change: crate::touch::InvitationChange,
     ) -> StoreResult<crate::touch::Invitation> {
         super::touch::change_invitation(self, by, id, change).await
+    }
+
+    async fn churn_report(&self, scope: Scope) -> StoreResult<crate::churn::ChurnReport> {
+        super::churn::report(self, scope).await
+    }
+
+    async fn save_churn_reason(
+        &self,
+        code: &str,
+        input: crate::churn::ChurnReasonInput,
+    ) -> StoreResult<()> {
+        super::churn::save_reason(self, code, input).await
     }
 
     async fn refresh_indicators(

@@ -909,3 +909,12 @@ digest-test-hint = Uses the saved settings, even while the daily digest is off.
 digest-test-sent = Sent to { $to }.
 digest-test-failed = The digest could not be sent:
 digest-test-unset = Set the mail server and the sender first.
+# The churn-risk list (METHOD §6)
+list-churn_risk-title = Customers we may be losing
+list-churn_risk-about = High-value customers whose chance of still being a customer fell under 50%, customers who complained twice or more in 12 months, and A-class customers whose visit is overdue: visit them before competitors do.
+list-col-signals = Why
+list-col-complaints_12m = Complaints, 12 months
+list-col-last_visit = Last visit
+list-signal-p_alive = falling P(alive)
+list-signal-complaints = repeated complaints
+list-signal-visit_overdue = visit overdue

@@ -882,3 +882,12 @@ digest-test-hint = 일일 요약이 꺼져 있어도 저장된 설정을 사용�
 digest-test-sent = { $to }(으)로 보냈습니다.
 digest-test-failed = 요약을 보내지 못했습니다:
 digest-test-unset = 먼저 메일 서버와 보내는 사람을 설정하세요.
+# The churn-risk list (METHOD §6)
+list-churn_risk-title = 이탈 위험 고객
+list-churn_risk-about = 고객으로 남을 확률이 50% 아래로 떨어진 고가치 고객, 12개월 동안 두 번 이상 불만을 제기한 고객, 방문이 기한을 넘긴 A등급 고객: 경쟁사보다 먼저 방문하십시오.
+list-col-signals = 이유
+list-col-complaints_12m = 12개월 불만
+list-col-last_visit = 마지막 방문
+list-signal-p_alive = 활성 확률 하락
+list-signal-complaints = 반복 불만
+list-signal-visit_overdue = 방문 기한 초과

@@ -882,3 +882,12 @@ digest-test-hint = 使用已保存的设置，即使每日摘要处于关闭状�
 digest-test-sent = 已发送至 { $to }。
 digest-test-failed = 摘要无法发送：
 digest-test-unset = 请先设置邮件服务器和发件人。
+# The churn-risk list (METHOD §6)
+list-churn_risk-title = 可能流失的客户
+list-churn_risk-about = 仍为客户的概率降到 50% 以下的高价值客户、12 个月内投诉两次及以上的客户，以及拜访已逾期的 A 类客户：赶在竞争对手之前去拜访他们。
+list-col-signals = 原因
+list-col-complaints_12m = 近 12 个月投诉
+list-col-last_visit = 上次拜访
+list-signal-p_alive = 活跃概率下降
+list-signal-complaints = 多次投诉
+list-signal-visit_overdue = 拜访逾期

@@ -882,3 +882,12 @@ digest-test-hint = 使用已儲存的設定，即使每日摘要處於關閉狀�
 digest-test-sent = 已寄送至 { $to }。
 digest-test-failed = 摘要無法寄送：
 digest-test-unset = 請先設定郵件伺服器和寄件人。
+# The churn-risk list (METHOD §6)
+list-churn_risk-title = 可能流失的顧客
+list-churn_risk-about = 仍為顧客的機率降到 50% 以下的高價值顧客、12 個月內投訴兩次以上的顧客，以及拜訪已逾期的 A 類顧客：趕在競爭對手之前去拜訪他們。
+list-col-signals = 原因
+list-col-complaints_12m = 近 12 個月投訴
+list-col-last_visit = 上次拜訪
+list-signal-p_alive = 活躍機率下降
+list-signal-complaints = 多次投訴
+list-signal-visit_overdue = 拜訪逾期

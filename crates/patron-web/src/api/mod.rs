@@ -3,6 +3,7 @@
 
 pub mod after_sales;
 pub mod agenda;
+pub mod churn;
 pub mod classes;
 pub mod complaints;
 pub mod credit;

@@ -135,6 +135,12 @@ fn cell_text(lang: Lang, column: &ListColumn, cell: &Cell, currency: &Currency) 
         (ColumnKind::Date, Cell::Text(t)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
             .map(|d| i18n::date(lang, d))
             .unwrap_or_else(|_| t.clone()),
+        // The churn-risk list's signals are codes, each translated.
+        (_, Cell::Text(t)) if column.key == "signals" => t
+            .split(", ")
+            .map(|s| tr_or(lang, &format!("list-signal-{s}"), s))
+            .collect::<Vec<_>>()
+            .join(", "),
         (_, Cell::Text(t)) => t.clone(),
     }
 }

@@ -8,6 +8,7 @@
 pub mod after_sales;
 pub mod agenda;
 pub mod assets;
+pub mod churn;
 pub mod class_rules;
 pub mod class_view;
 pub mod classes;
@@ -282,6 +283,8 @@ pub fn routes() -> Router<AppState> {
             "/events/{id}/invitations/{invitation}",
             post(touch::change_invitation),
         )
+        .route("/churn", get(churn::page))
+        .route("/churn/reasons", post(churn::save_reason))
         .route("/indicators", get(indicators::page))
         .route("/indicators/refresh", post(indicators::refresh))
         .route("/complaints", get(complaints::board))
@@ -526,6 +529,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "touch_request_form.html",
         include_str!("../../templates/touch_request_form.html"),
     ),
+    ("churn.html", include_str!("../../templates/churn.html")),
     (
         "indicators.html",
         include_str!("../../templates/indicators.html"),
