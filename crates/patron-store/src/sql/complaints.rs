@@ -144,6 +144,25 @@ async fn load(
         .into_complaint(now)
 }
 
+/// The complaint, unless it is closed: a closed complaint's record stands as it was closed
+/// (a conflict naming `field`; the customer gets a new complaint instead).
+async fn load_open(
+    c: &mut Conn<'_>,
+    scope: Scope,
+    id: i64,
+    now: DateTime<Utc>,
+    field: Option<&str>,
+) -> StoreResult<Complaint> {
+    let cur = load(c, scope, id, now).await?;
+    if cur.status.is_closed() {
+        return Err(StoreError::conflict(
+            field,
+            "a closed complaint cannot be changed; record a new complaint for the customer",
+        ));
+    }
+    Ok(cur)
+}
+
 async fn detail(
     c: &mut Conn<'_>,
     scope: Scope,
@@ -535,13 +554,7 @@ pub(crate) async fn change(
         .map_err(|e| StoreError::Invalid(e.into()))?;
     let mut tx = store.begin().await?;
     let mut c = tx.conn();
-    let cur = load(&mut c, scope, id, now).await?;
-    if cur.status.is_closed() {
-        return Err(StoreError::conflict(
-            None,
-            "a closed complaint cannot be changed; record a new complaint for the customer",
-        ));
-    }
+    let cur = load_open(&mut c, scope, id, now, None).await?;
     if let Some(cause) = input.cause.filter(|c| *c != cur.cause) {
         c.execute(
             "UPDATE complaints SET cause = $1 WHERE id = $2",
@@ -659,13 +672,7 @@ pub(crate) async fn step(
         .map_err(|e| StoreError::Invalid(e.into()))?;
     let mut tx = store.begin().await?;
     let mut c = tx.conn();
-    let cur = load(&mut c, scope, id, now).await?;
-    if cur.status.is_closed() {
-        return Err(StoreError::conflict(
-            Some("step"),
-            "a closed complaint cannot be changed; record a new complaint for the customer",
-        ));
-    }
+    load_open(&mut c, scope, id, now, Some("step")).await?;
     c.execute(
         "INSERT INTO complaint_steps (complaint_id, step, done_by, done_at, note) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (complaint_id, step) DO UPDATE SET \
@@ -701,13 +708,7 @@ pub(crate) async fn compensate(
         .map_err(|e| StoreError::Invalid(e.into()))?;
     let mut tx = store.begin().await?;
     let mut c = tx.conn();
-    let cur = load(&mut c, scope, id, now).await?;
-    if cur.status.is_closed() {
-        return Err(StoreError::conflict(
-            Some("amount"),
-            "a closed complaint cannot be changed; record a new complaint for the customer",
-        ));
-    }
+    load_open(&mut c, scope, id, now, Some("amount")).await?;
     // The shop's default currency as the rest of the store reads it (the built-in default when
     // unset), so compensation and the limits are in the currency orders are in.
     let default = r::get_setting(&mut c, super::store_impl::DEFAULT_CURRENCY_KEY)

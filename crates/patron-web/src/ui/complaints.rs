@@ -12,7 +12,7 @@
 //! fields. Complaints of customers outside the user's scope read as "not found". "Now" is the
 //! server's [`crate::Clock`], which tests move forward to watch the 24 hours run out.
 
-use super::forms::{add_error, blank, path_id, respond};
+use super::forms::{add_error, add_error_key as add, blank, path_id, respond};
 use super::i18n::{self, Lang};
 use super::{Page, UiError};
 use crate::AppState;
@@ -52,16 +52,6 @@ fn form_errors(e: &ValidationErrors) -> Map<String, Value> {
         errs.entry(f.field.clone()).or_insert(Value::String(key));
     }
     errs
-}
-
-/// A form-level error (`error-required`, …) for `field`.
-fn add(errs: &mut Map<String, Value>, field: &str, code: &str) {
-    let mut m = Map::new();
-    add_error(&mut m, field, code);
-    if let Some(Value::String(c)) = m.remove(field) {
-        errs.entry(field.to_owned())
-            .or_insert(Value::String(format!("error-{c}")));
-    }
 }
 
 fn words<W: Word>() -> Vec<&'static str> {
@@ -796,64 +786,24 @@ async fn act(state: &AppState, page: &Page, id: &str, action: Action, f: ActionF
     respond(run.await, page)
 }
 
-/// `POST /complaints/{id}/status`.
-pub async fn move_status(
+/// `POST /complaints/{id}/{form}`: one of the complaint page's forms — `status`, `steps`,
+/// `compensations`, `promise`, `reply` or `change` (any other is "not found").
+pub async fn action(
     State(state): State<AppState>,
     page: Page,
-    Path(id): Path<String>,
+    Path((id, form)): Path<(String, String)>,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    act(&state, &page, &id, Action::Status, f).await
-}
-
-/// `POST /complaints/{id}/steps`.
-pub async fn step(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(&state, &page, &id, Action::Step, f).await
-}
-
-/// `POST /complaints/{id}/compensations`.
-pub async fn compensate(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(&state, &page, &id, Action::Compensation, f).await
-}
-
-/// `POST /complaints/{id}/promise`.
-pub async fn promise(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(&state, &page, &id, Action::Promise, f).await
-}
-
-/// `POST /complaints/{id}/reply`.
-pub async fn reply(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(&state, &page, &id, Action::Reply, f).await
-}
-
-/// `POST /complaints/{id}/change`.
-pub async fn change(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(&state, &page, &id, Action::Change, f).await
+    let action = match form.as_str() {
+        "status" => Action::Status,
+        "steps" => Action::Step,
+        "compensations" => Action::Compensation,
+        "promise" => Action::Promise,
+        "reply" => Action::Reply,
+        "change" => Action::Change,
+        _ => return UiError::NotFound.render(&page),
+    };
+    act(&state, &page, &id, action, f).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -91,6 +91,13 @@ pub(crate) fn add_error(errs: &mut Map<String, Value>, field: &str, code: &str) 
         .or_insert_with(|| Value::String(code_key(code).to_owned()));
 }
 
+/// Records the whole message key (`error-…`) for `field` unless it already has an error, for
+/// forms whose templates take keys rather than suffixes.
+pub(crate) fn add_error_key(errs: &mut Map<String, Value>, field: &str, code: &str) {
+    errs.entry(field.to_owned())
+        .or_insert_with(|| Value::String(format!("error-{}", code_key(code))));
+}
+
 /// Maps validation errors to `field → message-key suffix` for the form.
 pub(crate) fn field_errors(e: &ValidationErrors) -> Map<String, Value> {
     field_errors_as(e, |f| f.to_owned())

@@ -297,15 +297,7 @@ pub fn routes() -> Router<AppState> {
             get(complaints::settings).post(complaints::save_settings),
         )
         .route("/complaints/{id}", get(complaints::show))
-        .route("/complaints/{id}/status", post(complaints::move_status))
-        .route("/complaints/{id}/steps", post(complaints::step))
-        .route(
-            "/complaints/{id}/compensations",
-            post(complaints::compensate),
-        )
-        .route("/complaints/{id}/promise", post(complaints::promise))
-        .route("/complaints/{id}/reply", post(complaints::reply))
-        .route("/complaints/{id}/change", post(complaints::change))
+        .route("/complaints/{id}/{form}", post(complaints::action))
         .route("/requests", get(touch::requests))
         .route("/requests/{id}/reply", post(touch::reply))
         .route(

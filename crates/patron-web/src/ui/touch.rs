@@ -14,8 +14,8 @@
 //! fields. Records of customers outside the user's scope read as "not found".
 
 use super::forms::{
-    add_error, blank, customer_in_reach, datetime_value, optional_datetime, path_id, respond,
-    ConfirmForm,
+    add_error_key as add, blank, customer_in_reach, datetime_value, optional_datetime, path_id,
+    respond, ConfirmForm,
 };
 use super::i18n::{self, Lang};
 use super::interaction_form::key_person_choices;
@@ -66,16 +66,6 @@ fn form_errors(e: &ValidationErrors, errs: &mut Map<String, Value>) -> Option<St
         errs.entry(f.field.clone()).or_insert(Value::String(key));
     }
     placeholder
-}
-
-/// [`add_error`] with the message key spelled out (the pages show `t(errors.field)`).
-fn add(errs: &mut Map<String, Value>, field: &str, code: &str) {
-    let mut m = Map::new();
-    add_error(&mut m, field, code);
-    if let Some(Value::String(c)) = m.remove(field) {
-        errs.entry(field.to_owned())
-            .or_insert(Value::String(format!("error-{c}")));
-    }
 }
 
 fn status_of(errs: &Map<String, Value>) -> StatusCode {
