@@ -1342,6 +1342,7 @@ pub async fn generate(
     promotions::generate(store, opts, &report).await?;
     after_sales::generate(store, opts).await?;
     touch::generate(store, opts, &report).await?;
+    store.refresh_statistics().await?;
     Ok(report)
 }
 

@@ -778,6 +778,15 @@ impl Store for SqlStore {
         super::bulk::insert_chunk(self, chunk).await
     }
 
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        if self.backend() == Backend::Sqlite {
+            return Ok(());
+        }
+        let mut pc = self.acquire().await?;
+        pc.conn().execute("ANALYZE", vec![]).await?;
+        Ok(())
+    }
+
     async fn find_duplicates_in(
         &self,
         scope: Scope,
