@@ -16,6 +16,7 @@ pub mod indicators;
 pub mod model;
 pub mod money;
 pub mod promotion;
+pub mod survey;
 pub mod validation;
 pub mod values;
 

@@ -28,6 +28,7 @@ pub mod query;
 pub mod satisfaction;
 mod sql;
 pub mod store;
+pub mod surveys;
 pub mod testkit;
 pub mod touch;
 

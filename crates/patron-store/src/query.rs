@@ -33,6 +33,8 @@ pub struct CustomerQuery {
     pub abc: Option<patron_core::classify::AbcClass>,
     pub segment: Option<patron_core::classify::RfmSegment>,
     pub loyalty: Option<patron_core::classify::Loyalty>,
+    /// Loyalty-matrix quadrant of the latest product and service satisfaction (METHOD §2.3).
+    pub quadrant: Option<patron_core::classify::Quadrant>,
     /// Latest model scores (`patron model score`): P(alive) at most this fraction, lifetime
     /// value at least this amount (major units of the scores' currency). Customers never scored
     /// match neither.

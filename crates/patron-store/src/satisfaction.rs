@@ -15,7 +15,12 @@ pub struct Rating {
     pub aspect: Aspect,
     /// 1 (very dissatisfied) to 5 (very satisfied); 3 and above count as satisfied.
     pub score: u8,
+    /// What the score says (below 3 dissatisfied, 3 basically, above very satisfied).
+    #[schema(value_type = String)]
+    pub level: patron_core::survey::Level,
     pub note: Option<String>,
+    /// The survey answer it came from (`None`: a staff rating).
+    pub response_id: Option<i64>,
     /// Who recorded it (`None`: the command line, or a user since deleted).
     pub user_id: Option<UserId>,
     pub user_name: Option<String>,

@@ -342,6 +342,90 @@ pub trait Store: Send + Sync + 'static {
         scope: Scope,
     ) -> StoreResult<Vec<(patron_core::classify::Quadrant, i64)>>;
 
+    // Surveys and public links (METHOD §5; see [`crate::surveys`]). Whether the caller may
+    // see the customer is the caller's to check, as for satisfaction.
+    /// Every questionnaire, active ones first, newest first.
+    async fn list_surveys(&self) -> StoreResult<Vec<crate::surveys::Survey>>;
+    async fn get_survey(&self, id: i64) -> StoreResult<crate::surveys::Survey>;
+    /// Invalid: any field of [`patron_core::survey::SurveyDef::normalized`].
+    async fn create_survey(
+        &self,
+        by: Option<UserId>,
+        def: &patron_core::survey::SurveyDef,
+    ) -> StoreResult<crate::surveys::Survey>;
+    /// Replaces a questionnaire's texts and aspects; answers already given keep their codes.
+    async fn update_survey(
+        &self,
+        id: i64,
+        def: &patron_core::survey::SurveyDef,
+    ) -> StoreResult<crate::surveys::Survey>;
+    /// A questionnaire's answers summed (per aspect, praise and by-name answers).
+    async fn survey_summary(&self, id: i64) -> StoreResult<crate::surveys::SurveySummary>;
+    /// A questionnaire's latest answers from customers inside `scope`.
+    async fn survey_responses(
+        &self,
+        survey: i64,
+        scope: Scope,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::surveys::Response>>;
+    /// A customer's latest answers to any questionnaire.
+    async fn customer_survey_responses(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::surveys::Response>>;
+    /// Records answers `by` took on a call at `now`. Invalid: `survey_id` (unknown, inactive),
+    /// `language`, and the answers' fields ([`patron_core::survey::Answers::normalized`]).
+    async fn record_survey_response(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: &crate::surveys::ResponseInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::Response>;
+    /// Makes a public link for the customer; its secret is returned once. Invalid:
+    /// `survey_id`, `language`, `days`.
+    async fn create_public_link(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: &crate::surveys::LinkInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::NewLink>;
+    /// The customer's latest public links (at most 50).
+    async fn public_links(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Vec<crate::surveys::PublicLink>>;
+    async fn revoke_public_link(
+        &self,
+        customer: CustomerId,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// What opening the link with this secret shows at `now`.
+    async fn open_public_link(
+        &self,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::LinkState>;
+    /// Records the customer's answers through a survey link and uses the link up; returns the
+    /// answer's id. Not found: an unknown, expired or revoked link; conflict: already used.
+    async fn answer_public_survey(
+        &self,
+        secret: &str,
+        answers: &patron_core::survey::Answers,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Records the customer's complaint (channel `web_form`) through a complaint link and uses
+    /// the link up; returns the complaint's id. Errors as for [`Store::answer_public_survey`].
+    async fn complain_through_link(
+        &self,
+        secret: &str,
+        input: &crate::surveys::PublicComplaint,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
     // Key-account development plans (METHOD §3.4; see [`crate::key_accounts`]). Access is the
     // caller's to check (the plan's customer in the caller's scope), as for satisfaction.
     /// Every plan inside `scope` (optionally one customer's) and the A-class customers without

@@ -35,6 +35,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Imports the wizard runs in the background, so a large file shows its progress.
     pub imports: Arc<ui::import::Jobs>,
+    /// Requests per client address to the public forms (see [`ui::public`]).
+    pub public_limiter: Arc<ui::public::Limiter>,
 }
 
 impl AppState {
@@ -46,6 +48,10 @@ impl AppState {
     pub fn with_config(store: Arc<dyn Store>, config: WebConfig) -> AppState {
         AppState {
             store,
+            public_limiter: Arc::new(ui::public::Limiter::new(
+                config.public_requests,
+                config.public_window,
+            )),
             config: Arc::new(config),
             imports: Arc::default(),
         }
@@ -75,6 +81,11 @@ pub struct WebConfig {
     /// The instant complaints are recorded and judged overdue at: the wall clock, which tests
     /// move forward to see a complaint's 24 hours run out without waiting a day.
     pub clock: Clock,
+    /// Requests one client address may make to the public survey and complaint forms per
+    /// [`WebConfig::public_window`]: enough for a customer who reloads and corrects, too few to
+    /// probe for links or flood the complaint board.
+    pub public_requests: u32,
+    pub public_window: std::time::Duration,
 }
 
 /// The wall clock plus an offset a test may move; clones share the offset.
@@ -114,6 +125,8 @@ impl Default for WebConfig {
             upload_dir: std::env::temp_dir().join("patron-uploads"),
             import_wait: std::time::Duration::from_secs(2),
             clock: Clock::default(),
+            public_requests: 30,
+            public_window: std::time::Duration::from_secs(600),
         }
     }
 }

@@ -232,6 +232,30 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/requests/{id}/reply",
             axum::routing::post(touch::reply_request),
         )
+        .route(
+            "/api/v1/surveys",
+            get(crate::api::surveys::list).post(crate::api::surveys::create),
+        )
+        .route(
+            "/api/v1/surveys/{id}",
+            get(crate::api::surveys::get).put(crate::api::surveys::update),
+        )
+        .route(
+            "/api/v1/surveys/{id}/responses",
+            get(crate::api::surveys::responses),
+        )
+        .route(
+            "/api/v1/customers/{id}/survey-responses",
+            get(crate::api::surveys::customer_responses).post(crate::api::surveys::record),
+        )
+        .route(
+            "/api/v1/customers/{id}/public-links",
+            get(crate::api::surveys::links).post(crate::api::surveys::create_link),
+        )
+        .route(
+            "/api/v1/customers/{id}/public-links/{link_id}",
+            axum::routing::delete(crate::api::surveys::revoke_link),
+        )
         .route("/api/v1/churn", get(crate::api::churn::report))
         .route(
             "/api/v1/churn/reasons/{code}",
@@ -461,6 +485,16 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/requests/{id}"),
     ("post", "/api/v1/requests/{id}/reply"),
     ("get", "/api/v1/indicators"),
+    ("get", "/api/v1/surveys"),
+    ("post", "/api/v1/surveys"),
+    ("get", "/api/v1/surveys/{id}"),
+    ("put", "/api/v1/surveys/{id}"),
+    ("get", "/api/v1/surveys/{id}/responses"),
+    ("get", "/api/v1/customers/{id}/survey-responses"),
+    ("post", "/api/v1/customers/{id}/survey-responses"),
+    ("get", "/api/v1/customers/{id}/public-links"),
+    ("post", "/api/v1/customers/{id}/public-links"),
+    ("delete", "/api/v1/customers/{id}/public-links/{link_id}"),
     ("get", "/api/v1/churn"),
     ("put", "/api/v1/churn/reasons/{code}"),
     ("get", "/api/v1/complaints"),

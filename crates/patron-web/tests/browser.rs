@@ -30,6 +30,8 @@ mod after_sales_scenario;
 mod complaints_scenario;
 #[path = "browser_parts/key_accounts.rs"]
 mod key_accounts_scenario;
+#[path = "browser_parts/surveys.rs"]
+mod surveys_scenario;
 
 /// chromedriver, stopped when the test ends (also on panic).
 struct Driver(Child);

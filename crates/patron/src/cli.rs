@@ -726,6 +726,10 @@ pub struct ListArgs {
     /// Loyalty in force: loyal | switcher | no_loyalty | unknown
     #[arg(long)]
     pub loyalty: Option<String>,
+    /// Loyalty-matrix quadrant of the latest satisfaction: loyal | easily_taken |
+    /// still_hopeful | destructive | unknown
+    #[arg(long)]
+    pub quadrant: Option<String>,
     /// Only scored customers whose P(alive) is at most this fraction (e.g. 0.3).
     #[arg(long)]
     pub p_alive_max: Option<f64>,

@@ -31,6 +31,7 @@ mod names;
 mod plans;
 mod promotions;
 mod sample;
+mod surveys;
 mod touch;
 
 use crate::bulk::{BulkChunk, BulkOrder};
@@ -1342,6 +1343,7 @@ pub async fn generate(
     promotions::generate(store, opts, &report).await?;
     after_sales::generate(store, opts).await?;
     touch::generate(store, opts, &report).await?;
+    surveys::generate(store, opts, &report).await?;
     store.refresh_statistics().await?;
     Ok(report)
 }

@@ -34,6 +34,7 @@ macro_rules! arg_from {
 arg_from!(i64, v, Arg::I64(Some(v)));
 arg_from!(Option<i64>, v, Arg::I64(v));
 arg_from!(bool, v, Arg::Bool(Some(v)));
+arg_from!(Option<bool>, v, Arg::Bool(v));
 arg_from!(String, v, Arg::Text(Some(v)));
 arg_from!(Option<String>, v, Arg::Text(v));
 arg_from!(&str, v, Arg::Text(Some(v.to_owned())));

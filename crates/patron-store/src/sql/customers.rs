@@ -435,6 +435,9 @@ pub(crate) async fn list(c: &mut Conn<'_>, q: &CustomerQuery) -> StoreResult<Pag
             ));
         }
     }
+    if let Some(quadrant) = q.quadrant {
+        wh.push(super::satisfaction::quadrant_condition(quadrant, "c"));
+    }
     // Bound as integers (millionths, cents) so the same text works on both databases without
     // a floating-point parameter type.
     if let Some(p) = q.p_alive_max.filter(|p| p.is_finite()) {

@@ -180,6 +180,7 @@ pub(crate) async fn merge(
     // Credit reviews, payments and overrides are history too: they follow the orders.
     super::credit::merge(&mut c, keep, other).await?;
     super::satisfaction::merge(&mut c, keep, other).await?;
+    super::surveys::merge(&mut c, keep, other).await?;
     super::after_sales::merge(&mut c, keep, other).await?;
     super::key_accounts::merge(&mut c, keep, other).await?;
     super::touch::merge(&mut c, keep, other).await?;

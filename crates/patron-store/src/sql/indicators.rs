@@ -27,6 +27,9 @@ struct Month {
     named: i64,
     contacts: i64,
     complaints: i64,
+    /// Survey answers to "would you praise us", and the yes among them.
+    praise_answers: i64,
+    praised: i64,
 }
 
 /// `YYYY-MM` of a column holding a date (`date`) or an instant (otherwise), in UTC.
@@ -86,6 +89,14 @@ pub(crate) async fn refresh(store: &SqlStore, today: NaiveDate) -> StoreResult<R
              GROUP BY customer_id, {m}",
             m = month_expr(&c, "recorded_at", false)
         );
+        let surveys_sql = format!(
+            "SELECT customer_id, {m} AS m, COUNT(would_praise), \
+             CAST(SUM(CASE WHEN would_praise THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM survey_responses \
+             WHERE customer_id >= $1 AND customer_id < $2 AND answered_at >= $3 \
+             GROUP BY customer_id, {m}",
+            m = month_expr(&c, "answered_at", false)
+        );
         let mut lo = 1;
         while lo <= max_id {
             let hi = lo + RANGE;
@@ -120,6 +131,11 @@ pub(crate) async fn refresh(store: &SqlStore, today: NaiveDate) -> StoreResult<R
                     .or_default()
                     .complaints += n;
             }
+            for (cid, m, n, yes) in grouped(&mut c, &surveys_sql, lo, hi, from_ts.into()).await? {
+                let e = activity.entry(cid).or_default().entry(m).or_default();
+                e.praise_answers += n;
+                e.praised += yes;
+            }
             for (cid, owner, abc) in who {
                 let Some(months) = activity.get(&cid) else {
                     continue;
@@ -135,8 +151,10 @@ pub(crate) async fn refresh(store: &SqlStore, today: NaiveDate) -> StoreResult<R
                         named_orders: m.named,
                         complainers: i64::from(m.complaints > 0),
                         complaints: m.complaints,
-                        surveyed: 0,
-                        praising: 0,
+                        // Reputation: a customer surveyed in the period praises us when one of
+                        // their answers in it said so.
+                        surveyed: i64::from(m.praise_answers > 0),
+                        praising: i64::from(m.praised > 0),
                     };
                     for key in [
                         (period, "all", String::new()),
@@ -209,6 +227,8 @@ fn periods_of(
                 e.named += m.named;
                 e.contacts += m.contacts;
                 e.complaints += m.complaints;
+                e.praise_answers += m.praise_answers;
+                e.praised += m.praised;
             }
         }
     }

@@ -37,6 +37,7 @@ mod requests;
 mod rows;
 mod satisfaction;
 mod store_impl;
+mod surveys;
 mod touch;
 
 use conn::{PoolConn, Tx};

@@ -6,8 +6,9 @@ use super::customers::push_scope;
 use crate::error::{StoreError, StoreResult};
 use crate::satisfaction::*;
 use chrono::{DateTime, NaiveDate, Utc};
-use patron_core::classify::matrix::{quadrant, MAX_SCORE, MIN_SCORE};
+use patron_core::classify::matrix::{quadrant, MAX_SCORE, MIN_SCORE, SATISFIED_FROM};
 use patron_core::classify::{Aspect, Quadrant};
+use patron_core::survey::Level;
 use patron_core::{CustomerId, Scope, UserId};
 
 fn bad_row(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -31,6 +32,7 @@ struct RatingRow {
     aspect: String,
     score: i64,
     note: Option<String>,
+    response_id: Option<i64>,
     user_id: Option<i64>,
     user_name: Option<String>,
     rated_on: NaiveDate,
@@ -40,12 +42,15 @@ struct RatingRow {
 impl TryFrom<RatingRow> for Rating {
     type Error = StoreError;
     fn try_from(r: RatingRow) -> StoreResult<Self> {
+        let score = score_of(r.score)?;
         Ok(Rating {
             id: r.id,
             customer_id: CustomerId(r.customer_id),
             aspect: Aspect::parse(&r.aspect).ok_or_else(|| bad_row("aspect", &r.aspect))?,
-            score: score_of(r.score)?,
+            score,
+            level: Level::of_score(score),
             note: r.note,
+            response_id: r.response_id,
             user_id: r.user_id.map(UserId),
             user_name: r.user_name,
             rated_on: r.rated_on,
@@ -54,7 +59,7 @@ impl TryFrom<RatingRow> for Rating {
     }
 }
 
-const COLS: &str = "r.id, r.customer_id, r.aspect, r.score, r.note, r.user_id, \
+const COLS: &str = "r.id, r.customer_id, r.aspect, r.score, r.note, r.response_id, r.user_id, \
      u.name AS user_name, r.rated_on, r.created_at";
 
 /// The longest note a rating may carry, in characters.
@@ -92,10 +97,17 @@ pub(crate) fn validate(
     Ok(day)
 }
 
+/// Where a rating comes from: who recorded it and, for a survey answer, which.
+#[derive(Clone, Copy)]
+pub(crate) struct Source {
+    pub by: Option<UserId>,
+    pub response: Option<i64>,
+}
+
 /// Records a rating (validated by the caller).
 pub(crate) async fn insert(
     c: &mut Conn<'_>,
-    by: Option<UserId>,
+    source: Source,
     customer: CustomerId,
     aspect: Aspect,
     score: u8,
@@ -106,15 +118,17 @@ pub(crate) async fn insert(
     let id = c
         .scalar_i64(
             "INSERT INTO satisfaction_ratings (customer_id, aspect, score, note, user_id, \
-             rated_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             rated_on, created_at, response_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING id",
             args![
                 customer.0,
                 aspect.as_str(),
                 i64::from(score),
                 note,
-                by.map(|u| u.0),
+                source.by.map(|u| u.0),
                 rated_on,
-                super::now()
+                super::now(),
+                source.response
             ],
         )
         .await?;
@@ -167,6 +181,30 @@ pub(crate) async fn of_customer(
     })
 }
 
+/// The latest score of one aspect of the customer `alias` (the rule of [`latest`]).
+fn latest_score(aspect: Aspect, alias: &str) -> String {
+    format!(
+        "(SELECT r.score FROM satisfaction_ratings r WHERE r.customer_id = {alias}.id \
+         AND r.aspect = '{}' ORDER BY r.rated_on DESC, r.id DESC LIMIT 1)",
+        aspect.as_str()
+    )
+}
+
+/// A condition true for the customers (`alias`) in `q`, by the rule of
+/// [`patron_core::classify::matrix::quadrant`].
+pub(crate) fn quadrant_condition(q: Quadrant, alias: &str) -> String {
+    let p = latest_score(Aspect::Product, alias);
+    let s = latest_score(Aspect::Service, alias);
+    let ok = SATISFIED_FROM;
+    match q {
+        Quadrant::Loyal => format!("({p} >= {ok} AND {s} >= {ok})"),
+        Quadrant::EasilyTaken => format!("({p} >= {ok} AND {s} < {ok})"),
+        Quadrant::StillHopeful => format!("({p} < {ok} AND {s} >= {ok})"),
+        Quadrant::Destructive => format!("({p} < {ok} AND {s} < {ok})"),
+        Quadrant::Unknown => format!("({p} IS NULL OR {s} IS NULL)"),
+    }
+}
+
 /// Every customer in `scope` counted by quadrant (each quadrant listed, in matrix order).
 pub(crate) async fn matrix(c: &mut Conn<'_>, scope: Scope) -> StoreResult<Vec<(Quadrant, i64)>> {
     let mut wh = Vec::new();
@@ -177,19 +215,13 @@ pub(crate) async fn matrix(c: &mut Conn<'_>, scope: Scope) -> StoreResult<Vec<(Q
     } else {
         format!(" WHERE {}", wh.join(" AND "))
     };
-    let latest = |aspect: &str| {
-        format!(
-            "(SELECT r.score FROM satisfaction_ratings r WHERE r.customer_id = c.id \
-             AND r.aspect = '{aspect}' ORDER BY r.rated_on DESC, r.id DESC LIMIT 1)"
-        )
-    };
     let rows: Vec<(Option<i64>, Option<i64>, i64)> = c
         .fetch_all(
             &format!(
                 "SELECT x.p, x.s, COUNT(*) FROM (SELECT {} AS p, {} AS s FROM customers c{filter}) x \
                  GROUP BY x.p, x.s",
-                latest(Aspect::Product.as_str()),
-                latest(Aspect::Service.as_str()),
+                latest_score(Aspect::Product, "c"),
+                latest_score(Aspect::Service, "c"),
             ),
             a,
         )

@@ -1334,10 +1334,135 @@ impl Store for SqlStore {
         if !customers::in_scope(&mut tx.conn(), customer, Scope::All).await? {
             return Err(StoreError::not_found("customer", customer));
         }
-        let r = super::satisfaction::insert(&mut tx.conn(), by, customer, aspect, score, note, day)
-            .await?;
+        let source = super::satisfaction::Source { by, response: None };
+        let r =
+            super::satisfaction::insert(&mut tx.conn(), source, customer, aspect, score, note, day)
+                .await?;
         tx.commit().await?;
         Ok(r)
+    }
+
+    async fn list_surveys(&self) -> StoreResult<Vec<crate::surveys::Survey>> {
+        let mut pc = self.acquire().await?;
+        super::surveys::list(&mut pc.conn()).await
+    }
+
+    async fn get_survey(&self, id: i64) -> StoreResult<crate::surveys::Survey> {
+        let mut pc = self.acquire().await?;
+        super::surveys::get(&mut pc.conn(), id).await
+    }
+
+    async fn create_survey(
+        &self,
+        by: Option<UserId>,
+        def: &patron_core::survey::SurveyDef,
+    ) -> StoreResult<crate::surveys::Survey> {
+        super::surveys::create(self, by, def).await
+    }
+
+    async fn update_survey(
+        &self,
+        id: i64,
+        def: &patron_core::survey::SurveyDef,
+    ) -> StoreResult<crate::surveys::Survey> {
+        super::surveys::update(self, id, def).await
+    }
+
+    async fn survey_summary(&self, id: i64) -> StoreResult<crate::surveys::SurveySummary> {
+        let mut pc = self.acquire().await?;
+        let survey = super::surveys::get(&mut pc.conn(), id).await?;
+        super::surveys::summary(&mut pc.conn(), &survey).await
+    }
+
+    async fn survey_responses(
+        &self,
+        survey: i64,
+        scope: Scope,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::surveys::Response>> {
+        let mut pc = self.acquire().await?;
+        let limit = super::page_limit(Some(limit));
+        super::surveys::responses(&mut pc.conn(), "r.survey_id = $1", survey, scope, limit).await
+    }
+
+    async fn customer_survey_responses(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::surveys::Response>> {
+        let mut pc = self.acquire().await?;
+        let limit = super::page_limit(Some(limit));
+        super::surveys::responses(
+            &mut pc.conn(),
+            "r.customer_id = $1",
+            customer.0,
+            Scope::All,
+            limit,
+        )
+        .await
+    }
+
+    async fn record_survey_response(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: &crate::surveys::ResponseInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::Response> {
+        super::surveys::record_by_staff(self, by, customer, input, now).await
+    }
+
+    async fn create_public_link(
+        &self,
+        by: Option<UserId>,
+        customer: CustomerId,
+        input: &crate::surveys::LinkInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::NewLink> {
+        super::surveys::create_link(self, by, customer, input, now).await
+    }
+
+    async fn public_links(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Vec<crate::surveys::PublicLink>> {
+        let mut pc = self.acquire().await?;
+        super::surveys::customer_links(&mut pc.conn(), customer).await
+    }
+
+    async fn revoke_public_link(
+        &self,
+        customer: CustomerId,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        super::surveys::revoke_link(self, customer, id, now).await
+    }
+
+    async fn open_public_link(
+        &self,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::surveys::LinkState> {
+        super::surveys::open_link(self, secret, now).await
+    }
+
+    async fn answer_public_survey(
+        &self,
+        secret: &str,
+        answers: &patron_core::survey::Answers,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        super::surveys::answer_link(self, secret, answers, now).await
+    }
+
+    async fn complain_through_link(
+        &self,
+        secret: &str,
+        input: &crate::surveys::PublicComplaint,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        super::surveys::complain_through_link(self, secret, input, now).await
     }
 
     async fn customer_satisfaction(

@@ -38,6 +38,9 @@ pub struct CustomerListParams {
     pub segment: Option<RfmSegment>,
     /// Only customers with this loyalty class in force.
     pub loyalty: Option<Loyalty>,
+    /// Only customers in this quadrant of the loyalty matrix (latest product and service
+    /// satisfaction; `unknown` when either is missing).
+    pub quadrant: Option<patron_core::classify::Quadrant>,
     /// Only scored customers whose P(alive) is at most this fraction (0–1).
     #[param(minimum = 0.0, maximum = 1.0)]
     pub p_alive_max: Option<f64>,
@@ -62,6 +65,7 @@ impl CustomerListParams {
             abc: self.abc,
             segment: self.segment,
             loyalty: self.loyalty,
+            quadrant: self.quadrant,
             p_alive_max: match self.p_alive_max {
                 Some(p) if !(p.is_finite() && (0.0..=1.0).contains(&p)) => {
                     return Err(ApiError::param(

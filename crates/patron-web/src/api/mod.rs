@@ -20,6 +20,7 @@ pub mod plans;
 pub mod products;
 pub mod promotions;
 pub mod satisfaction;
+pub mod surveys;
 pub mod touch;
 
 use crate::error::ApiError;

@@ -228,6 +228,7 @@ async fn render(
     let credit = super::credit_forms::section(state, page, id, &mut refused).await?;
     // The satisfaction part (METHOD §2.3) takes a refused satisfaction form for itself.
     let satisfaction = super::satisfaction_form::section(state, page, id, &mut refused).await?;
+    let surveys = super::surveys::section(state, page, id).await?;
     let (mut log, mut add, mut loyalty) = (
         json!({"v": LogForm::default(), "errors": {}}),
         json!({"v": OrderForm::fresh(), "errors": {}}),
@@ -278,6 +279,7 @@ async fn render(
         "key_account": key_account,
         "credit": credit,
         "satisfaction": satisfaction,
+        "surveys": surveys,
         "score": score,
         "classes": classes,
         "loyalty_form": loyalty,

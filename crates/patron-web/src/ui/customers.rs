@@ -33,6 +33,9 @@ pub struct ListParams {
     segment: String,
     #[serde(default)]
     loyalty: String,
+    /// Loyalty-matrix quadrant (METHOD §2.3).
+    #[serde(default)]
+    quadrant: String,
     /// P(alive) at most, in percent.
     #[serde(default)]
     alive_max: String,
@@ -77,6 +80,7 @@ fn list_query(p: &ListParams, scope: Scope) -> CustomerQuery {
         abc: AbcClass::parse(&p.abc),
         segment: RfmSegment::parse(&p.segment),
         loyalty: Loyalty::parse(&p.loyalty),
+        quadrant: patron_core::classify::Quadrant::parse(&p.quadrant),
         p_alive_max: p
             .alive_max
             .trim()
@@ -152,7 +156,7 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         .collect();
     let base = |sort: &str, order: &str, cursor: Option<&str>| {
         let mut s = format!(
-            "/customers?q={}&stage={}&owner={}&tag={}&abc={}&segment={}&loyalty={}&alive_max={}&clv_min={}&sort={sort}&order={order}",
+            "/customers?q={}&stage={}&owner={}&tag={}&abc={}&segment={}&loyalty={}&quadrant={}&alive_max={}&clv_min={}&sort={sort}&order={order}",
             urlencode(&q),
             urlencode(&p.stage),
             urlencode(&p.owner),
@@ -160,6 +164,7 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
             urlencode(&p.abc),
             urlencode(&p.segment),
             urlencode(&p.loyalty),
+            urlencode(&p.quadrant),
             urlencode(&p.alive_max),
             urlencode(&p.clv_min)
         );
@@ -184,7 +189,11 @@ async fn render(state: &AppState, page: &Page, p: ListParams) -> Result<Response
         "customers.html",
         json!({
             "q": q, "stage": p.stage, "owner": p.owner, "tag": p.tag,
-            "abc": p.abc, "segment": p.segment, "loyalty": p.loyalty,
+            "abc": p.abc, "segment": p.segment, "loyalty": p.loyalty, "quadrant": p.quadrant,
+            "quadrants": patron_core::classify::Quadrant::ALL.iter().map(|q| json!({
+                "value": q.as_str(),
+                "label": super::satisfaction_form::quadrant_label(page.lang, *q),
+            })).collect::<Vec<_>>(),
             "alive_max": p.alive_max, "clv_min": p.clv_min,
             "abc_classes": patron_core::classify::AbcClass::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
             "segments": super::class_view::segment_choices(page.lang),

@@ -36,6 +36,11 @@ const CODES: &[&str] = &[
     "frequency_too_high",
     "invalid_time_zone",
     "before_interaction",
+    // Surveys (questionnaires and answers).
+    "duplicate",
+    "too_many",
+    "inactive",
+    "unknown",
 ];
 
 /// The message key suffix of an error code.

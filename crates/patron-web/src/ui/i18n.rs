@@ -102,7 +102,9 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/en/complaints.ftl"),
                 "\n",
-                include_str!("../../locales/en/indicators.ftl")
+                include_str!("../../locales/en/indicators.ftl"),
+                "\n",
+                include_str!("../../locales/en/surveys.ftl")
             ),
             Lang::ZhCn => concat!(
                 include_str!("../../locales/zh-CN/main.ftl"),
@@ -119,7 +121,9 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/zh-CN/complaints.ftl"),
                 "\n",
-                include_str!("../../locales/zh-CN/indicators.ftl")
+                include_str!("../../locales/zh-CN/indicators.ftl"),
+                "\n",
+                include_str!("../../locales/zh-CN/surveys.ftl")
             ),
             Lang::ZhTw => concat!(
                 include_str!("../../locales/zh-TW/main.ftl"),
@@ -136,7 +140,9 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/zh-TW/complaints.ftl"),
                 "\n",
-                include_str!("../../locales/zh-TW/indicators.ftl")
+                include_str!("../../locales/zh-TW/indicators.ftl"),
+                "\n",
+                include_str!("../../locales/zh-TW/surveys.ftl")
             ),
             Lang::Ko => concat!(
                 include_str!("../../locales/ko/main.ftl"),
@@ -153,7 +159,9 @@ impl Lang {
                 "\n",
                 include_str!("../../locales/ko/complaints.ftl"),
                 "\n",
-                include_str!("../../locales/ko/indicators.ftl")
+                include_str!("../../locales/ko/indicators.ftl"),
+                "\n",
+                include_str!("../../locales/ko/surveys.ftl")
             ),
         }
     }

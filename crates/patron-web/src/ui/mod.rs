@@ -36,10 +36,13 @@ pub mod plans;
 pub mod product_picker;
 pub mod products;
 pub mod promotions;
+pub mod public;
 pub mod reassignments;
 pub mod satisfaction_form;
 pub mod scores;
 pub mod sign_in;
+pub mod survey_form;
+pub mod surveys;
 pub mod tokens;
 pub mod touch;
 pub mod users;
@@ -308,6 +311,19 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/tokens/calendar", post(tokens::create_feed))
         .route("/tokens/calendar/revoke", post(tokens::revoke_feed))
+        .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/surveys/{id}", get(surveys::one).post(surveys::update))
+        .route(
+            "/customers/{id}/surveys/{survey}",
+            get(surveys::answer_form).post(surveys::record_answer),
+        )
+        .route("/customers/{id}/public-links", post(surveys::create_link))
+        .route(
+            "/customers/{id}/public-links/{link}/revoke",
+            post(surveys::revoke_link),
+        )
+        // The customer's own forms: no sign-in, rate limited per client address.
+        .route("/p/{secret}", get(public::show).post(public::submit))
 }
 
 /// `/`: the signed-in user's day starts with their agenda (METHOD §3); everyone else signs in.
@@ -522,6 +538,36 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/touch_request_form.html"),
     ),
     ("churn.html", include_str!("../../templates/churn.html")),
+    ("surveys.html", include_str!("../../templates/surveys.html")),
+    ("survey.html", include_str!("../../templates/survey.html")),
+    (
+        "survey_answer.html",
+        include_str!("../../templates/survey_answer.html"),
+    ),
+    (
+        "survey_answers_table.html",
+        include_str!("../../templates/survey_answers_table.html"),
+    ),
+    (
+        "survey_def_form.html",
+        include_str!("../../templates/survey_def_form.html"),
+    ),
+    (
+        "survey_questions.html",
+        include_str!("../../templates/survey_questions.html"),
+    ),
+    (
+        "surveys_section.html",
+        include_str!("../../templates/surveys_section.html"),
+    ),
+    (
+        "link_made.html",
+        include_str!("../../templates/link_made.html"),
+    ),
+    (
+        "public_form.html",
+        include_str!("../../templates/public_form.html"),
+    ),
     (
         "indicators.html",
         include_str!("../../templates/indicators.html"),

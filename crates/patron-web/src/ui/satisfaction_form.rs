@@ -45,7 +45,10 @@ fn rating_view(lang: Lang, r: &Rating) -> Value {
             &[("score", score), ("date", date)],
         ),
     };
-    json!({"score": r.score, "text": text, "note": r.note})
+    json!({"score": r.score, "text": text, "note": r.note,
+           "level": r.level.as_str(),
+           "level_label": i18n::tr(lang, &format!("survey-level-{}", r.level.as_str()), &[]),
+           "from_survey": r.response_id.is_some()})
 }
 
 /// The part's data for the customer page. A refused satisfaction form is taken out of

@@ -177,6 +177,15 @@ async fn list(store: &dyn Store, a: ListArgs) -> anyhow::Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("--loyalty: '{v}' is not a loyalty class"))
             })
             .transpose()?,
+        quadrant: a
+            .quadrant
+            .as_deref()
+            .map(|v| {
+                patron_core::classify::Quadrant::parse(v).ok_or_else(|| {
+                    anyhow::anyhow!("--quadrant: '{v}' is not a quadrant of the loyalty matrix")
+                })
+            })
+            .transpose()?,
         p_alive_max: match a.p_alive_max {
             Some(p) if !(p.is_finite() && (0.0..=1.0).contains(&p)) => {
                 anyhow::bail!("--p-alive-max: {p} is not a probability between 0 and 1")
