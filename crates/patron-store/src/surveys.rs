@@ -206,8 +206,8 @@ pub struct NewLink {
 pub enum LinkState {
     /// Unknown secret, expired or revoked: one answer for all, so a guess learns nothing.
     Invalid,
-    /// Already answered.
-    Used,
+    /// Already answered (the language the link was made in, for the notice).
+    Used { language: String },
     /// The form to show.
     Open {
         link: PublicLink,

@@ -165,7 +165,9 @@ async fn questionnaires_answers_and_the_matrix() {
         );
         assert_eq!(
             s.open_public_link(&made.secret, now).await.expect("used"),
-            LinkState::Used
+            LinkState::Used {
+                language: "zh-CN".into()
+            }
         );
         assert_eq!(
             s.open_public_link("not-a-secret", now)

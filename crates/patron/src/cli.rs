@@ -108,6 +108,10 @@ pub enum Command {
     /// [--owner U] [--customer ID], show ID, add --customer ID --channel C --summary TEXT.
     #[command(subcommand)]
     Complaints(crate::cmd::complaints::ComplaintsCommand),
+    /// Satisfaction surveys (METHOD §5): list, show ID (answers summed), link --customer ID
+    /// (--survey ID | --complaint) for the customer's public form.
+    #[command(subcommand)]
+    Surveys(crate::cmd::surveys::SurveysCommand),
     /// The five indicators (METHOD §5) per month and quarter: sales power, complaint rate,
     /// repeat-purchase rate, name recognition, reputation, with the counts behind each.
     Indicators(crate::cmd::indicators::IndicatorsArgs),

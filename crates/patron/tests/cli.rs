@@ -318,6 +318,62 @@ async fn demo_generates_deterministically_and_protects_real_data() {
             all["items"].as_array().map(|a| a.len() as u64),
             Some(complaints)
         );
+        // The method's questionnaire with answers, summed; a public link for a customer.
+        let surveys = json(patron(db).args(["surveys", "list", "--json"]));
+        let sid = surveys["items"][0]["id"].as_i64().expect("a survey");
+        assert!(
+            surveys["items"][0]["responses"].as_i64().unwrap_or(0) > 0,
+            "{surveys}"
+        );
+        let shown = json(patron(db).args(["surveys", "show", &sid.to_string(), "--json"]));
+        assert_eq!(
+            shown["summary"]["aspects"][0]["aspect"], "product",
+            "{shown}"
+        );
+        let first = json(patron(db).args(["customers", "list", "--limit", "1", "--json"]));
+        let cid = first["items"][0]["id"]
+            .as_i64()
+            .expect("a customer")
+            .to_string();
+        let link = json(patron(db).args([
+            "surveys",
+            "link",
+            "--customer",
+            &cid,
+            "--survey",
+            &sid.to_string(),
+            "--language",
+            "zh-TW",
+            "--base",
+            "https://crm.example.com/",
+            "--json",
+        ]));
+        assert!(
+            link["url"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("https://crm.example.com/p/"),
+            "{link}"
+        );
+        assert_eq!(link["link"]["language"], "zh-TW");
+        let err = patron(db)
+            .args([
+                "surveys",
+                "link",
+                "--customer",
+                &cid,
+                "--survey",
+                &sid.to_string(),
+                "--days",
+                "400",
+            ])
+            .output()
+            .expect("run");
+        assert!(!err.status.success());
+        assert!(
+            String::from_utf8_lossy(&err.stderr).contains("--days"),
+            "{err:?}"
+        );
         let overdue = json(patron(db).args(["complaints", "list", "--overdue", "--json"]));
         assert!(!overdue["items"].as_array().expect("items").is_empty());
         let complaining = json(patron(db).args(["lists", "complaining", "--json"]));

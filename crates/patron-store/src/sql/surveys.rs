@@ -612,7 +612,9 @@ pub(crate) async fn open_link(
         return Ok(LinkState::Invalid);
     }
     if link.used_at.is_some() {
-        return Ok(LinkState::Used);
+        return Ok(LinkState::Used {
+            language: link.language,
+        });
     }
     let survey = match link.survey_id {
         Some(s) => Some(Box::new(get(&mut c, s).await?)),

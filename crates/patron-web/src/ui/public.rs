@@ -166,7 +166,11 @@ pub async fn show(
                 &Map::new(),
             )
         }
-        Ok(LinkState::Used) => notice(&fallback, StatusCode::OK, "public-used"),
+        Ok(LinkState::Used { language }) => notice(
+            &public_page(&language, &q, &path),
+            StatusCode::OK,
+            "public-used",
+        ),
         Ok(LinkState::Invalid) => notice(&fallback, StatusCode::NOT_FOUND, "public-invalid"),
         Err(e) => {
             tracing::error!(error = %e, "opening a public link");
@@ -196,7 +200,13 @@ pub async fn submit(
     let now = state.config.clock.now();
     let (link, survey) = match state.store.open_public_link(&secret, now).await {
         Ok(LinkState::Open { link, survey }) => (link, survey),
-        Ok(LinkState::Used) => return notice(&fallback, StatusCode::CONFLICT, "public-used"),
+        Ok(LinkState::Used { language }) => {
+            return notice(
+                &public_page(&language, &q, &path),
+                StatusCode::CONFLICT,
+                "public-used",
+            )
+        }
         Ok(LinkState::Invalid) => {
             return notice(&fallback, StatusCode::NOT_FOUND, "public-invalid")
         }

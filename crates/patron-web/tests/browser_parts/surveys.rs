@@ -146,7 +146,7 @@ async fn a_public_survey_in_chinese_in_headless_chromium() {
 
     // The representative sees the quadrant change.
     ui.sign_in("ann@example.com").await;
-    ui.go(&page).await;
+    ui.go(&format!("{page}#satisfaction")).await;
     let html = ui
         .until("the new quadrant", |h| {
             h.contains("id=\"satisfaction-quadrant\" class=\"quadrant quadrant-loyal\"")

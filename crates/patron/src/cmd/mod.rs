@@ -17,6 +17,7 @@ pub mod plans;
 pub(crate) mod promotions;
 mod satisfaction;
 mod serve;
+pub(crate) mod surveys;
 pub mod touch;
 mod users;
 
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deliveries(c) => after_sales::run(&settings, c).await,
         Command::Complaints(c) => complaints::run(&settings, c).await,
         Command::Indicators(a) => indicators::run(&settings, a).await,
+        Command::Surveys(c) => surveys::run(&settings, c).await,
         Command::Config(f) => {
             let m = settings.masked();
             if f.json {
