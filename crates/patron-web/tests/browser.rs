@@ -106,6 +106,88 @@ async fn browser() -> Result<(Driver, Client), String> {
     }
 }
 
+/// One scenario's browser and server: headless Chromium, and the real server on a free port
+/// over a fresh SQLite database, with a clock the test may move. `None` (the scenario skipped)
+/// when the browser cannot run outside CI; under `CI=true` that is a failure instead.
+struct Scenario {
+    _driver: Driver,
+    client: Client,
+    db: TestDb,
+    store: Arc<dyn Store>,
+    addr: SocketAddr,
+    clock: patron_web::Clock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+async fn scenario() -> Option<Scenario> {
+    let (driver, client) = match browser().await {
+        Ok(b) => b,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true and the browser test cannot run: {why}")
+        }
+        Err(why) => {
+            eprintln!("browser test skipped: {why}");
+            return None;
+        }
+    };
+    let db = TestDb::sqlite();
+    let store = patron_store::connect(&db.url).await.expect("connect");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let clock = patron_web::Clock::default();
+    tokio::spawn(patron_web::launch(
+        listener,
+        patron_web::AppState::with_config(
+            store.clone(),
+            patron_web::WebConfig {
+                clock: clock.clone(),
+                ..Default::default()
+            },
+        ),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Some(Scenario {
+        _driver: driver,
+        client,
+        db,
+        store,
+        addr,
+        clock,
+        stop: Some(stop),
+    })
+}
+
+impl Scenario {
+    /// The browser, pointed at the server, saving screenshots under `target/screenshots/`.
+    fn ui(&self) -> Ui {
+        let shots = screenshots_dir();
+        std::fs::create_dir_all(&shots).expect("screenshots dir");
+        Ui {
+            c: self.client.clone(),
+            base: format!("http://{}", self.addr),
+            shots,
+        }
+    }
+
+    /// Stops the server and removes its database.
+    async fn cleanup(mut self) {
+        self.stop();
+        self.db.cleanup().await;
+    }
+
+    /// Stops the server.
+    fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
 fn screenshots_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -643,30 +725,10 @@ async fn the_ui_in_headless_chromium() {
 /// and `policy.png`.
 #[tokio::test]
 async fn the_agenda_and_the_policy_in_headless_chromium() {
-    let (_driver, client) = match browser().await {
-        Ok(b) => b,
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(sc) = scenario().await else {
+        return;
     };
-    let db = TestDb::sqlite();
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(patron_web::launch(
-        listener,
-        patron_web::AppState::with_config(store.clone(), patron_web::WebConfig::default()),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let store = sc.store.clone();
     let ann = user(
         &store,
         "ann@example.com",
@@ -726,13 +788,7 @@ async fn the_agenda_and_the_policy_in_headless_chromium() {
         slug("visit", ids[2]),
     );
 
-    let shots = screenshots_dir();
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let ui = Ui {
-        c: client,
-        base: format!("http://{addr}"),
-        shots,
-    };
+    let ui = sc.ui();
     ui.sign_in("ann@example.com").await;
     ui.click("#nav-agenda").await;
     let html = ui
@@ -824,6 +880,5 @@ async fn the_agenda_and_the_policy_in_headless_chromium() {
     ui.shot("policy").await;
 
     ui.c.close().await.expect("close");
-    let _ = stop.send(());
-    db.cleanup().await;
+    sc.cleanup().await;
 }

@@ -5,44 +5,15 @@
 //! is refused compensation above their authority and gives a smaller one (screenshots
 //! `complaints-overdue.png`, `complaint-closed.png`).
 
-use super::{browser, screenshots_dir, user, Ui};
+use super::user;
 use patron_core::{CustomerInput, CustomerKind, StaffLevel, UserInput};
-use patron_store::testkit::TestDb;
-use std::net::SocketAddr;
 
 #[tokio::test]
 async fn a_complaint_in_headless_chromium() {
-    let (_driver, client) = match browser().await {
-        Ok(b) => b,
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(sc) = super::scenario().await else {
+        return;
     };
-    let db = TestDb::sqlite();
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let clock = patron_web::Clock::default();
-    tokio::spawn(patron_web::launch(
-        listener,
-        patron_web::AppState::with_config(
-            store.clone(),
-            patron_web::WebConfig {
-                clock: clock.clone(),
-                ..Default::default()
-            },
-        ),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let store = sc.store.clone();
     let mia = user(
         &store,
         "mia@example.com",
@@ -73,13 +44,7 @@ async fn a_complaint_in_headless_chromium() {
         .await
         .expect("customer");
 
-    let shots = screenshots_dir();
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let ui = Ui {
-        c: client,
-        base: format!("http://{addr}"),
-        shots,
-    };
+    let ui = sc.ui();
     ui.sign_in("ann@example.com").await;
 
     // From the customer's page to the complaint form.
@@ -113,7 +78,7 @@ async fn a_complaint_in_headless_chromium() {
         h.contains(&format!("id=\"due-{id}\""))
     })
     .await;
-    clock.advance(chrono::Duration::hours(25));
+    sc.clock.advance(chrono::Duration::hours(25));
     ui.go("/complaints").await;
     let html = ui
         .until("the complaint overdue", |h| {

@@ -4,11 +4,9 @@
 //! finds the plan's review and the action's review on the agenda, marks the plan reviewed.
 //! Screenshot: `key_account.png`.
 
-use super::{browser, screenshots_dir, user, Ui};
+use super::{user, Ui};
 use patron_core::{CustomerInput, CustomerKind, StaffLevel};
-use patron_store::testkit::TestDb;
 use serde_json::json;
-use std::net::SocketAddr;
 
 /// Sets a date input through the DOM: typing into `<input type="date">` depends on the
 /// browser's locale, the value property does not.
@@ -23,30 +21,10 @@ async fn set_value(ui: &Ui, id: &str, value: &str) {
 
 #[tokio::test]
 async fn a_key_account_plan_in_headless_chromium() {
-    let (_driver, client) = match browser().await {
-        Ok(b) => b,
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(sc) = super::scenario().await else {
+        return;
     };
-    let db = TestDb::sqlite();
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(patron_web::launch(
-        listener,
-        patron_web::AppState::new(store.clone()),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let store = sc.store.clone();
     let ann = user(
         &store,
         "ann@example.com",
@@ -94,13 +72,7 @@ async fn a_key_account_plan_in_headless_chromium() {
         .expect("classify");
     let big = ids[0];
 
-    let shots = screenshots_dir();
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let ui = Ui {
-        c: client,
-        base: format!("http://{addr}"),
-        shots,
-    };
+    let ui = sc.ui();
     ui.sign_in("ann@example.com").await;
 
     // The key accounts: the tea group has no plan yet.
@@ -210,6 +182,5 @@ async fn a_key_account_plan_in_headless_chromium() {
     assert!(!html.contains(&key), "reviewed: off the agenda");
 
     let _ = ui.c.close().await;
-    let _ = stop.send(());
-    db.cleanup().await;
+    sc.cleanup().await;
 }

@@ -5,39 +5,17 @@
 //! then sees the customer's quadrant of the loyalty matrix change from "destructive" (an
 //! earlier call) to "loyal" (screenshots `survey-public-zh.png`, `survey-quadrant.png`).
 
-use super::{browser, screenshots_dir, user, Ui};
+use super::user;
 use patron_core::survey::{Answers, AspectAnswer, SurveyDef};
 use patron_core::{CustomerInput, CustomerKind, StaffLevel};
 use patron_store::surveys::ResponseInput;
-use patron_store::testkit::TestDb;
-use std::net::SocketAddr;
 
 #[tokio::test]
 async fn a_public_survey_in_chinese_in_headless_chromium() {
-    let (_driver, client) = match browser().await {
-        Ok(b) => b,
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and the browser test cannot run: {why}")
-        }
-        Err(why) => {
-            eprintln!("browser test skipped: {why}");
-            return;
-        }
+    let Some(sc) = super::scenario().await else {
+        return;
     };
-    let db = TestDb::sqlite();
-    let store = patron_store::connect(&db.url).await.expect("connect");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(patron_web::launch(
-        listener,
-        patron_web::AppState::new(store.clone()),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let store = sc.store.clone();
     let ann = user(
         &store,
         "ann@example.com",
@@ -81,13 +59,7 @@ async fn a_public_survey_in_chinese_in_headless_chromium() {
         .await
         .expect("earlier answers");
 
-    let shots = screenshots_dir();
-    std::fs::create_dir_all(&shots).expect("screenshots dir");
-    let ui = Ui {
-        c: client,
-        base: format!("http://{addr}"),
-        shots,
-    };
+    let ui = sc.ui();
     ui.sign_in("ann@example.com").await;
     let page = format!("/customers/{}", c.id);
     ui.go(&page).await;
