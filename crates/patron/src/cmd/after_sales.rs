@@ -157,17 +157,7 @@ fn flag(field: &str) -> &str {
 
 /// A validation error names the flag and says why; a refused step says why too.
 fn explain(e: StoreError) -> anyhow::Error {
-    match e {
-        StoreError::Invalid(v) => {
-            let parts: Vec<String> =
-                v.0.iter()
-                    .map(|f| format!("--{}: {}", flag(&f.field), f.message))
-                    .collect();
-            anyhow::anyhow!("{}", parts.join("; "))
-        }
-        StoreError::Conflict { message, .. } => anyhow::anyhow!("{message}"),
-        other => other.into(),
-    }
+    super::explain_flags(e, flag)
 }
 
 fn date(flag: &str, s: &str) -> anyhow::Result<NaiveDate> {

@@ -76,23 +76,10 @@ fn word<W: Word>(flag: &str, s: &str) -> anyhow::Result<W> {
 
 /// A validation error names the flag that set the field; a refusal says why.
 fn explain(e: StoreError) -> anyhow::Error {
-    match e {
-        StoreError::Invalid(v) => {
-            let parts: Vec<String> =
-                v.0.iter()
-                    .map(|f| {
-                        let flag = match f.field.as_str() {
-                            "customer_id" => "customer",
-                            other => other,
-                        };
-                        format!("--{}: {}", flag.replace('_', "-"), f.message)
-                    })
-                    .collect();
-            anyhow::anyhow!("{}", parts.join("; "))
-        }
-        StoreError::Conflict { message, .. } => anyhow::anyhow!("{message}"),
-        other => other.into(),
-    }
+    super::explain_flags(e, |f| match f {
+        "customer_id" => "customer",
+        other => other,
+    })
 }
 
 /// Where the first reply stands: replied (late or not), overdue, or due by when.

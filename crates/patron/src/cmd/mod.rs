@@ -263,3 +263,22 @@ pub async fn scope_as(
     }
     Ok(patron_core::Scope::of(&user))
 }
+
+/// A store refusal as the command line says it: each invalid field named by the flag that set it
+/// (`flag` maps a field to its flag; `_` reads as `-`), a conflict by its message.
+pub(crate) fn explain_flags(
+    e: patron_store::StoreError,
+    flag: impl Fn(&str) -> &str,
+) -> anyhow::Error {
+    match e {
+        patron_store::StoreError::Invalid(v) => {
+            let parts: Vec<String> =
+                v.0.iter()
+                    .map(|f| format!("--{}: {}", flag(&f.field).replace('_', "-"), f.message))
+                    .collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        patron_store::StoreError::Conflict { message, .. } => anyhow::anyhow!("{message}"),
+        other => other.into(),
+    }
+}

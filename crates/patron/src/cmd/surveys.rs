@@ -49,22 +49,10 @@ pub enum SurveysCommand {
 }
 
 fn explain(e: StoreError) -> anyhow::Error {
-    match e {
-        StoreError::Invalid(v) => {
-            let parts: Vec<String> =
-                v.0.iter()
-                    .map(|f| {
-                        let flag = match f.field.as_str() {
-                            "survey_id" => "survey",
-                            other => other,
-                        };
-                        format!("--{flag}: {}", f.message)
-                    })
-                    .collect();
-            anyhow::anyhow!("{}", parts.join("; "))
-        }
-        other => other.into(),
-    }
+    super::explain_flags(e, |f| match f {
+        "survey_id" => "survey",
+        other => other,
+    })
 }
 
 fn share(yes: i64, all: i64) -> String {
