@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod after_sales;
 pub mod analytics;
+pub mod backup;
 pub mod bulk;
 pub mod churn;
 pub mod classes;

@@ -27,6 +27,11 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Export customers, contacts or orders to CSV or XLSX (by the file's extension).
     Export(ExportArgs),
+    /// Copy the SQLite database, consistently, while Patron serves it (checked afterwards).
+    Backup(crate::cmd::backup::BackupArgs),
+    /// Replace the SQLite database with a backup (checked first; a running server sees the
+    /// restored database at once).
+    Restore(crate::cmd::backup::RestoreArgs),
     /// List, show, add and edit customers.
     #[command(subcommand)]
     Customers(Box<CustomersCommand>),

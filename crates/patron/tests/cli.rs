@@ -1464,3 +1464,73 @@ async fn indicators_json_per_period() {
     })
     .await;
 }
+
+/// `patron backup` copies the SQLite database and checks the copy; `patron restore` puts it back
+/// (refusing to replace customers without `--yes`); PostgreSQL is pointed at its own tools.
+#[tokio::test]
+async fn backup_and_restore() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, r) in [("锦华咖啡", "J-1"), ("Other", "O-1")] {
+        json(patron(&db).args(["customers", "add", "--name", name, "--ref", r, "--json"]));
+    }
+    let file = dir.path().join("backup.db");
+    let b = json(patron(&db).arg("backup").arg(&file).arg("--json"));
+    assert_eq!(b["customers"], 2, "{b}");
+    assert!(b["schema_version"].as_i64().unwrap_or(0) > 0, "{b}");
+    // Never over an existing file.
+    let again = patron(&db).arg("backup").arg(&file).output().expect("run");
+    assert!(!again.status.success());
+    json(patron(&db).args([
+        "customers",
+        "add",
+        "--name",
+        "Later",
+        "--ref",
+        "L-1",
+        "--json",
+    ]));
+    let refused = patron(&db).arg("restore").arg(&file).output().expect("run");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--yes"),
+        "{refused:?}"
+    );
+    let r = json(
+        patron(&db)
+            .arg("restore")
+            .arg(&file)
+            .args(["--yes", "--json"]),
+    );
+    assert_eq!(r["customers"], 2, "{r}");
+    let list = json(patron(&db).args(["customers", "list", "--json"]));
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
+    // Into a new database: no --yes needed.
+    let fresh = dir.path().join("fresh.db");
+    let mut c = Command::cargo_bin("patron").expect("binary");
+    let out = c
+        .env_remove("PATRON_DATABASE_URL")
+        .env_remove("PATRON_CONFIG")
+        .arg("--db")
+        .arg(format!("sqlite://{}", fresh.display()))
+        .arg("restore")
+        .arg(&file)
+        .arg("--json")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let pg = Command::cargo_bin("patron")
+        .expect("binary")
+        .env_remove("PATRON_DATABASE_URL")
+        .env_remove("PATRON_CONFIG")
+        .args(["--db", "postgres://127.0.0.1:1/none", "backup"])
+        .arg(dir.path().join("pg.db"))
+        .output()
+        .expect("run");
+    assert!(!pg.status.success());
+    assert!(
+        String::from_utf8_lossy(&pg.stderr).contains("pg_dump"),
+        "{pg:?}"
+    );
+    db.cleanup().await;
+}

@@ -2,6 +2,7 @@
 
 pub(crate) mod after_sales;
 mod agenda;
+pub(crate) mod backup;
 mod classify;
 pub(crate) mod complaints;
 mod credit;
@@ -47,6 +48,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::run(&settings, a).await,
         Command::Import(a) => import::import(&settings, *a).await,
         Command::Export(a) => import::export(&settings, a).await,
+        Command::Backup(a) => backup::backup(&settings, a).await,
+        Command::Restore(a) => backup::restore(&settings, a).await,
         Command::Customers(c) => customers::run(&settings, *c).await,
         Command::Duplicates(a) => dedupe::duplicates(&settings, a).await,
         Command::Merge(a) => dedupe::merge(&settings, a).await,
