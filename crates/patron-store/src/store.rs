@@ -905,6 +905,8 @@ pub trait Store: Send + Sync + 'static {
     /// (its agendas took 1.5 s instead of 50 ms); SQLite's plans here were tuned without
     /// statistics, so it does nothing there.
     async fn refresh_statistics(&self) -> StoreResult<()>;
+    /// One round trip to the database (readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
 
     // Archive maintenance.
     /// Likely duplicate pairs across the whole archive (the command line's view).

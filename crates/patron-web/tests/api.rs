@@ -1360,6 +1360,8 @@ async fn openapi_document_health_and_index() {
 
         let h = app.get("/healthz").await;
         assert_eq!((h.status, h.text.as_str()), (StatusCode::OK, "ok"));
+        let r = app.get("/readyz").await;
+        assert_eq!((r.status, r.text.as_str()), (StatusCode::OK, "ready"));
         // The root is the web UI: signed out, it leads to the sign-in form.
         let i = app.get("/").await;
         assert_eq!(i.status, StatusCode::OK);

@@ -126,6 +126,28 @@ async fn api_surveys_links_and_the_public_form() {
             422,
             "language",
         );
+        // Every response carries the security headers; the public page sends no referrer, so
+        // its secret address never leaks to another site.
+        let res = app.client.get(app.url(&path)).send().await.expect("get");
+        let h = res.headers();
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap_or("")
+                .contains("frame-ancestors 'none'"),
+            "{h:?}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        let api = app
+            .client
+            .get(app.url("/api/v1/surveys"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(api.headers()["referrer-policy"], "same-origin");
+        assert_eq!(api.headers()["x-content-type-options"], "nosniff");
         let anon = Browser::new(app.addr);
         let (st, html) = anon.get(&path).await;
         assert_eq!(st, 200);

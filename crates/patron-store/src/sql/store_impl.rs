@@ -787,6 +787,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn ping(&self) -> StoreResult<()> {
+        let mut pc = self.acquire().await?;
+        pc.conn()
+            .scalar_i64("SELECT CAST(1 AS BIGINT)", vec![])
+            .await?;
+        Ok(())
+    }
+
     async fn find_duplicates_in(
         &self,
         scope: Scope,

@@ -81,3 +81,37 @@ pub async fn define_custom_field(
 pub async fn healthz() -> &'static str {
     "ok"
 }
+
+/// Readiness for load balancers and orchestrators: 200 once the database answers, 503 while it
+/// does not (the process is alive but cannot serve; `/healthz` stays 200).
+#[utoipa::path(
+    get,
+    operation_id = "readyz",
+    path = "/readyz",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The database answers", body = String, content_type = "text/plain"),
+        (status = 503, description = "The database does not answer", body = String, content_type = "text/plain")
+    )
+)]
+pub async fn readyz(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    match tokio::time::timeout(std::time::Duration::from_secs(5), state.store.ping()).await {
+        Ok(Ok(())) => (axum::http::StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check: the database does not answer");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+        Err(_) => {
+            tracing::warn!("readiness check: the database did not answer within 5 s");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+    }
+}

@@ -169,6 +169,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
         meta::define_custom_field,
         serve,
         meta::healthz,
+        meta::readyz,
         super::after_sales::list,
         super::after_sales::create,
         super::after_sales::get,
