@@ -1,0 +1,242 @@
+//! Crash safety (issue 7, point 2) on SQLite and PostgreSQL: the real `patron` binary killed with
+//! SIGKILL in the middle of a large import and in the middle of a stream of API writes. After a
+//! restart the SQLite file passes its integrity check, the import is wholly present or wholly
+//! absent, and every customer whose creation the API acknowledged (201) is there.
+
+use assert_cmd::cargo::CommandCargoExt;
+use patron_store::testkit::TestDb;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn patron(db: &TestDb) -> Command {
+    let mut c = Command::cargo_bin("patron").expect("binary");
+    c.env_remove("PATRON_DATABASE_URL")
+        .env_remove("PATRON_CONFIG")
+        .arg("--db")
+        .arg(&db.url);
+    c
+}
+
+fn run_json(cmd: &mut Command, stdin: Option<&str>) -> Value {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let (Some(text), Some(mut i)) = (stdin, child.stdin.take()) {
+        i.write_all(text.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// Rows in `table` and, on SQLite, whether the file passes its integrity check.
+async fn inspect(db: &TestDb, table: &str) -> (i64, bool) {
+    // Opening the store runs recovery (SQLite's WAL replay) and the migrations, as a restart does.
+    let store = patron_store::connect(&db.url)
+        .await
+        .expect("reopen after the crash");
+    drop(store);
+    match patron_store::sqlite_path(&db.url) {
+        Some(path) => {
+            let c = patron_store::backup::check(&path);
+            let n = {
+                let conn = rusqlite::Connection::open(&path).expect("open");
+                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                    .expect("count")
+            };
+            (n, c.is_ok())
+        }
+        None => {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+                .await
+                .expect("connect");
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&mut conn)
+                .await
+                .expect("count");
+            (n, true)
+        }
+    }
+}
+
+fn write_customers(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("csv"));
+    writeln!(f, "ref,name,phone,address").expect("header");
+    for i in 0..rows {
+        writeln!(
+            f,
+            "K{i:07},顾客 {i},+86 138 {:04} {:04},上海",
+            i / 10_000,
+            i % 10_000
+        )
+        .expect("row");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_import_is_wholly_absent_or_wholly_present() {
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let csv = dir.path().join("customers.csv");
+        let rows = 30_000;
+        write_customers(&csv, rows);
+        // Kill it at a different moment of its life each time: while reading, while writing,
+        // around the commit.
+        let mut killed_running = false;
+        for wait_ms in [200u64, 800, 2000] {
+            let mut child = patron(&db)
+                .args(["import", "customers"])
+                .arg(&csv)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn import");
+            std::thread::sleep(Duration::from_millis(wait_ms));
+            let finished = child.try_wait().expect("poll").is_some();
+            let _ = child.kill();
+            let _ = child.wait();
+            let (n, intact) = inspect(&db, "customers").await;
+            eprintln!(
+                "{:?}: import killed at {wait_ms} ms (had finished: {finished}): {n} customers",
+                db.backend
+            );
+            assert!(intact, "integrity check after a kill at {wait_ms} ms");
+            assert!(
+                n == 0 || n == rows as i64,
+                "after a kill at {wait_ms} ms (finished: {finished}) {n} of {rows} customers"
+            );
+            killed_running |= !finished;
+            if n > 0 {
+                break;
+            }
+        }
+        assert!(killed_running, "no kill caught the import running");
+        // Left alone, the same import completes: the kills left nothing in its way.
+        let out = patron(&db)
+            .args(["import", "customers"])
+            .arg(&csv)
+            .output()
+            .expect("import");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (n, intact) = inspect(&db, "customers").await;
+        assert!(
+            intact && n == rows as i64,
+            "{n} of {rows} after a whole import"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_api_write_survives_a_kill() {
+    for db in TestDb::each().await {
+        run_json(
+            patron(&db).args([
+                "user",
+                "add",
+                "ops@example.com",
+                "--role",
+                "admin",
+                "--json",
+            ]),
+            Some("a long enough password\n"),
+        );
+        let token = run_json(
+            patron(&db).args(["token", "create", "ops@example.com", "--json"]),
+            None,
+        )["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+            l.local_addr().expect("addr").port()
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let mut server = patron(&db)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve");
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Eight writers create customers until the server dies under them.
+        let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let mut writers = Vec::new();
+        for w in 0..8 {
+            let (client, base, token, acked) =
+                (client.clone(), base.clone(), token.clone(), acked.clone());
+            writers.push(tokio::spawn(async move {
+                for i in 0.. {
+                    let r = client
+                        .post(format!("{base}/api/v1/customers"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "person", "name": format!("writer {w} #{i}")}))
+                        .send()
+                        .await;
+                    let Ok(r) = r else { break };
+                    if r.status().as_u16() != 201 {
+                        break;
+                    }
+                    let Ok(body) = r.json::<Value>().await else {
+                        break;
+                    };
+                    if let Some(id) = body["id"].as_i64() {
+                        acked.lock().expect("lock").push(id);
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        server.kill().expect("kill -9");
+        let _ = server.wait();
+        for w in writers {
+            let _ = w.await;
+        }
+        let acked = acked.lock().expect("lock").clone();
+        assert!(
+            acked.len() > 10,
+            "the writers got going ({} writes)",
+            acked.len()
+        );
+        let (n, intact) = inspect(&db, "customers").await;
+        assert!(intact, "integrity check after the kill");
+        let store = patron_store::connect(&db.url).await.expect("restart");
+        for id in &acked {
+            store
+                .get_customer(patron_core::CustomerId(*id))
+                .await
+                .unwrap_or_else(|e| panic!("acknowledged customer {id} lost: {e}"));
+        }
+        assert!(n >= acked.len() as i64);
+        eprintln!(
+            "{:?}: {} acknowledged writes, {n} customers after the kill",
+            db.backend,
+            acked.len()
+        );
+        db.cleanup().await;
+    }
+}
