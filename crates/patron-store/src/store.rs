@@ -17,6 +17,8 @@ use patron_core::*;
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+    /// The connection pool now: connections open, and how many of them are idle (metrics).
+    fn pool_status(&self) -> crate::sql::PoolStatus;
 
     // Staff.
     async fn create_user(&self, input: UserInput) -> StoreResult<User>;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod digest;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod router;
 pub mod ui;
 

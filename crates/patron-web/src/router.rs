@@ -369,8 +369,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(meta::readyz))
         .route("/calendar/{file}", get(agenda::calendar_file));
 
+    crate::metrics::install();
     api.merge(public)
         .merge(crate::ui::routes())
+        // Counted by route template (only matched routes carry one).
+        .route_layer(middleware::from_fn(crate::metrics::track))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

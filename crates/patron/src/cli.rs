@@ -564,6 +564,10 @@ pub struct ServeArgs {
     /// behind a proxy that terminates TLS.
     #[arg(long, env = "PATRON_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a separate address, e.g.
+    /// 127.0.0.1:9090, so they are not exposed with the application). Off when not given.
+    #[arg(long, env = "PATRON_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! Crash safety (issue 7, point 2) on SQLite and PostgreSQL: the real `patron` binary killed with
 //! SIGKILL in the middle of a large import and in the middle of a stream of API writes. After a
 //! restart the SQLite file passes its integrity check, the import is wholly present or wholly
-//! absent, and every customer whose creation the API acknowledged (201) is there.
+//! absent, and every customer whose creation the API acknowledged (201) is there. Also the
+//! running server's operations endpoints: `/readyz` and the Prometheus metrics on their own
+//! address (`--metrics-addr`).
 
 use assert_cmd::cargo::CommandCargoExt;
 use patron_store::testkit::TestDb;
@@ -239,4 +241,98 @@ async fn every_acknowledged_api_write_survives_a_kill() {
         );
         db.cleanup().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_reports_readiness_and_prometheus_metrics() {
+    let db = TestDb::sqlite();
+    run_json(
+        patron(&db).args([
+            "user",
+            "add",
+            "ops@example.com",
+            "--role",
+            "admin",
+            "--json",
+        ]),
+        Some("a long enough password\n"),
+    );
+    let token = run_json(
+        patron(&db).args(["token", "create", "ops@example.com", "--json"]),
+        None,
+    )["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let free = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").port()
+    };
+    let (port, mport) = (free(), free());
+    let mut server = patron(&db)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--metrics-addr", &format!("127.0.0.1:{mport}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while client.get(format!("{base}/readyz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ready = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status().as_u16(), 200);
+    for _ in 0..3 {
+        let r = client
+            .get(format!("{base}/api/v1/customers/7"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status().as_u16(), 404);
+    }
+    // Not on the application's address…
+    let r = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 404);
+    // …but on its own.
+    let text = client
+        .get(format!("http://127.0.0.1:{mport}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        text.contains(
+            "patron_http_requests_total{method=\"GET\",route=\"/api/v1/customers/{id}\",status=\"404\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("patron_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains("patron_db_pool_connections{state=\"open\"}"),
+        "{text}"
+    );
+    assert!(text.contains("patron_background_runs_total"), "{text}");
+    server.kill().expect("stop");
+    let _ = server.wait();
+    db.cleanup().await;
 }

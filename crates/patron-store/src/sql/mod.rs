@@ -124,6 +124,18 @@ impl SqlStore {
         Ok(store)
     }
 
+    pub fn pool_status(&self) -> PoolStatus {
+        let (size, idle, max) = match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Pool::Pg(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        PoolStatus {
+            open: size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
@@ -179,6 +191,14 @@ pub(crate) fn placeholders(c: &conn::Conn<'_>, n: usize) -> String {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
+
+/// A connection pool's state (see [`crate::Store::pool_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// The SQLite file a `sqlite://` URL (or bare path) names; `None` for PostgreSQL URLs.

@@ -197,6 +197,10 @@ impl Store for SqlStore {
         SqlStore::backend(self)
     }
 
+    fn pool_status(&self) -> super::PoolStatus {
+        SqlStore::pool_status(self)
+    }
+
     async fn create_user(&self, input: UserInput) -> StoreResult<User> {
         let input = input.validate()?;
         let mut tx = self.begin().await?;

@@ -123,7 +123,7 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !a.no_serve {
-        super::serve::serve_store(&settings, store).await?;
+        super::serve::serve_store(&settings, store, None).await?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings.secure_cookies = true;
     }
     match cli.command {
-        Command::Serve(_) => serve::run(&settings).await,
+        Command::Serve(a) => serve::run(&settings, a.metrics_addr.as_deref()).await,
         Command::Demo(a) => demo::run(&settings, a).await,
         Command::Import(a) => import::import(&settings, *a).await,
         Command::Export(a) => import::export(&settings, a).await,
