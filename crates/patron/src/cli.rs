@@ -13,8 +13,25 @@ pub struct Cli {
     /// Settings file (default ./patron.toml when it exists).
     #[arg(long, global = true, env = "PATRON_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Log lines on standard error as text, or as one JSON object per line (for a log
+    /// collector).
+    #[arg(
+        long,
+        global = true,
+        env = "PATRON_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

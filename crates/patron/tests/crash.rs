@@ -269,11 +269,18 @@ async fn the_server_reports_readiness_and_prometheus_metrics() {
         l.local_addr().expect("addr").port()
     };
     let (port, mport) = (free(), free());
+    let logs = tempfile::NamedTempFile::new().expect("log file");
     let mut server = patron(&db)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
         .args(["--metrics-addr", &format!("127.0.0.1:{mport}")])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(logs.reopen().expect("log file")))
         .spawn()
         .expect("serve");
     let client = reqwest::Client::new();
@@ -334,5 +341,17 @@ async fn the_server_reports_readiness_and_prometheus_metrics() {
     assert!(text.contains("patron_background_runs_total"), "{text}");
     server.kill().expect("stop");
     let _ = server.wait();
+    // Structured logs: the server's log lines are JSON objects with a level and fields.
+    let text = std::fs::read_to_string(logs.path()).expect("logs");
+    let json_lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    assert!(
+        json_lines
+            .iter()
+            .any(|v| v["level"] == "INFO" && v["fields"]["message"].is_string()),
+        "{text}"
+    );
     db.cleanup().await;
 }
