@@ -103,9 +103,10 @@ pub struct AspectDef {
     pub label: Texts,
 }
 
-/// A questionnaire as defined by staff.
+/// A questionnaire as defined by staff. (The API's request body, `SurveyInput` in the web layer,
+/// refuses unknown fields; this type does not, so a kept survey can carry more fields in its
+/// description.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SurveyDef {
     pub title: Texts,
     #[serde(default)]

@@ -92,13 +92,40 @@ pub struct ListColumn {
 }
 
 /// One value of a row; `null` where there is none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cell {
     Int(i64),
     Number(f64),
     Text(String),
     Null,
+}
+
+/// Described by hand: an integer is also a number, so the derived `oneOf` of the untagged
+/// variants was a document no integer cell could satisfy; `anyOf` says what is meant.
+impl utoipa::PartialSchema for Cell {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+        };
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some("One value of a row; `null` where there is none."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Cell {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Cell")
+    }
 }
 
 impl Cell {

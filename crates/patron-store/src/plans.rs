@@ -37,6 +37,8 @@ impl CustomerLocation {
 
 /// A plan without its entries (lists), with its size.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+// Named apart from the key-account plans' `PlanSummary` in the API document.
+#[schema(as = VisitPlanSummary)]
 pub struct PlanSummary {
     pub id: i64,
     pub user_id: UserId,

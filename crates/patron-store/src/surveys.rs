@@ -89,7 +89,9 @@ pub struct Response {
     pub answered_at: DateTime<Utc>,
 }
 
-/// Answers recorded by staff (or the command line).
+/// Answers recorded by staff (or the command line): the questionnaire, the language it was
+/// asked in, and the answers (as in [`Answers`], written out so the document describes one flat
+/// object).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseInput {
@@ -97,8 +99,41 @@ pub struct ResponseInput {
     /// The language the questions were asked in (default English).
     #[serde(default)]
     pub language: Option<String>,
-    #[serde(flatten)]
-    pub answers: Answers,
+    /// Expected and perceived, 1–5, per aspect of the questionnaire.
+    #[serde(default)]
+    pub aspects: Vec<patron_core::survey::AspectAnswer>,
+    /// "Would you praise us to others?"
+    #[serde(default)]
+    pub would_praise: Option<bool>,
+    /// "Did you ask for us by name?"
+    #[serde(default)]
+    pub asked_by_name: Option<bool>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl ResponseInput {
+    /// The input for `survey` in `language` with these answers.
+    pub fn new(survey_id: i64, language: Option<String>, a: Answers) -> ResponseInput {
+        ResponseInput {
+            survey_id,
+            language,
+            aspects: a.aspects,
+            would_praise: a.would_praise,
+            asked_by_name: a.asked_by_name,
+            comment: a.comment,
+        }
+    }
+
+    /// The answers alone.
+    pub fn answers(&self) -> Answers {
+        Answers {
+            aspects: self.aspects.clone(),
+            would_praise: self.would_praise,
+            asked_by_name: self.asked_by_name,
+            comment: self.comment.clone(),
+        }
+    }
 }
 
 /// One aspect's answers summed over a questionnaire.

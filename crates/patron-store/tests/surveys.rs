@@ -78,16 +78,16 @@ async fn questionnaires_answers_and_the_matrix() {
 
         // Answers from a call: product met (3), service below expectation (2) → easily taken.
         let now = Utc::now();
-        let input = ResponseInput {
-            survey_id: survey.id,
-            language: Some("ko".into()),
-            answers: Answers {
+        let input = ResponseInput::new(
+            survey.id,
+            Some("ko".into()),
+            Answers {
                 aspects: vec![answer("product", 4, 4), answer("service", 5, 4)],
                 would_praise: Some(false),
                 asked_by_name: Some(true),
                 comment: Some(" late again ".into()),
             },
-        };
+        );
         let r = s
             .record_survey_response(Some(rep.id), a, &input, now)
             .await
@@ -104,7 +104,7 @@ async fn questionnaires_answers_and_the_matrix() {
 
         // Invalid answers name the field; nothing is kept.
         let mut wrong = input.clone();
-        wrong.answers.aspects = vec![answer("colour", 3, 3)];
+        wrong.aspects = vec![answer("colour", 3, 3)];
         let e = s
             .record_survey_response(None, a, &wrong, now)
             .await

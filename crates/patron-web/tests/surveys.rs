@@ -69,6 +69,9 @@ async fn api_surveys_links_and_the_public_form() {
         let mut bad = def.clone();
         bad["title"]["en"] = json!("");
         problem(&b.post("/api/v1/surveys", bad).await, 422, "title.en");
+        let mut bad = def.clone();
+        bad["colour"] = json!("blue");
+        problem(&b.post("/api/v1/surveys", bad).await, 422, "colour");
         let made = b.post("/api/v1/surveys", def.clone()).await;
         assert_eq!(made.0, 201, "{}", made.1);
         let sid = id_of(&made.1);

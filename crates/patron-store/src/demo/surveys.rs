@@ -127,11 +127,7 @@ pub(super) async fn generate(
         let when: DateTime<Utc> = noon - Duration::days(rng.gen_range(1..180));
         let a = answers(&mut rng, &survey.def, lang);
         if rng.gen_bool(0.67) {
-            let input = ResponseInput {
-                survey_id: survey.id,
-                language: Some(lang.to_owned()),
-                answers: a,
-            };
+            let input = ResponseInput::new(survey.id, Some(lang.to_owned()), a);
             store
                 .record_survey_response(c.owner_id, c.id, &input, when)
                 .await?;

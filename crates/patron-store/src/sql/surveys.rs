@@ -265,7 +265,8 @@ pub(crate) async fn record_by_staff(
         by,
         link: None,
     };
-    let id = record(&mut c, from, customer, &survey, &lang, &input.answers, now).await?;
+    let answers = input.answers();
+    let id = record(&mut c, from, customer, &survey, &lang, &answers, now).await?;
     let out = responses(&mut c, "r.id = $1", id, Scope::All, 1).await?;
     tx.commit().await?;
     out.into_iter()

@@ -6,9 +6,9 @@
 use super::{check_limit, created};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, PathId};
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::AppState;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,32 @@ fn require_designer(caller: &Caller) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Forbidden)
+    }
+}
+
+/// A questionnaire as sent to `POST /api/v1/surveys` and `PUT /api/v1/surveys/{id}`: its
+/// texts in English (required) and optionally `zh-CN`, `zh-TW` and `ko`. Unknown fields are
+/// refused (422 naming the field).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    pub title: patron_core::survey::Texts,
+    #[serde(default)]
+    pub intro: patron_core::survey::Texts,
+    pub aspects: Vec<patron_core::survey::AspectDef>,
+    /// Whether new answers and links may be made for it (default true).
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl From<SurveyInput> for SurveyDef {
+    fn from(i: SurveyInput) -> SurveyDef {
+        SurveyDef {
+            title: i.title,
+            intro: i.intro,
+            aspects: i.aspects,
+            active: i.active.unwrap_or(true),
+        }
     }
 }
 
@@ -52,15 +78,16 @@ pub async fn list(
     operation_id = "create_survey",
     path = "/api/v1/surveys",
     tag = "surveys",
-    request_body = SurveyDef,
+    request_body = SurveyInput,
     responses((status = 201, description = "The questionnaire", body = Survey))
 )]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(def): ApiJson<SurveyDef>,
+    ApiJson(def): ApiJson<SurveyInput>,
 ) -> Result<Response, ApiError> {
     require_designer(&caller)?;
+    let def = SurveyDef::from(def);
     let s = state.store.create_survey(Some(caller.id()), &def).await?;
     Ok(created(format!("/api/v1/surveys/{}", s.id), s))
 }
@@ -101,16 +128,17 @@ pub async fn get(
     path = "/api/v1/surveys/{id}",
     tag = "surveys",
     params(("id" = i64, Path, description = "Survey id")),
-    request_body = SurveyDef,
+    request_body = SurveyInput,
     responses((status = 200, description = "The questionnaire", body = Survey))
 )]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-    ApiJson(def): ApiJson<SurveyDef>,
+    ApiJson(def): ApiJson<SurveyInput>,
 ) -> Result<Json<Survey>, ApiError> {
     require_designer(&caller)?;
+    let def = SurveyDef::from(def);
     Ok(Json(state.store.update_survey(id, &def).await?))
 }
 
@@ -134,7 +162,7 @@ pub async fn responses(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-    Query(p): Query<LimitParams>,
+    ApiQuery(p): ApiQuery<LimitParams>,
 ) -> Result<Json<Vec<SurveyResponse>>, ApiError> {
     state.store.get_survey(id).await?;
     let limit = check_limit(p.limit)?.unwrap_or(50);
@@ -159,7 +187,7 @@ pub async fn customer_responses(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-    Query(p): Query<LimitParams>,
+    ApiQuery(p): ApiQuery<LimitParams>,
 ) -> Result<Json<Vec<SurveyResponse>>, ApiError> {
     let id = CustomerId(id);
     caller.require_customer(state.store.as_ref(), id).await?;

@@ -447,11 +447,7 @@ pub async fn record_answer(
         let survey = state.store.get_survey(who.2).await?;
         let (answers, mut errs) = survey_form::read(&survey.def, &f);
         if errs.is_empty() {
-            let input = ResponseInput {
-                survey_id: who.2,
-                language: f.get("language").cloned(),
-                answers,
-            };
+            let input = ResponseInput::new(who.2, f.get("language").cloned(), answers);
             let now = state.config.clock.now();
             match state
                 .store

@@ -46,14 +46,14 @@ async fn a_public_survey_in_chinese_in_headless_chromium() {
         .record_survey_response(
             Some(ann.id),
             c.id,
-            &ResponseInput {
-                survey_id: survey.id,
-                language: Some("zh-CN".into()),
-                answers: Answers {
+            &ResponseInput::new(
+                survey.id,
+                Some("zh-CN".into()),
+                Answers {
                     aspects: vec![low("product"), low("service")],
                     ..Answers::default()
                 },
-            },
+            ),
             chrono::Utc::now() - chrono::Duration::days(30),
         )
         .await
