@@ -42,6 +42,51 @@ fn run_json(cmd: &mut Command, stdin: Option<&str>) -> Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// An administrator's personal API token, made on the command line.
+fn admin_token(db: &TestDb) -> String {
+    run_json(
+        patron(db).args([
+            "user",
+            "add",
+            "ops@example.com",
+            "--role",
+            "admin",
+            "--json",
+        ]),
+        Some("a long enough password\n"),
+    );
+    run_json(
+        patron(db).args(["token", "create", "ops@example.com", "--json"]),
+        None,
+    )["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    l.local_addr().expect("addr").port()
+}
+
+/// Waits (at most 30 s) until the server at `base` answers `/readyz`.
+async fn wait_up(client: &reqwest::Client, base: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Rows in `table` and, on SQLite, whether the file passes its integrity check.
 async fn inspect(db: &TestDb, table: &str) -> (i64, bool) {
     // Opening the store runs recovery (SQLite's WAL replay) and the migrations, as a restart does.
@@ -147,28 +192,8 @@ async fn a_killed_import_is_wholly_absent_or_wholly_present() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_api_write_survives_a_kill() {
     for db in TestDb::each().await {
-        run_json(
-            patron(&db).args([
-                "user",
-                "add",
-                "ops@example.com",
-                "--role",
-                "admin",
-                "--json",
-            ]),
-            Some("a long enough password\n"),
-        );
-        let token = run_json(
-            patron(&db).args(["token", "create", "ops@example.com", "--json"]),
-            None,
-        )["token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-            l.local_addr().expect("addr").port()
-        };
+        let token = admin_token(&db);
+        let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut server = patron(&db)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -177,14 +202,7 @@ async fn every_acknowledged_api_write_survives_a_kill() {
             .spawn()
             .expect("serve");
         let client = reqwest::Client::new();
-        let started = Instant::now();
-        while client.get(format!("{base}/healthz")).send().await.is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_up(&client, &base).await;
         // Eight writers create customers until the server dies under them.
         let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
         let mut writers = Vec::new();
@@ -246,29 +264,8 @@ async fn every_acknowledged_api_write_survives_a_kill() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_reports_readiness_and_prometheus_metrics() {
     let db = TestDb::sqlite();
-    run_json(
-        patron(&db).args([
-            "user",
-            "add",
-            "ops@example.com",
-            "--role",
-            "admin",
-            "--json",
-        ]),
-        Some("a long enough password\n"),
-    );
-    let token = run_json(
-        patron(&db).args(["token", "create", "ops@example.com", "--json"]),
-        None,
-    )["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let free = || {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-        l.local_addr().expect("addr").port()
-    };
-    let (port, mport) = (free(), free());
+    let token = admin_token(&db);
+    let (port, mport) = (free_port(), free_port());
     let logs = tempfile::NamedTempFile::new().expect("log file");
     let mut server = patron(&db)
         .args([
@@ -285,14 +282,7 @@ async fn the_server_reports_readiness_and_prometheus_metrics() {
         .expect("serve");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while client.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_up(&client, &base).await;
     let ready = client
         .get(format!("{base}/readyz"))
         .send()
