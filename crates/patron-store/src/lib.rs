@@ -35,5 +35,5 @@ pub mod touch;
 
 pub use error::{StoreError, StoreResult};
 pub use query::*;
-pub use sql::{connect, sqlite_path, wipe_database, Backend, PoolStatus, SqlStore};
+pub use sql::{connect, sqlite_path, transfer, wipe_database, Backend, PoolStatus, SqlStore};
 pub use store::Store;

@@ -637,9 +637,17 @@ pub enum EncodingArg {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// What the file holds.
-    pub what: ImportWhat,
+    #[arg(required_unless_present = "all")]
+    pub what: Option<ImportWhat>,
     /// A .csv/.txt/.tsv or .xlsx file.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "all")]
+    pub file: Option<PathBuf>,
+    /// Load an archive made by `patron export --all` into this database, which must be new
+    /// (no users, customers or audit records): one transaction, all or nothing.
+    #[arg(long, value_name = "ARCHIVE", conflicts_with_all = ["what", "file", "maps", "no_header",
+        "columns", "delimiter", "date_format", "currency", "dry_run", "strict", "rejects",
+        "sheet", "online", "as_user"])]
+    pub all: Option<PathBuf>,
     /// Map a header column to a field: --map 'Kunde=name' (repeatable; '-' skips the column).
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub maps: Vec<String>,
@@ -696,9 +704,16 @@ pub enum ExportWhat {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    pub what: ExportWhat,
+    #[arg(required_unless_present = "all")]
+    pub what: Option<ExportWhat>,
     /// Output file: .csv or .xlsx.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "all")]
+    pub file: Option<PathBuf>,
+    /// Write the whole installation (every table: customers, orders, interactions, complaints,
+    /// class history, audit records, users, settings…) to a new archive file, which `patron
+    /// import --all` loads into an empty database of either kind (SQLite → PostgreSQL and back).
+    #[arg(long, value_name = "ARCHIVE", conflicts_with_all = ["what", "file", "as_user"])]
+    pub all: Option<PathBuf>,
     /// Export only what this user (e-mail) may see: their customers and those customers'
     /// contacts and orders, by the same rules as the web UI. Without it the command line, as the
     /// database's operator, exports everything.

@@ -39,6 +39,7 @@ mod satisfaction;
 mod store_impl;
 mod surveys;
 mod touch;
+pub mod transfer;
 
 use conn::{PoolConn, Tx};
 

@@ -25,6 +25,13 @@ fn delimiter(s: &str) -> anyhow::Result<Delimiter> {
 }
 
 pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(archive) = &a.all {
+        return super::transfer::import_all(settings, archive, a.json).await;
+    }
+    // clap requires both unless --all is given.
+    let (Some(what), Some(file)) = (a.what, a.file.clone()) else {
+        bail!("name what the file holds and the file, or give --all ARCHIVE");
+    };
     let mut maps = Vec::new();
     for m in &a.maps {
         let (col, field) = m
@@ -46,7 +53,7 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
         },
     };
     let opts = ImportOptions {
-        entity: match a.what {
+        entity: match what {
             ImportWhat::Customers => Entity::Customers,
             ImportWhat::Contacts => Entity::Contacts,
             ImportWhat::Products => Entity::Products,
@@ -90,9 +97,9 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
     let b2 = bar.clone();
     let progress: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |n| b2.set_position(n));
     let started = std::time::Instant::now();
-    let report = run_import(store.as_ref(), &a.file, &opts, Some(progress)).await;
+    let report = run_import(store.as_ref(), &file, &opts, Some(progress)).await;
     bar.finish_and_clear();
-    let report = report.with_context(|| format!("importing {}", a.file.display()))?;
+    let report = report.with_context(|| format!("importing {}", file.display()))?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
         output::json(&report)?;
@@ -131,20 +138,26 @@ pub async fn import(settings: &Settings, a: ImportArgs) -> anyhow::Result<ExitCo
 }
 
 pub async fn export(settings: &Settings, a: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(archive) = &a.all {
+        return super::transfer::export_all(settings, archive, a.json).await;
+    }
+    let (Some(what), Some(file)) = (a.what, a.file.clone()) else {
+        bail!("name what to export and the file, or give --all ARCHIVE");
+    };
     let store = super::open(settings).await?;
-    let kind = match a.what {
+    let kind = match what {
         ExportWhat::Customers => ExportKind::Customers,
         ExportWhat::Contacts => ExportKind::Contacts,
         ExportWhat::Orders => ExportKind::Orders,
     };
     let scope = super::scope_as(store.as_ref(), a.as_user.as_deref()).await?;
-    let rows = export_as(store.as_ref(), kind, &a.file, scope)
+    let rows = export_as(store.as_ref(), kind, &file, scope)
         .await
-        .with_context(|| format!("exporting to {}", a.file.display()))?;
+        .with_context(|| format!("exporting to {}", file.display()))?;
     if a.json {
-        output::json(&serde_json::json!({ "rows": rows, "file": a.file }))?;
+        output::json(&serde_json::json!({ "rows": rows, "file": file }))?;
     } else {
-        eprintln!("{rows} rows written to {}", a.file.display());
+        eprintln!("{rows} rows written to {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,7 @@ pub mod plans;
 pub(crate) mod promotions;
 mod satisfaction;
 mod serve;
+mod transfer;
 pub(crate) mod surveys;
 pub mod touch;
 mod users;
