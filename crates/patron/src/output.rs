@@ -2,11 +2,15 @@
 
 use serde::Serialize;
 
-/// Prints `v` as one JSON document on standard output.
+/// Prints `v` as one JSON document on standard output. A reader that stops early (`| head`)
+/// is not an error of ours: the rest is dropped instead of panicking as `println!` would.
 pub fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
+    use std::io::Write;
     let s = serde_json::to_string_pretty(v)?;
-    println!("{s}");
-    Ok(())
+    match writeln!(std::io::stdout().lock(), "{s}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Pads or cuts `s` to `w` display columns (CJK characters count two).

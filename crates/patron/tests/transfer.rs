@@ -112,6 +112,50 @@ fn assert_same(
     }
 }
 
+/// Rows for the tables the demo leaves empty (sign-ins, plans, overrides…), written straight
+/// into the SQLite file, so that every table has something to move. Also a manager with a
+/// higher id than the user they manage: a reference PostgreSQL must get after both rows.
+fn fill_the_rest(url: &str) {
+    let path = patron_store::sqlite_path(url).expect("sqlite");
+    let c = rusqlite::Connection::open(path).expect("open");
+    c.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         UPDATE users SET manager_id = (SELECT MAX(id) FROM users) WHERE id = 4;
+         INSERT INTO custom_fields (key, label, field_type, choices, position)
+             VALUES ('shoe_size', '鞋码', 'number', '', 1);
+         INSERT INTO customer_custom_values (customer_id, field_key, value) VALUES (1, 'shoe_size', '42');
+         INSERT INTO indicator_counts VALUES ('2026-Q3', 'all', '', 10, 8, 5, 20, 3, 1, 2, 4, 3);
+         INSERT INTO login_attempts (email_key, ip, at, ok)
+             VALUES ('rep1@demo.patron.example', '127.0.0.1', '2026-11-02T09:00:00.123456Z', 0);
+         INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ('hash-of-a-session', 6, 'csrf', '2026-11-02T09:00:00+00:00', '2026-11-03T09:00:00+00:00');
+         INSERT INTO visit_plans (id, user_id, period, starts_on, created_at, updated_at)
+             VALUES (1, 6, 'month', '2026-12-01', '2026-11-30T08:00:00+00:00', '2026-11-30T08:00:00+00:00');
+         INSERT INTO visit_plan_entries (plan_id, customer_id, class, visits, calls, source)
+             VALUES (1, 1, 'A', 2, 1, 'policy');
+         INSERT INTO visit_plan_days (plan_id, customer_id, day) VALUES (1, 1, '2026-12-07');
+         INSERT INTO calendar_feeds (user_id, token_hash, created_at, revoked_at)
+             VALUES (6, 'hash-of-a-feed', '2026-11-02T09:00:00+00:00', NULL);
+         INSERT INTO digest_log (user_id, day, items, status, error, at)
+             VALUES (6, '2026-12-01', 3, 'failed', 'SMTP 421 — 稍后再试', '2026-12-01T07:00:00+00:00');
+         INSERT INTO loyalty_overrides (customer_id, loyalty, reason, user_id, at)
+             VALUES (2, 'loyal', 'buys from us only, says so', 4, '2026-11-02T09:00:00+00:00');
+         INSERT INTO credit_overrides (customer_id, order_id, user_id, reason, order_minor,
+                                       outstanding_minor, limit_minor, over_limit_minor, currency, at)
+             VALUES (1, 1, 4, 'long-standing customer', 120000, 50000, 100000, 70000, 'CNY',
+                     '2026-11-02T09:00:00+00:00');
+         INSERT INTO agenda_marks (user_id, item_key, kind, customer_id, action, until, reason,
+                                   interaction_id, marked_on, at)
+             VALUES (6, 'visit:1', 'visit', 1, 'snoozed', '2026-12-10', 'away', 1, '2026-12-03',
+                     '2026-12-03T10:00:00+00:00');
+         INSERT INTO owner_changes (customer_id, from_user_id, to_user_id, changed_by, at, role)
+             VALUES (1, 6, 7, 4, '2026-11-02T09:00:00+00:00', 'owner');
+         INSERT INTO imports (at, user_id, entity, file_name, created, updated, unchanged, rejected)
+             VALUES ('2026-11-02T09:00:00+00:00', 1, 'customers', 'kunden.csv', 10, 2, 0, 1);",
+    )
+    .expect("fill");
+}
+
 fn customers_list(url: &str) -> Value {
     ok_json(patron(url).args(["customers", "list", "--limit", "500", "--json"]))
 }
@@ -124,9 +168,7 @@ async fn a_whole_installation_moves_to_postgresql_and_back_unchanged() {
         patron(&a.url).args([
             "demo",
             "--customers",
-            "120",
-            "--orders",
-            "1500",
+            "300",
             "--no-serve",
             "--force",
             "--json",
@@ -156,6 +198,20 @@ async fn a_whole_installation_moves_to_postgresql_and_back_unchanged() {
         String::from_utf8_lossy(&made.stderr)
     );
 
+    for args in [
+        &["model", "fit", "--json"][..],
+        &["model", "score", "--json"],
+        &["token", "create", "lead@example.com", "--json"],
+    ] {
+        let out = run(patron(&a.url).args(args), None);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    fill_the_rest(&a.url);
+
     let a_file = dir.path().join("a.patron");
     let exported = ok_json(
         patron(&a.url)
@@ -179,6 +235,16 @@ async fn a_whole_installation_moves_to_postgresql_and_back_unchanged() {
             "the demo fills {table}: {exported}"
         );
     }
+    let empty: Vec<&Value> = exported["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter(|t| t["rows"] == 0)
+        .collect();
+    assert!(
+        empty.is_empty(),
+        "every table holds rows to move: {empty:?}"
+    );
     assert_eq!(exported["source"], "sqlite");
     assert!(!exported["tables"]
         .as_array()
