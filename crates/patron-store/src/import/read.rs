@@ -21,6 +21,23 @@ pub const MAX_CELL_BYTES: usize = 64 * 1024;
 /// How much of an oversized cell is kept (for the rejects file), in characters.
 const OVERSIZED_KEEP_CHARS: usize = 100;
 
+/// Most columns a row may have: Excel's own limit, so no spreadsheet export exceeds it. A wider
+/// row is a wrong delimiter or not a table at all, and would cost ~24 bytes per empty cell.
+pub const MAX_COLUMNS: usize = 16_384;
+
+/// Largest part (one member of the ZIP container) of a workbook that is decompressed, in bytes.
+/// calamine holds a sheet's shared strings, and any single XML text node, in memory whole; a
+/// ZIP bomb's few kilobytes would otherwise expand to gigabytes there. A full sheet of a million
+/// rows is well below this.
+pub const MAX_WORKBOOK_PART_BYTES: u64 = 1 << 30;
+
+/// Largest whole workbook, decompressed: bounds the time the check of its parts takes.
+const MAX_WORKBOOK_TOTAL_BYTES: u64 = 4 << 30;
+
+/// Most cells an XLSX sheet may expand to (data rows × the widest row): 1,048,576 rows of 24
+/// columns. Two cells at A1 and XFD1048576 make a tiny file whose rectangle is 17 billion cells.
+pub const MAX_WORKBOOK_CELLS: u64 = 25_165_824;
+
 /// One data row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -216,7 +233,55 @@ fn decode_checked<'a>(
             "{source} looks like an XLSX/ZIP file; give it the .xlsx extension to read it as a workbook"
         )));
     }
-    decode(bytes, opts.encoding, source)
+    let text = decode(bytes, opts.encoding, source)?;
+    check_stray_chars(&text, source)?;
+    Ok(text)
+}
+
+/// 1-based line of byte `at`: the newlines before it, plus one. Valid for UTF-8 and for the
+/// legacy CJK encodings, where 0x0A is never part of a multi-byte character.
+fn line_at(bytes: &[u8], at: usize) -> usize {
+    bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Refuses NUL characters and byte-order marks after the start of the text. A NUL means
+/// UTF-16 without a BOM or a binary file, and PostgreSQL refuses it in text (failing the whole
+/// import's transaction); a BOM in the middle is where two exports were joined, and would
+/// otherwise reach the archive as an invisible character glued to a name.
+fn check_stray_chars(text: &str, source: &str) -> Result<(), ImportError> {
+    const BOM: &[u8] = "\u{feff}".as_bytes();
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| c == 0 || c == BOM[0]) {
+        let at = from + i;
+        let what = if b[at] == 0 {
+            "a NUL character; is the file UTF-16 without a byte-order mark, or not text at all?"
+        } else if b[at..].starts_with(BOM) {
+            "a byte-order mark (U+FEFF) in the middle of the file; were two files joined together? \
+             Remove it and import again"
+        } else {
+            from = at + 1;
+            continue;
+        };
+        let line = line_at(b, at);
+        return Err(ImportError::File(format!("{source}: line {line}: {what}")));
+    }
+    Ok(())
+}
+
+/// Refuses a row wider than [`MAX_COLUMNS`] before its cells are copied.
+fn check_width(source: &str, line: u64, columns: usize) -> Result<(), ImportError> {
+    if columns > MAX_COLUMNS {
+        return Err(ImportError::File(format!(
+            "{source}: line {line}: {columns} columns, more than the {MAX_COLUMNS} an import reads \
+             (is the delimiter right?)"
+        )));
+    }
+    Ok(())
 }
 
 /// Calls `f` with each record of delimited text, in order, until it returns false.
@@ -227,10 +292,7 @@ fn each_record(
     f: impl FnMut(RawRecord) -> bool,
 ) -> Result<(), ImportError> {
     match delimiter {
-        Delimiter::Whitespace => {
-            each_whitespace_line(text, f);
-            Ok(())
-        }
+        Delimiter::Whitespace => each_whitespace_line(text, source, f),
         Delimiter::Comma => each_csv_record(text, b',', source, f),
         Delimiter::Semicolon => each_csv_record(text, b';', source, f),
         Delimiter::Tab => each_csv_record(text, b'\t', source, f),
@@ -254,7 +316,8 @@ fn decode<'a>(
     const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
     let not_utf8 = |at: usize| {
         ImportError::File(format!(
-            "{source} is not valid UTF-8 at byte {at} (try --encoding gb18030|big5|euc-kr)"
+            "{source} is not valid UTF-8 at byte {at} (line {}) (try --encoding gb18030|big5|euc-kr)",
+            line_at(bytes, at)
         ))
     };
     let strict_utf8 = |b: &'a [u8], offset: usize| -> Result<Cow<'a, str>, ImportError> {
@@ -280,14 +343,17 @@ fn decode<'a>(
             if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
                 return decode_strict(UTF_16BE, rest, source);
             }
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok(Cow::Borrowed(s));
-            }
+            let bad_at = match std::str::from_utf8(bytes) {
+                Ok(s) => return Ok(Cow::Borrowed(s)),
+                Err(e) => e.valid_up_to(),
+            };
             let guess = detect_legacy(bytes);
             let Some(enc) = guess else {
                 return Err(ImportError::File(format!(
-                    "{source} is neither UTF-8 nor recognisably GB18030, Big5 or EUC-KR; \
-                     save it as UTF-8 or name its encoding with --encoding gb18030|big5|euc-kr"
+                    "{source} is not UTF-8 (at byte {bad_at}, line {}) and not recognisably \
+                     GB18030, Big5 or EUC-KR either; save it as UTF-8 or name its encoding with \
+                     --encoding gb18030|big5|euc-kr",
+                    line_at(bytes, bad_at)
                 )));
             };
             decode_strict(enc, bytes, source).map_err(|e| {
@@ -352,8 +418,14 @@ fn decode_strict<'a>(
             }
             encoding_rs::DecoderResult::Malformed(bad, after) => {
                 let at = pos.saturating_sub(bad as usize + after as usize);
+                // In UTF-16 a 0x0A byte can be half of any character: no line number there.
+                let line = if enc == UTF_16LE || enc == UTF_16BE {
+                    String::new()
+                } else {
+                    format!(" (line {})", line_at(bytes, at))
+                };
                 return Err(ImportError::File(format!(
-                    "{source} is not valid {} at byte {at} (try another --encoding)",
+                    "{source} is not valid {} at byte {at}{line} (try another --encoding)",
                     enc.name()
                 )));
             }
@@ -438,12 +510,14 @@ fn each_csv_record(
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
+                let line = record_line(text, &rec);
+                check_width(source, line, rec.len())?;
                 // A formula-looking cell Patron quoted on export loses its apostrophe.
                 let cells = rec
                     .iter()
                     .map(|c| crate::csv_cell::unescape(c).to_owned())
                     .collect();
-                if !f((record_line(text, &rec), cells)) {
+                if !f((line, cells)) {
                     return Ok(());
                 }
             }
@@ -474,17 +548,19 @@ fn record_line(text: &str, rec: &csv::StringRecord) -> u64 {
 
 /// Whitespace-aligned columns (fixed-width logs like CDNOW's): cells are runs of non-blank
 /// characters; there is no quoting.
-fn each_whitespace_line(text: &str, mut f: impl FnMut(RawRecord) -> bool) {
+fn each_whitespace_line(
+    text: &str,
+    source: &str,
+    mut f: impl FnMut(RawRecord) -> bool,
+) -> Result<(), ImportError> {
     for (i, l) in text.split('\n').enumerate() {
-        let cells = l
-            .split([' ', '\t', '\r'])
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if !f((i as u64 + 1, cells)) {
-            return;
+        let cells = l.split([' ', '\t', '\r']).filter(|s| !s.is_empty());
+        check_width(source, i as u64 + 1, cells.clone().count())?;
+        if !f((i as u64 + 1, cells.map(str::to_owned).collect())) {
+            return Ok(());
         }
     }
+    Ok(())
 }
 
 /// Skips blank records, splits off the header, guards the cell size — one record at a time.
@@ -574,6 +650,7 @@ fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
             source: source_err,
         });
     }
+    check_zip_parts(path, &source)?;
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| ImportError::File(format!("cannot open {source} as a workbook: {e}")))?;
     let names = wb.sheet_names();
@@ -592,6 +669,10 @@ fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
             .cloned()
             .ok_or_else(|| ImportError::File(format!("{source} is empty (no sheets)")))?,
     };
+    if let calamine::Sheets::Xlsx(xlsx) = &mut wb {
+        let records = xlsx_records(xlsx, &sheet, &source)?;
+        return into_table(records, opts.header, &source);
+    }
     let range = wb
         .worksheet_range(&sheet)
         .map_err(|e| ImportError::File(format!("cannot read sheet '{sheet}' of {source}: {e}")))?;
@@ -610,6 +691,98 @@ fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
         })
         .collect();
     into_table(records, opts.header, &source)
+}
+
+/// Decompresses every part of a ZIP-based workbook (XLSX, ODS) into nothing, counting, and
+/// refuses one that expands beyond [`MAX_WORKBOOK_PART_BYTES`] — by its declared size or, since
+/// a ZIP bomb can lie about that, by the bytes it actually yields. calamine would otherwise
+/// inflate it into memory. A file that is not a ZIP (an old .xls) is left to calamine.
+fn check_zip_parts(path: &Path, source: &str) -> Result<(), ImportError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ImportError::File(format!("cannot open {source} as a workbook: {e}"))
+    };
+    let mib = |n: u64| n >> 20;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        let name = part.name().to_owned();
+        let declared = part.size();
+        if declared > MAX_WORKBOOK_PART_BYTES {
+            return Err(ImportError::File(format!(
+                "{source}: the workbook part {name} would decompress to {} MiB, more than the {} MiB \
+                 an import reads (a ZIP bomb, or a sheet to split or save as CSV)",
+                mib(declared),
+                mib(MAX_WORKBOOK_PART_BYTES)
+            )));
+        }
+        let limit = MAX_WORKBOOK_PART_BYTES.min(MAX_WORKBOOK_TOTAL_BYTES - total);
+        let n = std::io::copy(&mut (&mut part).take(limit + 1), &mut std::io::sink())
+            .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+        if n > limit {
+            return Err(ImportError::File(format!(
+                "{source}: the workbook part {name} decompresses to more than {} MiB although it \
+                 declares {declared} bytes (a ZIP bomb?)",
+                mib(limit)
+            )));
+        }
+        total += n;
+    }
+    Ok(())
+}
+
+/// The non-empty cells of an XLSX sheet as records, streamed from the sheet's XML instead of
+/// through calamine's `worksheet_range`, which allocates the sheet's whole rectangle up front
+/// (A1 and XFD1048576 alone: 17 billion cells). Rows are padded to the widest row, as the
+/// rectangle was, and the padded size is held to [`MAX_WORKBOOK_CELLS`].
+fn xlsx_records<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    sheet: &str,
+    source: &str,
+) -> Result<Vec<RawRecord>, ImportError> {
+    let bad = |e: calamine::XlsxError| {
+        ImportError::File(format!("cannot read sheet '{sheet}' of {source}: {e}"))
+    };
+    let mut cells = wb.worksheet_cells_reader(sheet).map_err(bad)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut width = 0u64;
+    while let Some(cell) = cells.next_cell().map_err(bad)? {
+        let (r, c) = cell.get_position();
+        let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        width = width.max(u64::from(c) + 1);
+        rows.entry(r).or_default().push((c, text));
+        let size = rows.len() as u64 * width;
+        if size > MAX_WORKBOOK_CELLS {
+            return Err(ImportError::File(format!(
+                "{source}: sheet '{sheet}' spans {} rows of {width} columns by row {} ({size} \
+                 cells), more than the {MAX_WORKBOOK_CELLS} an import reads; save it as CSV",
+                rows.len(),
+                u64::from(r) + 1
+            )));
+        }
+    }
+    let width = usize::try_from(width).unwrap_or(usize::MAX);
+    Ok(rows
+        .into_iter()
+        .map(|(r, row)| {
+            let mut v = vec![String::new(); width];
+            // A position listed twice keeps its last value, as calamine's range does.
+            for (c, text) in row {
+                v[c as usize] = text;
+            }
+            (u64::from(r) + 1, v)
+        })
+        .collect())
 }
 
 /// A workbook cell as the text a user would have typed: whole numbers without ".0", dates as
