@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// Every route of the application. The table is also the list `API_ROUTES` below, which the
@@ -398,10 +398,35 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The span of one request in the logs: method, address and version, like tower-http's default
+/// span, but with the secret of the paths whose secret is the credential (a customer's public
+/// form, `/p/{secret}`; a calendar feed, `/calendar/{secret}.ics`) left out — anyone who can read
+/// the logs could otherwise answer the form or read the agenda.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        uri = %loggable_uri(req.uri()),
+        version = ?req.version(),
+    )
+}
+
+/// The request's address as the logs show it (see [`request_span`]).
+fn loggable_uri(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    for prefix in ["/p/", "/calendar/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}[secret]");
+        }
+    }
+    uri.path_and_query()
+        .map_or_else(|| path.to_owned(), ToString::to_string)
 }
 
 /// The Content-Security-Policy of every response: scripts, styles, images and requests from

@@ -301,7 +301,13 @@ pub(crate) async fn revoke_token(c: &mut Conn<'_>, user: UserId, id: i64) -> Sto
 
 /// The active user a live token belongs to; records when it was last used (at most once a
 /// minute, so a busy script does not turn every read into a write).
-pub(crate) async fn token_user(c: &mut Conn<'_>, secret: &str) -> StoreResult<Option<User>> {
+/// The active user a token belongs to, read without the write lock (every API request asks),
+/// and the token's id when its last use should be recorded (at most once a minute, by
+/// [`touch_token`] in a short write of its own).
+pub(crate) async fn token_user(
+    c: &mut Conn<'_>,
+    secret: &str,
+) -> StoreResult<Option<(Option<User>, Option<i64>)>> {
     let row: Option<TokenRow> = c
         .fetch_optional(
             &format!(
@@ -311,18 +317,21 @@ pub(crate) async fn token_user(c: &mut Conn<'_>, secret: &str) -> StoreResult<Op
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let now = super::now();
-    if row
+    let stale = row
         .last_used_at
-        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
-    {
-        c.execute(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-            args![now, row.id],
-        )
-        .await?;
-    }
-    Ok(get_user(c, UserId(row.user_id)).await?.filter(|u| u.active))
+        .is_none_or(|t| super::now() - t > chrono::Duration::minutes(1));
+    let user = get_user(c, UserId(row.user_id)).await?.filter(|u| u.active);
+    Ok(Some((user, stale.then_some(row.id))))
+}
+
+/// Records that token `id` was used now.
+pub(crate) async fn touch_token(c: &mut Conn<'_>, id: i64) -> StoreResult<()> {
+    c.execute(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+        args![super::now(), id],
+    )
+    .await?;
+    Ok(())
 }
 
 // ---------- sign-in attempts ----------

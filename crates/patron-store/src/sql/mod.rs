@@ -156,11 +156,23 @@ impl SqlStore {
     /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front,
     /// so a transaction that reads before writing waits for other writers instead of failing with
     /// a busy-snapshot error halfway.
+    ///
+    /// The `BEGIN` runs in a task of its own: a request whose client goes away is dropped
+    /// mid-await, and a `BEGIN` dropped after the database ran it but before sqlx handed out the
+    /// transaction left the pooled connection inside a transaction nobody would end — holding
+    /// SQLite's write lock, failing every later `BEGIN` on it ("non-zero transaction depth").
+    /// The task always receives the transaction; if nobody awaits it any more, dropping it rolls
+    /// back.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
-        match &self.pool {
-            Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
-            Pool::Pg(p) => p.begin().await.map(Tx::Pg),
-        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            match pool {
+                Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+                Pool::Pg(p) => p.begin().await.map(Tx::Pg),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::other("beginning a transaction", e))?
         .map_err(|e| map_sqlx(e, "beginning a transaction"))
     }
 }

@@ -919,10 +919,20 @@ impl Store for SqlStore {
     }
 
     async fn user_for_api_token(&self, secret: &str) -> StoreResult<Option<User>> {
-        let mut tx = self.begin().await?;
-        let u = acc::token_user(&mut tx.conn(), secret).await?;
-        tx.commit().await?;
-        Ok(u)
+        // Read first: taking SQLite's write lock on every API request serialised all of them.
+        let found = {
+            let mut pc = self.acquire().await?;
+            acc::token_user(&mut pc.conn(), secret).await?
+        };
+        let Some((user, touch)) = found else {
+            return Ok(None);
+        };
+        if let Some(id) = touch {
+            let mut tx = self.begin().await?;
+            acc::touch_token(&mut tx.conn(), id).await?;
+            tx.commit().await?;
+        }
+        Ok(user)
     }
 
     async fn record_login_attempt(&self, email: &str, ip: &str, ok: bool) -> StoreResult<()> {

@@ -463,6 +463,8 @@ impl SqlStore {
         match &self.pool {
             Pool::Sqlite(p) => {
                 let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
+                // Closed afterwards, never back to the pool: a failure leaves its transaction.
+                c.close_on_drop();
                 // One read transaction: a consistent snapshot while the server writes.
                 sqlx::query("BEGIN")
                     .execute(&mut *c)
@@ -497,6 +499,8 @@ impl SqlStore {
             }
             Pool::Pg(p) => {
                 let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
+                // Closed afterwards, never back to the pool: a failure leaves its transaction.
+                c.close_on_drop();
                 sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .execute(&mut *c)
                     .await
@@ -958,6 +962,8 @@ impl SqlStore {
         match &self.pool {
             Pool::Sqlite(p) => {
                 let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
+                // Closed afterwards, never back to the pool: a failure leaves its transaction.
+                c.close_on_drop();
                 let cat = sqlite_catalogue(&mut c).await?;
                 sqlx::query("BEGIN IMMEDIATE")
                     .execute(&mut *c)
@@ -975,6 +981,8 @@ impl SqlStore {
             }
             Pool::Pg(p) => {
                 let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
+                // Closed afterwards, never back to the pool: a failure leaves its transaction.
+                c.close_on_drop();
                 let cat = pg_catalogue(&mut c).await?;
                 sqlx::query("BEGIN")
                     .execute(&mut *c)

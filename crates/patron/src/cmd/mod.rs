@@ -18,9 +18,9 @@ pub mod plans;
 pub(crate) mod promotions;
 mod satisfaction;
 mod serve;
-mod transfer;
 pub(crate) mod surveys;
 pub mod touch;
+mod transfer;
 mod users;
 
 use crate::cli::{Cli, Command};
