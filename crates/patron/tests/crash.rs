@@ -5,47 +5,25 @@
 //! running server's operations endpoints: `/readyz` and the Prometheus metrics on their own
 //! address (`--metrics-addr`).
 
-use assert_cmd::cargo::CommandCargoExt;
+mod support;
+
 use patron_store::testkit::TestDb;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{free_port, wait_up};
 
-fn patron(db: &TestDb) -> Command {
-    let mut c = Command::cargo_bin("patron").expect("binary");
-    c.env_remove("PATRON_DATABASE_URL")
-        .env_remove("PATRON_CONFIG")
-        .arg("--db")
-        .arg(&db.url);
-    c
-}
-
-fn run_json(cmd: &mut Command, stdin: Option<&str>) -> Value {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    if let (Some(text), Some(mut i)) = (stdin, child.stdin.take()) {
-        i.write_all(text.as_bytes()).expect("stdin");
-    }
-    let out = child.wait_with_output().expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+fn json_of(cmd: &mut Command, stdin: Option<&str>) -> Value {
+    support::run_json(cmd, stdin).0
 }
 
 /// An administrator's personal API token, made on the command line.
 fn admin_token(db: &TestDb) -> String {
-    run_json(
-        patron(db).args([
+    json_of(
+        support::patron(&db.url).args([
             "user",
             "add",
             "ops@example.com",
@@ -55,8 +33,8 @@ fn admin_token(db: &TestDb) -> String {
         ]),
         Some("a long enough password\n"),
     );
-    run_json(
-        patron(db).args(["token", "create", "ops@example.com", "--json"]),
+    json_of(
+        support::patron(&db.url).args(["token", "create", "ops@example.com", "--json"]),
         None,
     )["token"]
         .as_str()
@@ -64,30 +42,6 @@ fn admin_token(db: &TestDb) -> String {
         .to_owned()
 }
 
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    l.local_addr().expect("addr").port()
-}
-
-/// Waits (at most 30 s) until the server at `base` answers `/readyz`.
-async fn wait_up(client: &reqwest::Client, base: &str) {
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Rows in `table` and, on SQLite, whether the file passes its integrity check.
 async fn inspect(db: &TestDb, table: &str) -> (i64, bool) {
     // Opening the store runs recovery (SQLite's WAL replay) and the migrations, as a restart does.
     let store = patron_store::connect(&db.url)
@@ -142,7 +96,7 @@ async fn a_killed_import_is_wholly_absent_or_wholly_present() {
         // around the commit.
         let mut killed_running = false;
         for wait_ms in [200u64, 800, 2000] {
-            let mut child = patron(&db)
+            let mut child = support::patron(&db.url)
                 .args(["import", "customers"])
                 .arg(&csv)
                 .stdout(Stdio::null())
@@ -170,7 +124,7 @@ async fn a_killed_import_is_wholly_absent_or_wholly_present() {
         }
         assert!(killed_running, "no kill caught the import running");
         // Left alone, the same import completes: the kills left nothing in its way.
-        let out = patron(&db)
+        let out = support::patron(&db.url)
             .args(["import", "customers"])
             .arg(&csv)
             .output()
@@ -195,7 +149,7 @@ async fn every_acknowledged_api_write_survives_a_kill() {
         let token = admin_token(&db);
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut server = patron(&db)
+        let mut server = support::patron(&db.url)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -267,7 +221,7 @@ async fn the_server_reports_readiness_and_prometheus_metrics() {
     let token = admin_token(&db);
     let (port, mport) = (free_port(), free_port());
     let logs = tempfile::NamedTempFile::new().expect("log file");
-    let mut server = patron(&db)
+    let mut server = support::patron(&db.url)
         .args([
             "--log-format",
             "json",

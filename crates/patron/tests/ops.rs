@@ -8,49 +8,24 @@
 //!   (right and wrong), API tokens, session cookies, CSRF tokens, public link secrets and
 //!   calendar feed secrets, on the server and on the command line.
 
-use assert_cmd::cargo::CommandCargoExt;
+mod support;
+
 use patron_store::testkit::TestDb;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{free_port, run_json, wait_up};
 
 const PASSWORD: &str = "correct horse battery staple 42";
 const WRONG_PASSWORD: &str = "wrong-password-Zebra-9917";
-
-fn patron(db: &TestDb) -> Command {
-    let mut c = Command::cargo_bin("patron").expect("binary");
-    c.env_remove("PATRON_DATABASE_URL")
-        .env_remove("PATRON_CONFIG")
-        .env_remove("RUST_LOG")
-        .arg("--db")
-        .arg(&db.url);
-    c
-}
-
-/// Runs a command; returns its JSON output and its standard error.
-fn run_json(cmd: &mut Command, stdin: Option<&str>) -> (Value, String) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    if let (Some(text), Some(mut i)) = (stdin, child.stdin.take()) {
-        i.write_all(text.as_bytes()).expect("stdin");
-    }
-    let out = child.wait_with_output().expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
-    (serde_json::from_slice(&out.stdout).expect("json"), stderr)
-}
 
 /// An administrator with [`PASSWORD`] and a personal API token, made on the command line (at
 /// debug level: their logs must not show the password or the token either).
 fn admin(db: &TestDb, email: &str) -> String {
     let (_, err) = run_json(
-        patron(db)
+        support::patron(&db.url)
             .env("RUST_LOG", "debug")
             .args(["user", "add", email, "--role", "admin", "--json"]),
         Some(&format!("{PASSWORD}\n")),
@@ -59,7 +34,7 @@ fn admin(db: &TestDb, email: &str) -> String {
         !err.contains(PASSWORD),
         "`user add` logged the password: {err}"
     );
-    let out = patron(db)
+    let out = support::patron(&db.url)
         .env("RUST_LOG", "debug")
         .args(["user", "reset-password", email])
         .stdin(Stdio::piped())
@@ -80,7 +55,7 @@ fn admin(db: &TestDb, email: &str) -> String {
         "`user reset-password` logged the password: {err}"
     );
     let (v, err) = run_json(
-        patron(db)
+        support::patron(&db.url)
             .env("RUST_LOG", "debug")
             .args(["token", "create", email, "--json"]),
         None,
@@ -93,32 +68,9 @@ fn admin(db: &TestDb, email: &str) -> String {
     token
 }
 
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    l.local_addr().expect("addr").port()
-}
-
-/// Waits (at most 30 s) until the server at `base` answers `/readyz`.
-async fn wait_up(client: &reqwest::Client, base: &str) {
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// `patron serve` on `port`, its standard output and error into `log`.
 fn serve(db: &TestDb, port: u16, log: &std::fs::File, extra_env: &[(&str, &str)]) -> Child {
-    let mut c = patron(db);
+    let mut c = support::patron(&db.url);
     for (k, v) in extra_env {
         c.env(k, v);
     }
@@ -285,7 +237,7 @@ async fn secrets_never_reach_the_logs() {
             let port = free_port();
             let base = format!("http://127.0.0.1:{port}");
             let log = tempfile::NamedTempFile::new().expect("log");
-            let mut cmd = patron(&db);
+            let mut cmd = support::patron(&db.url);
             let mut server = cmd
                 .env("RUST_LOG", "debug")
                 .args(["--log-format", format])

@@ -8,43 +8,16 @@
 //! Also the refusals: an archive into a database that already holds data, a truncated archive
 //! (nothing imported), an existing file as the export's target.
 
-use assert_cmd::cargo::CommandCargoExt;
+mod support;
+
 use patron_store::testkit::TestDb;
 use patron_store::transfer::{comparable, read_archive, ArchiveContents};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn patron(url: &str) -> Command {
-    let mut c = Command::cargo_bin("patron").expect("binary");
-    c.env_remove("PATRON_DATABASE_URL")
-        .env_remove("PATRON_CONFIG")
-        .arg("--db")
-        .arg(url);
-    c
-}
-
-fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    if let (Some(text), Some(mut i)) = (stdin, child.stdin.take()) {
-        i.write_all(text.as_bytes()).expect("stdin");
-    }
-    child.wait_with_output().expect("run")
-}
+use std::process::Command;
+use support::{patron, run};
 
 fn ok_json(cmd: &mut Command) -> Value {
-    let out = run(cmd, None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    support::run_json(cmd, None).0
 }
 
 fn table_rows(v: &Value, table: &str) -> u64 {

@@ -460,20 +460,22 @@ impl SqlStore {
             tables: Vec::new(),
             rows: 0,
         };
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
+        // The same steps on either database; only the connection's type and the way a row's
+        // values are read differ.
+        macro_rules! export_from {
+            ($p:expr, $begin:expr, $source:expr, $catalogue:ident, $target:ident, $row:ident) => {{
+                let mut c = $p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
                 // Closed afterwards, never back to the pool: a failure leaves its transaction.
                 c.close_on_drop();
                 // One read transaction: a consistent snapshot while the server writes.
-                sqlx::query("BEGIN")
+                sqlx::query($begin)
                     .execute(&mut *c)
                     .await
                     .map_err(|e| map_sqlx(e, "beginning the export"))?;
-                let cat = sqlite_catalogue(&mut c).await?;
+                let cat = $catalogue(&mut c).await?;
                 let order = cat.ordered()?;
-                summary.source = "sqlite".into();
-                summary.schema_version = Target::Sqlite(&mut c).count(SCHEMA_VERSION).await?;
+                summary.source = $source.into();
+                summary.schema_version = Target::$target(&mut c).count(SCHEMA_VERSION).await?;
                 header(w, &summary, &order)?;
                 for table in &order {
                     let info = &cat.tables[table];
@@ -486,7 +488,7 @@ impl SqlStore {
                         .await
                         .map_err(|e| map_sqlx(e, "reading a table"))?
                     {
-                        w.line(&sqlite_row(&row)?)?;
+                        w.line(&$row(&row)?)?;
                         n += 1;
                     }
                     drop(rows);
@@ -496,42 +498,20 @@ impl SqlStore {
                     .execute(&mut *c)
                     .await
                     .map_err(|e| map_sqlx(e, "ending the export"))?;
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                export_from!(p, "BEGIN", "sqlite", sqlite_catalogue, Sqlite, sqlite_row)
             }
-            Pool::Pg(p) => {
-                let mut c = p.acquire().await.map_err(|e| map_sqlx(e, "connecting"))?;
-                // Closed afterwards, never back to the pool: a failure leaves its transaction.
-                c.close_on_drop();
-                sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| map_sqlx(e, "beginning the export"))?;
-                let cat = pg_catalogue(&mut c).await?;
-                let order = cat.ordered()?;
-                summary.source = "postgres".into();
-                summary.schema_version = Target::Pg(&mut c).count(SCHEMA_VERSION).await?;
-                header(w, &summary, &order)?;
-                for table in &order {
-                    let info = &cat.tables[table];
-                    start(w, table, info)?;
-                    let sql = select_all(table, info);
-                    let mut rows = sqlx::query(&sql).fetch(&mut *c);
-                    let mut n = 0u64;
-                    while let Some(row) = rows
-                        .try_next()
-                        .await
-                        .map_err(|e| map_sqlx(e, "reading a table"))?
-                    {
-                        w.line(&pg_row(&row)?)?;
-                        n += 1;
-                    }
-                    drop(rows);
-                    end(w, table, n, &mut summary)?;
-                }
-                sqlx::query("COMMIT")
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| map_sqlx(e, "ending the export"))?;
-            }
+            Pool::Pg(p) => export_from!(
+                p,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                "postgres",
+                pg_catalogue,
+                Pg,
+                pg_row
+            ),
         }
         w.line(&Done {
             done: true,
