@@ -352,6 +352,25 @@ async fn xlsx_whose_used_range_is_billions_of_cells() {
     assert!(e.contains("more than the 25165824 an import reads"), "{e}");
 }
 
+/// Found by `scripts/fuzz` (target import_xlsx): a cell naming shared string 2 of a list of two
+/// made calamine panic (index out of bounds) inside the import.
+#[tokio::test]
+async fn xlsx_naming_a_shared_string_past_the_list() {
+    const RELS_WITH_STRINGS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+    let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>138001380</v></c></row></sheetData></worksheet>"#;
+    let shared = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>name</t></si><si><t>phone</t></si></sst>"#;
+    let bytes = zip(&[
+        Member::stored("[Content_Types].xml", CONTENT_TYPES),
+        Member::stored("_rels/.rels", RELS),
+        Member::stored("xl/workbook.xml", WORKBOOK),
+        Member::stored("xl/_rels/workbook.xml.rels", RELS_WITH_STRINGS),
+        Member::stored("xl/worksheets/sheet1.xml", sheet),
+        Member::stored("xl/sharedStrings.xml", shared),
+    ]);
+    let e = refused("strings.xlsx", &bytes, &opts(Entity::Customers)).await;
+    assert!(e.contains("strings.xlsx is a damaged workbook"), "{e}");
+}
+
 // ---- CSV -----------------------------------------------------------------------------------
 
 #[tokio::test]

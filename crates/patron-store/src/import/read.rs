@@ -642,7 +642,6 @@ fn guard_row(line: u64, mut cells: Vec<String>) -> Row {
 /// Reads the first (or the named) sheet of a workbook. Row numbers are the sheet's row numbers,
 /// which is what the user sees in Excel.
 fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> {
-    use calamine::Reader;
     let source = path.display().to_string();
     if let Err(source_err) = std::fs::metadata(path) {
         return Err(ImportError::Io {
@@ -651,6 +650,28 @@ fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
         });
     }
     check_zip_parts(path, &source)?;
+    // calamine trusts parts of a workbook it should check: a cell naming a shared string past
+    // the end of the list panics inside it (found by fuzzing, `fuzz/fuzz_targets/import_xlsx.rs`).
+    // A damaged file is the user's input, so it gets an error like any other, not a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook_checked(path, opts, &source)
+    }))
+    .unwrap_or_else(|_| {
+        Err(ImportError::File(format!(
+            "{source} is a damaged workbook that cannot be read; open it in the spreadsheet \
+             program and save it again, or save it as CSV"
+        )))
+    })
+}
+
+/// [`read_workbook`] once the file's container has passed its checks.
+fn read_workbook_checked(
+    path: &Path,
+    opts: &ReadOptions,
+    source: &str,
+) -> Result<Table, ImportError> {
+    use calamine::Reader;
+    let source = source.to_owned();
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| ImportError::File(format!("cannot open {source} as a workbook: {e}")))?;
     let names = wb.sheet_names();
