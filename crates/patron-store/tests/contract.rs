@@ -460,6 +460,40 @@ async fn overview_shows_key_persons_interactions_orders_and_warnings() {
         assert_eq!(ov.orders.revenue_12m.len(), 1);
         assert_eq!(ov.orders.revenue_12m[0].amount_minor, 12000);
         assert_eq!(ov.orders.revenue_total[0].amount_minor, 21000);
+        // A second currency: its old order counts in the total and the dates, not in the last
+        // twelve months; amounts are never added across currencies.
+        let eur = Currency::parse("c", "EUR").expect("eur");
+        for (days, amount) in [(600, 40_000), (400, 1000)] {
+            s.create_order(OrderInput {
+                customer_id: org.id,
+                order_date: today - Duration::days(days),
+                currency: Some(eur.clone()),
+                lines: vec![OrderLineInput {
+                    quantity: 1,
+                    amount_minor: Some(amount),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await
+            .expect("order in euros");
+        }
+        let ov = s.customer_overview(org.id).await.expect("overview");
+        assert_eq!(ov.orders.count, 5);
+        assert_eq!(
+            ov.orders.first_order_date,
+            Some(today - Duration::days(600))
+        );
+        assert_eq!(ov.orders.last_order_date, Some(today - Duration::days(10)));
+        assert_eq!(ov.orders.revenue_12m.len(), 1);
+        assert_eq!(ov.orders.revenue_12m[0].amount_minor, 12000);
+        let totals: Vec<(i64, &str)> = ov
+            .orders
+            .revenue_total
+            .iter()
+            .map(|m| (m.amount_minor, m.currency.as_str()))
+            .collect();
+        assert_eq!(totals, vec![(41_000, "EUR"), (21_000, "USD")]);
         let codes: Vec<_> = ov.warnings.iter().map(|w| w.code.as_str()).collect();
         assert_eq!(codes, vec!["few_key_persons", "missing_email"]);
         // A key person of another customer cannot be named on an interaction.
