@@ -180,21 +180,25 @@ fn sql_head(sql: &str) -> &str {
 
 /// A transaction of either backend. Dropped without [`Tx::commit`], it rolls back.
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With its place in the store's write gate (released when the transaction ends).
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Pg(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Pg(t) => Conn::Pg(t),
         }
     }
 
     pub(crate) async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _gate) => t.commit().await,
             Tx::Pg(t) => t.commit().await,
         }
         .map_err(|e| map_sqlx(e, "commit"))
@@ -202,7 +206,7 @@ impl Tx {
 
     pub(crate) async fn rollback(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Sqlite(t, _gate) => t.rollback().await,
             Tx::Pg(t) => t.rollback().await,
         }
         .map_err(|e| map_sqlx(e, "rollback"))
