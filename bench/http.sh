@@ -23,6 +23,8 @@
 # Usage: bench/http.sh [CUSTOMERS]   (default 1000000; orders 10 per customer)
 #   DURATION=10      wrk seconds per measurement        WARMUP=3    warm-up seconds per endpoint
 #   CONNECTIONS="1 16 64"                               SKIP_PG=1   SQLite only
+#   SKIP_SQLITE=1  PostgreSQL only
+#   ENDPOINTS="healthz overview"  only these (healthz first: the others' share is of its rate)
 #   PATRON_BENCH_PG_URL=postgres://…/db  the PostgreSQL server (default: scripts/pg-up)
 #   PATRON_BENCH_BIN=path  use this binary as it is (default: cargo build --release -p patron)
 #   SERVE_RUST_LOG   the server's log filter (default: the server's own, info: a line per request)
@@ -144,7 +146,7 @@ measure() {
   done
   s=$(status_of POST /api/v1/interactions "$body")
   case "$s" in 2??) ;; *) log "POST /api/v1/interactions answered $s"; kill "$pid"; exit 1 ;; esac
-  for ep in healthz overview search agenda indicators interaction; do
+  for ep in ${ENDPOINTS:-healthz overview search agenda indicators interaction}; do
     [ "$ep" = interaction ] && memory after_reads
     one_run "$ep" 16 "$WARMUP"
     for c in $CONNECTIONS; do one_run "$ep" "$c" "$DURATION" record; done
@@ -159,7 +161,9 @@ measure() {
   rm -f "$records" "$work/wrk-$$.json" "$work/wrk-$$.txt"
 }
 
-measure "sqlite://$work/http-$CUSTOMERS.db" 18941 sqlite
+if [ "${SKIP_SQLITE:-0}" != 1 ]; then
+  measure "sqlite://$work/http-$CUSTOMERS.db" 18941 sqlite
+fi
 if [ "${SKIP_PG:-0}" != 1 ]; then
   pg_admin=${PATRON_BENCH_PG_URL:-$(scripts/pg-up)}
   pg_db=patron_http_bench_$CUSTOMERS

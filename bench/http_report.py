@@ -89,6 +89,7 @@ def main():
         "server_uptime_s": uptime_s,
         "indicator_recounts_in_server_log": recounts,
         "server_log_filter": os.environ.get("SERVE_RUST_LOG") or "default (info,sqlx=warn)",
+        "sqlite_mmap_mb": os.environ.get("PATRON_SQLITE_MMAP_MB", "the server's default"),
         "user": "gm@demo.patron.example (general manager, sees every customer), Bearer token",
         "machine": machine(),
         "git_head": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,

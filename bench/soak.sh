@@ -235,6 +235,7 @@ res = {
              "tool": "oha -q with --latency-correction, 16 + 2 connections" if a[19] == "oha"
                      else "wrk, 16 connections pausing 16/rate s before each request (no oha; not corrected for coordinated omission)"},
     "indicator_recounts_in_server_log": int(a[18]),
+    "sqlite_mmap_mb": os.environ.get("PATRON_SQLITE_MMAP_MB", "the server's default"),
     "per_minute": minutes,
     "verdict": {
         "errors": errors, "no_errors": errors == 0,
