@@ -426,18 +426,7 @@ async fn overview_shows_key_persons_interactions_orders_and_warnings() {
         }
         let today = now.date_naive();
         for (days, amount) in [(10, 5000), (100, 7000), (500, 9000)] {
-            s.create_order(OrderInput {
-                customer_id: org.id,
-                order_date: today - Duration::days(days),
-                lines: vec![OrderLineInput {
-                    quantity: 1,
-                    amount_minor: Some(amount),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            })
-            .await
-            .expect("order");
+            one_line_order(&s, org.id, today - Duration::days(days), None, amount).await;
         }
         let ov = s.customer_overview(org.id).await.expect("overview");
         assert_eq!(ov.customer.id, org.id);
@@ -464,19 +453,8 @@ async fn overview_shows_key_persons_interactions_orders_and_warnings() {
         // twelve months; amounts are never added across currencies.
         let eur = Currency::parse("c", "EUR").expect("eur");
         for (days, amount) in [(600, 40_000), (400, 1000)] {
-            s.create_order(OrderInput {
-                customer_id: org.id,
-                order_date: today - Duration::days(days),
-                currency: Some(eur.clone()),
-                lines: vec![OrderLineInput {
-                    quantity: 1,
-                    amount_minor: Some(amount),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            })
-            .await
-            .expect("order in euros");
+            let day = today - Duration::days(days);
+            one_line_order(&s, org.id, day, Some(eur.clone()), amount).await;
         }
         let ov = s.customer_overview(org.id).await.expect("overview");
         assert_eq!(ov.orders.count, 5);
@@ -1314,4 +1292,27 @@ async fn customer_scores_are_replaced_as_a_whole() {
         assert!(s.customer_score(b.id).await.expect("read").is_none());
     })
     .await;
+}
+
+/// An order of one line of `amount_minor` (in the shop's currency unless `currency` is given).
+async fn one_line_order(
+    s: &Arc<dyn Store>,
+    customer: CustomerId,
+    day: NaiveDate,
+    currency: Option<Currency>,
+    amount_minor: i64,
+) {
+    s.create_order(OrderInput {
+        customer_id: customer,
+        order_date: day,
+        currency,
+        lines: vec![OrderLineInput {
+            quantity: 1,
+            amount_minor: Some(amount_minor),
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await
+    .expect("order");
 }
