@@ -1195,19 +1195,7 @@ async fn purchase_histories_aggregate_days_per_customer() {
             (a.id, d(2, 2), 50_000, &krw),
             (b.id, d(4, 1), 200, &usd),
         ] {
-            s.create_order(OrderInput {
-                customer_id: c,
-                order_date: date,
-                currency: Some(cur.clone()),
-                lines: vec![OrderLineInput {
-                    quantity: 1,
-                    amount_minor: Some(amount),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            })
-            .await
-            .expect("order");
+            one_line_order(&s, c, date, Some(cur.clone()), amount).await;
         }
         let h = s
             .purchase_histories(d(3, 31), &usd)

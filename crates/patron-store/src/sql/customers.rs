@@ -679,19 +679,13 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
         })
     };
     let mut summary = OrderSummary {
-        count: 0,
-        first_order_date: None,
-        last_order_date: None,
+        count: rows.iter().map(|r| r.n).sum(),
+        first_order_date: rows.iter().filter_map(|r| r.first).min(),
+        last_order_date: rows.iter().filter_map(|r| r.last).max(),
         revenue_12m: Vec::new(),
         revenue_total: Vec::new(),
     };
     for r in &rows {
-        summary.count += r.n;
-        summary.first_order_date = match (summary.first_order_date, r.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        summary.last_order_date = summary.last_order_date.max(r.last);
         summary.revenue_total.push(money(&r.currency, r.total)?);
         if r.n12 > 0 {
             summary.revenue_12m.push(money(&r.currency, r.total12)?);
