@@ -983,8 +983,7 @@ impl Store for SqlStore {
         policy: &patron_core::contact::ContactPolicy,
         settings: &patron_core::contact::ContactSettings,
     ) -> StoreResult<crate::contact::AgendaFacts> {
-        let mut pc = self.acquire().await?;
-        super::contact::agenda_facts(&mut pc.conn(), user, date, until, policy, settings).await
+        super::contact::agenda_facts(self, user, date, until, policy, settings).await
     }
 
     async fn warm_agenda(
