@@ -227,3 +227,28 @@ impl PoolConn {
         }
     }
 }
+
+/// A connection for reads through indexes (see [`super::SqlStore::index_read`]): on PostgreSQL
+/// a transaction carrying planner settings, ended by [`IndexRead::finish`] (dropped, it rolls
+/// back).
+pub(crate) enum IndexRead {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+impl IndexRead {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            IndexRead::Sqlite(c) => Conn::Sqlite(c),
+            IndexRead::Pg(t) => Conn::Pg(t),
+        }
+    }
+
+    /// Ends the read, keeping what it wrote (a cache the read filled in).
+    pub(crate) async fn finish(self) -> StoreResult<()> {
+        match self {
+            IndexRead::Sqlite(_) => Ok(()),
+            IndexRead::Pg(t) => t.commit().await.map_err(|e| map_sqlx(e, "commit")),
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! 10,000,000-order archive never sits in memory:
 //!
 //! ```text
-//! {"format":"patron-archive","version":1,"schema_version":22,"source":"sqlite",…}
+//! {"format":"patron-archive","version":1,"schema_version":23,"source":"sqlite",…}
 //! {"table":"users","columns":["id",…],"types":["INTEGER",…]}
 //! [1,"ana@example.com",…]                       one JSON array per row
 //! {"end":"users","rows":12}
