@@ -1,6 +1,7 @@
 //! Hostile files through the real importer (SQLite always, PostgreSQL when
 //! `PATRON_TEST_DATABASE_URL` is set): an XLSX ZIP bomb, an XLSX whose used range is billions of
-//! cells, a CSV with a million columns, invalid UTF-8, a byte-order mark in the middle of the
+//! cells, an .xls declaring or placing billions of cells, an .ods repeating a cell billions of
+//! times, an XLSB whose used range is billions of cells, a CSV with a million columns, invalid UTF-8, a byte-order mark in the middle of the
 //! file, NUL characters. Each must end in a clear error that says what is wrong and where, import
 //! nothing, and keep the process's peak memory within [`MEMORY_BUDGET_KB`] of where it started.
 //!
@@ -369,6 +370,263 @@ async fn xlsx_naming_a_shared_string_past_the_list() {
     ]);
     let e = refused("strings.xlsx", &bytes, &opts(Entity::Customers)).await;
     assert!(e.contains("strings.xlsx is a damaged workbook"), "{e}");
+}
+
+// ---- XLS and ODS ---------------------------------------------------------------------------
+
+/// Reads a workbook with the header `name`, `phone` as the importer would.
+fn read_name_and_phone(path: &Path) -> patron_store::import::read::Table {
+    let opts = patron_store::import::read::ReadOptions {
+        header: true,
+        ..Default::default()
+    };
+    let table = patron_store::import::read::read_path(path, &opts).expect("the workbook reads");
+    assert_eq!(
+        table.header.as_deref(),
+        Some(&["name".to_owned(), "phone".to_owned()][..])
+    );
+    table
+}
+
+/// An old Excel workbook: a compound document whose `Workbook` stream holds the BIFF8 records
+/// given, after the workbook's own beginning and end, in one sheet's substream.
+fn xls(sheet_records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let record = |out: &mut Vec<u8>, typ: u16, data: &[u8]| {
+        out.extend(typ.to_le_bytes());
+        out.extend((data.len() as u16).to_le_bytes());
+        out.extend(data);
+    };
+    let bof = |kind: u16| {
+        let mut d = vec![0x00, 0x06];
+        d.extend(kind.to_le_bytes());
+        d.extend([0u8; 12]);
+        d
+    };
+    let mut stream = Vec::new();
+    record(&mut stream, 0x0809, &bof(0x0005)); // workbook globals
+    record(&mut stream, 0x000A, &[]); // EOF
+    record(&mut stream, 0x0809, &bof(0x0010)); // a worksheet
+    for (typ, data) in sheet_records {
+        record(&mut stream, *typ, data);
+    }
+    record(&mut stream, 0x000A, &[]);
+    let mut doc = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).expect("cfb");
+    doc.create_stream("/Workbook")
+        .expect("stream")
+        .write_all(&stream)
+        .expect("write");
+    doc.flush().expect("flush");
+    doc.into_inner().into_inner()
+}
+
+/// A NUMBER record: the value 1 at `row`, `col`.
+fn xls_number(row: u16, col: u16) -> (u16, Vec<u8>) {
+    let mut d = Vec::new();
+    d.extend(row.to_le_bytes());
+    d.extend(col.to_le_bytes());
+    d.extend(0u16.to_le_bytes()); // format
+    d.extend(1f64.to_le_bytes());
+    (0x0203, d)
+}
+
+#[tokio::test]
+async fn xls_declaring_billions_of_cells() {
+    // A DIMENSIONS record of 4 billion rows and 256 columns: calamine reserves that much when
+    // it opens the file, and the failed allocation would abort the process.
+    let mut dims = Vec::new();
+    dims.extend(0u32.to_le_bytes());
+    dims.extend(u32::MAX.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    dims.extend(256u16.to_le_bytes());
+    dims.extend(0u16.to_le_bytes());
+    let bytes = xls(&[(0x0200, dims), xls_number(0, 0)]);
+    assert!(bytes.len() < 64 << 10, "{} bytes", bytes.len());
+    let e = refused("declared.xls", &bytes, &opts(Entity::Customers)).await;
+    assert!(e.contains("declared.xls: its sheets span"), "{e}");
+    assert!(e.contains("more than the 25165824 an import reads"), "{e}");
+}
+
+#[tokio::test]
+async fn xls_placing_a_cell_far_away() {
+    // Two cells, A1 and the 65,536th column of the 65,536th row: a rectangle of 4 billion.
+    let bytes = xls(&[xls_number(0, 0), xls_number(u16::MAX, u16::MAX)]);
+    let e = refused("far.xls", &bytes, &opts(Entity::Customers)).await;
+    assert!(
+        e.contains("far.xls: its sheets span 4294967296 cells"),
+        "{e}"
+    );
+}
+
+const ODS_MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
+const ODS_MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+
+/// An OpenDocument spreadsheet whose one sheet holds `rows` (table-row elements).
+fn ods(rows: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip(&[
+        Member::stored("mimetype", ODS_MIMETYPE),
+        Member::stored("META-INF/manifest.xml", ODS_MANIFEST),
+        Member::stored("content.xml", &content),
+    ])
+}
+
+#[tokio::test]
+async fn ods_repeating_a_cell_billions_of_times() {
+    // One valued cell repeated across 16,384 columns, in a row repeated a million times: a few
+    // hundred bytes that calamine would expand cell by cell.
+    let bytes = ods(
+        r#"<table:table-row><table:table-cell office:value-type="string"><text:p>name</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/></table:table-row>"#,
+    );
+    let e = refused("repeated.ods", &bytes, &opts(Entity::Customers)).await;
+    assert!(e.contains("repeated.ods: its sheets span"), "{e}");
+    assert!(e.contains("more than the 25165824 an import reads"), "{e}");
+}
+
+#[test]
+fn ods_padded_as_spreadsheet_programs_save_it_still_reads() {
+    // LibreOffice pads each row with empty cells to the 1,024th column and the sheet with empty
+    // rows to the 1,048,576th: nothing calamine builds, so nothing to refuse.
+    let pad_cells = r#"<table:table-cell table:number-columns-repeated="1022"/>"#;
+    let row = |a: &str, b: &str| {
+        format!(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>{a}</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>{b}</text:p></table:table-cell>{pad_cells}</table:table-row>"#
+        )
+    };
+    let rows = format!(
+        r#"{}{}{}<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#,
+        row("name", "phone"),
+        row("Ana", "138-0013-8000"),
+        row("Bo", "010-1234-5678"),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("padded.ods");
+    std::fs::write(&path, ods(&rows)).expect("write");
+    let table = read_name_and_phone(&path);
+    assert_eq!(table.rows.len(), 2);
+    assert_eq!(table.rows[1].cells[..2], ["Bo", "010-1234-5678"]);
+}
+
+// ---- XLSB ----------------------------------------------------------------------------------
+
+/// One XLSB record: its type and size as 7-bit groups, then the data.
+fn xlsb_record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    if typ < 0x80 {
+        out.push(typ as u8);
+    } else {
+        out.push((typ & 0x7F) as u8 | 0x80);
+        out.push((typ >> 7) as u8);
+    }
+    let mut len = data.len();
+    loop {
+        let b = (len & 0x7F) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
+    }
+    out.extend(data);
+}
+
+/// An XLWideString: its length in UTF-16 units, then the units.
+fn wide(s: &str) -> Vec<u8> {
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let mut out = (units.len() as u32).to_le_bytes().to_vec();
+    for u in units {
+        out.extend(u.to_le_bytes());
+    }
+    out
+}
+
+fn binary(name: &'static str, data: Vec<u8>) -> Member {
+    Member {
+        name,
+        method: 0,
+        crc: crc32(&data),
+        size: data.len() as u32,
+        data,
+    }
+}
+
+/// An XLSB workbook whose one sheet holds text `cells` (row, column, text).
+fn xlsb(cells: &[(u32, u32, &str)]) -> Vec<u8> {
+    let mut book = Vec::new();
+    let mut sheet_entry = vec![0u8; 8]; // visible, tab 0
+    sheet_entry.extend(wide("rId1"));
+    sheet_entry.extend(wide("Sheet1"));
+    xlsb_record(&mut book, 0x009C, &sheet_entry); // BrtBundleSh
+    xlsb_record(&mut book, 0x0090, &[]); // BrtEndBundleShs
+    xlsb_record(&mut book, 0x0084, &[]); // BrtEndBook
+    let mut sheet = Vec::new();
+    xlsb_record(&mut sheet, 0x0081, &[]); // BrtBeginSheet
+    let last_row = cells.iter().map(|c| c.0).max().unwrap_or(0);
+    let last_col = cells.iter().map(|c| c.1).max().unwrap_or(0);
+    let mut dim = Vec::new();
+    for v in [0, last_row, 0, last_col] {
+        dim.extend(v.to_le_bytes());
+    }
+    xlsb_record(&mut sheet, 0x0094, &dim); // BrtWsDim
+    xlsb_record(&mut sheet, 0x0091, &[]); // BrtBeginSheetData
+    let mut row = None;
+    for &(r, c, text) in cells {
+        if row != Some(r) {
+            xlsb_record(&mut sheet, 0x0000, &r.to_le_bytes()); // BrtRowHdr
+            row = Some(r);
+        }
+        let mut cell = c.to_le_bytes().to_vec();
+        cell.extend(0u32.to_le_bytes()); // style
+        cell.extend(wide(text));
+        xlsb_record(&mut sheet, 0x0006, &cell); // BrtCellSt
+    }
+    xlsb_record(&mut sheet, 0x0092, &[]); // BrtEndSheetData
+    const BIN_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+    zip(&[
+        binary("xl/workbook.bin", book),
+        Member::stored("xl/_rels/workbook.bin.rels", BIN_RELS),
+        binary("xl/worksheets/sheet1.bin", sheet),
+    ])
+}
+
+#[test]
+fn xlsb_reads_cell_by_cell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("book.xlsb");
+    std::fs::write(
+        &path,
+        xlsb(&[
+            (0, 0, "name"),
+            (0, 1, "phone"),
+            (1, 0, "Ana"),
+            (1, 1, "138-0013-8000"),
+            (3, 1, "010-1234-5678"),
+        ]),
+    )
+    .expect("write");
+    let table = read_name_and_phone(&path);
+    assert_eq!(table.rows.len(), 2);
+    assert_eq!(table.rows[0].cells, ["Ana", "138-0013-8000"]);
+    // A row's number is its place in the sheet; a missing cell is empty.
+    assert_eq!(table.rows[1].line, 4);
+    assert_eq!(table.rows[1].cells, ["", "010-1234-5678"]);
+}
+
+#[tokio::test]
+async fn xlsb_whose_used_range_is_billions_of_cells() {
+    // A few thousand cells in the last column, down to row 1,047,501: calamine's rectangle
+    // (`worksheet_range`) would be 17 billion cells, which the process cannot allocate. Read
+    // cell by cell, the rows padded to the widest are still too many.
+    let mut cells = vec![(0, 0, "name")];
+    cells.extend((1..2100u32).map(|r| (r * 499, 16_383, "x")));
+    let bytes = xlsb(&cells);
+    assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+    let e = refused("wide.xlsb", &bytes, &opts(Entity::Customers)).await;
+    assert!(e.contains("wide.xlsb: sheet 'Sheet1' spans"), "{e}");
+    assert!(e.contains("rows of 16384 columns"), "{e}");
+    assert!(e.contains("more than the 25165824 an import reads"), "{e}");
 }
 
 // ---- CSV -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ pub mod read;
 pub mod records;
 pub mod rejects;
 mod run;
+mod sheet_size;
 
 pub use records::*;
 pub use run::{run_import, Delimiter, EncodingChoice, ImportError, ImportOptions, ImportReport};

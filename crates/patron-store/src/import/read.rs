@@ -34,8 +34,10 @@ pub const MAX_WORKBOOK_PART_BYTES: u64 = 1 << 30;
 /// Largest whole workbook, decompressed: bounds the time the check of its parts takes.
 const MAX_WORKBOOK_TOTAL_BYTES: u64 = 4 << 30;
 
-/// Most cells an XLSX sheet may expand to (data rows × the widest row): 1,048,576 rows of 24
-/// columns. Two cells at A1 and XFD1048576 make a tiny file whose rectangle is 17 billion cells.
+/// Most cells a workbook may expand to: 1,048,576 rows of 24 columns. For an XLSX or XLSB sheet,
+/// read cell by cell, its data rows × the widest row; for .xls and .ods, whose sheets calamine
+/// builds whole when it opens the file, every sheet's rectangle together (`sheet_size`). Two
+/// cells at A1 and XFD1048576 make a tiny file whose rectangle is 17 billion cells.
 pub const MAX_WORKBOOK_CELLS: u64 = 25_165_824;
 
 /// One data row.
@@ -100,13 +102,15 @@ pub fn estimate_rows(path: &Path) -> Option<u64> {
     Some(size.saturating_mul(lines) / head.len() as u64)
 }
 
-fn is_workbook(path: &Path) -> bool {
-    let ext = path
-        .extension()
+fn extension(path: &Path) -> String {
+    path.extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    WORKBOOK_EXTENSIONS.contains(&ext.as_str())
+        .unwrap_or_default()
+}
+
+fn is_workbook(path: &Path) -> bool {
+    WORKBOOK_EXTENSIONS.contains(&extension(path).as_str())
 }
 
 /// Reads a file: a workbook by extension, else delimited text.
@@ -650,6 +654,11 @@ fn read_workbook(path: &Path, opts: &ReadOptions) -> Result<Table, ImportError> 
         });
     }
     check_zip_parts(path, &source)?;
+    match extension(path).as_str() {
+        "xls" => super::sheet_size::check_xls(path, &source)?,
+        "ods" => super::sheet_size::check_ods(path, &source)?,
+        _ => {}
+    }
     // calamine trusts parts of a workbook it should check: a cell naming a shared string past
     // the end of the list panics inside it (found by fuzzing, `fuzz/fuzz_targets/import_xlsx.rs`).
     // A damaged file is the user's input, so it gets an error like any other, not a crash.
@@ -690,8 +699,23 @@ fn read_workbook_checked(
             .cloned()
             .ok_or_else(|| ImportError::File(format!("{source} is empty (no sheets)")))?,
     };
-    if let calamine::Sheets::Xlsx(xlsx) = &mut wb {
-        let records = xlsx_records(xlsx, &sheet, &source)?;
+    let bad = |e: &dyn std::fmt::Display| {
+        ImportError::File(format!("cannot read sheet '{sheet}' of {source}: {e}"))
+    };
+    // XLSX and XLSB have cell readers of different types with the same methods.
+    macro_rules! streamed {
+        ($wb:expr) => {{
+            let mut cells = $wb.worksheet_cells_reader(&sheet).map_err(|e| bad(&e))?;
+            let next = || cells.next_cell().map_err(|e| bad(&e));
+            Some(sparse_records(next, &sheet, &source)?)
+        }};
+    }
+    let records = match &mut wb {
+        calamine::Sheets::Xlsx(x) => streamed!(x),
+        calamine::Sheets::Xlsb(x) => streamed!(x),
+        _ => None,
+    };
+    if let Some(records) = records {
         return into_table(records, opts.header, &source);
     }
     let range = wb
@@ -759,22 +783,19 @@ fn check_zip_parts(path: &Path, source: &str) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// The non-empty cells of an XLSX sheet as records, streamed from the sheet's XML instead of
-/// through calamine's `worksheet_range`, which allocates the sheet's whole rectangle up front
-/// (A1 and XFD1048576 alone: 17 billion cells). Rows are padded to the widest row, as the
-/// rectangle was, and the padded size is held to [`MAX_WORKBOOK_CELLS`].
-fn xlsx_records<RS: std::io::Read + std::io::Seek>(
-    wb: &mut calamine::Xlsx<RS>,
+/// The non-empty cells of an XLSX or XLSB sheet as records, streamed from the sheet (`next`
+/// yields them) instead of through calamine's `worksheet_range`, which allocates the sheet's
+/// whole rectangle up front (A1 and XFD1048576 alone: 17 billion cells, an allocation whose
+/// failure aborts the process). Rows are padded to the widest row, as the rectangle was, and
+/// the padded size is held to [`MAX_WORKBOOK_CELLS`].
+fn sparse_records<'a>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, ImportError>,
     sheet: &str,
     source: &str,
 ) -> Result<Vec<RawRecord>, ImportError> {
-    let bad = |e: calamine::XlsxError| {
-        ImportError::File(format!("cannot read sheet '{sheet}' of {source}: {e}"))
-    };
-    let mut cells = wb.worksheet_cells_reader(sheet).map_err(bad)?;
     let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
     let mut width = 0u64;
-    while let Some(cell) = cells.next_cell().map_err(bad)? {
+    while let Some(cell) = next()? {
         let (r, c) = cell.get_position();
         let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
         if text.is_empty() {
