@@ -51,6 +51,8 @@ fn scheduled_classes(policy: &ContactPolicy, level: StaffLevel) -> Vec<AbcClass>
 type HeldRow = (i64, String, Option<String>, DateTime<Utc>, i64);
 type KeyDatesRow = (i64, i64, String, Option<NaiveDate>, Option<NaiveDate>);
 type HolderRow = (Option<i64>, Option<i64>, Option<String>, i64);
+/// A customer's latest contact of a kind: (customer, kind, when).
+type LastContact = (i64, String, DateTime<Utc>);
 
 fn direct_sql(n: usize) -> String {
     format!("(c.owner_id = ${n} OR c.relationship_manager_id = ${n})")
@@ -142,24 +144,16 @@ pub(crate) async fn agenda_facts(
         .enumerate()
         .map(|(i, h)| (h.id.0, i))
         .collect();
-    for (cid, kind, at) in held.own {
-        if let Some(&i) = index.get(&cid) {
-            let day = Some(settings.local_day(at));
-            match kind.as_str() {
-                "visit" => customers[i].last_visit = day,
-                _ => customers[i].last_call = day,
-            }
-        }
-    }
-    for (cid, kind, at) in people.any {
-        if let Some(&i) = index.get(&cid) {
-            let day = Some(settings.local_day(at));
-            match kind.as_str() {
-                "card" => customers[i].last_card_any = day,
-                _ => customers[i].last_call_any = day,
-            }
-        }
-    }
+    let mut set =
+        |rows, field: LastField| set_last_days(&mut customers, &index, settings, rows, field);
+    set(held.own, |h, kind| match kind {
+        "visit" => &mut h.last_visit,
+        _ => &mut h.last_call,
+    });
+    set(people.any, |h, kind| match kind {
+        "card" => &mut h.last_card_any,
+        _ => &mut h.last_call_any,
+    });
     // Only the customers of the first lane (lost ones are not among them).
     let key_persons = people
         .key_persons
@@ -200,11 +194,29 @@ pub(crate) async fn agenda_facts(
     })
 }
 
+/// Which of a held customer's last-contact days a contact of a kind sets.
+type LastField = for<'h> fn(&'h mut Held, &str) -> &'h mut Option<NaiveDate>;
+
+/// Sets the last-contact day `field` picks for each row's customer, if the agenda holds it.
+fn set_last_days(
+    customers: &mut [Held],
+    index: &HashMap<i64, usize>,
+    settings: &ContactSettings,
+    rows: Vec<LastContact>,
+    field: LastField,
+) {
+    for (cid, kind, at) in rows {
+        if let Some(&i) = index.get(&cid) {
+            *field(&mut customers[i], &kind) = Some(settings.local_day(at));
+        }
+    }
+}
+
 /// The first lane: the customers in the user's charge, the user's own last visits and calls,
 /// and the user's marks.
 struct HeldLane {
     customers: Vec<Held>,
-    own: Vec<(i64, String, DateTime<Utc>)>,
+    own: Vec<LastContact>,
     marks: Vec<Mark>,
 }
 
@@ -309,7 +321,7 @@ async fn held_lane(c: &mut Conn<'_>, ask: &Ask<'_>) -> StoreResult<HeldLane> {
 
     let held_ms = clock.lap();
     // 2. The user's own last visit and call per customer.
-    let own: Vec<(i64, String, DateTime<Utc>)> = c
+    let own: Vec<LastContact> = c
         .fetch_all(
             "SELECT customer_id, kind, MAX(occurred_at) FROM interactions \
              WHERE staff_id = $1 AND kind IN ('visit','call') GROUP BY customer_id, kind",
@@ -355,7 +367,7 @@ async fn held_lane(c: &mut Conn<'_>, ask: &Ask<'_>) -> StoreResult<HeldLane> {
 /// The second lane: anyone's recent cards and calls to the customers the user holds directly,
 /// and their key persons' dates.
 struct PeopleLane {
-    any: Vec<(i64, String, DateTime<Utc>)>,
+    any: Vec<LastContact>,
     key_persons: Vec<KeyDatesRow>,
 }
 
@@ -363,7 +375,7 @@ async fn people_lane(c: &mut Conn<'_>, ask: &Ask<'_>) -> StoreResult<PeopleLane>
     let me = ask.user.id.0;
     let mut clock = Lap::start();
     let since = day_start(ask.settings, ask.date - Days::new(ANY_CONTACT_DAYS));
-    let any: Vec<(i64, String, DateTime<Utc>)> = c
+    let any: Vec<LastContact> = c
         .fetch_all(
             &format!(
                 "SELECT i.customer_id, i.kind, MAX(i.occurred_at) FROM interactions i \
