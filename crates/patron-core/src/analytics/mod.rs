@@ -104,13 +104,33 @@ pub fn clv(
     unit: TimeUnit,
     annual_discount_rate: f64,
 ) -> f64 {
+    let value = discounted_purchases(bg, s, horizon, unit, annual_discount_rate);
+    if value.is_nan() {
+        return f64::NAN;
+    }
+    if horizon <= 0.0 {
+        return 0.0;
+    }
+    gg.expected_spend(s.frequency, s.monetary) * value
+}
+
+/// The discounted expected purchases of [`clv`] without the spend: ∫₀ᴴ e^(−δt) dE[Y(t)]. It
+/// depends on the purchase history's shape (frequency, recency, T) only, not on the amounts,
+/// so a scorer can compute it once for all the customers who share a shape (most do, on a
+/// day grid) and multiply by each one's expected spend.
+pub fn discounted_purchases(
+    bg: &BgNbdParams,
+    s: &CustomerSummary,
+    horizon: f64,
+    unit: TimeUnit,
+    annual_discount_rate: f64,
+) -> f64 {
     if !(horizon.is_finite() && annual_discount_rate.is_finite()) || annual_discount_rate <= -1.0 {
         return f64::NAN;
     }
     if horizon <= 0.0 {
         return 0.0;
     }
-    let spend = gg.expected_spend(s.frequency, s.monetary);
     let purchases = |t: f64| bg.expected_purchases(t, s.frequency, s.recency, s.t);
     let delta = annual_discount_rate.ln_1p() / unit.per_year();
     let mut value = (-delta * horizon).exp() * purchases(horizon);
@@ -130,7 +150,7 @@ pub fn clv(
         }
         value += delta * integral;
     }
-    spend * value
+    value
 }
 
 #[cfg(test)]

@@ -25,6 +25,35 @@ pub(crate) async fn purchase_histories(
     until: NaiveDate,
     currency: &Currency,
 ) -> StoreResult<Vec<PurchaseHistory>> {
+    let bounds = super::order_scan::Bounds {
+        until,
+        window_start: until,
+        year_starts: [until; 3],
+    };
+    if let Some(folded) = super::order_scan::fold_sqlite(c, &bounds, currency.as_str()).await? {
+        let ids = super::order_scan::customer_ids_sqlite(c, true)
+            .await?
+            .unwrap_or_default();
+        let mut refs = ids.into_iter().peekable();
+        return Ok(folded
+            .into_iter()
+            .map(|f| {
+                while refs.next_if(|(id, _)| *id < f.customer_id).is_some() {}
+                let customer_ref = refs
+                    .next_if(|(id, _)| *id == f.customer_id)
+                    .and_then(|(_, r)| r);
+                PurchaseHistory {
+                    customer_id: CustomerId(f.customer_id),
+                    customer_ref,
+                    first_day: f.first_day,
+                    last_day: f.last_day,
+                    days: f.days,
+                    total_minor: f.total_minor,
+                    first_day_minor: f.first_day_minor,
+                }
+            })
+            .collect());
+    }
     // CAST: PostgreSQL's SUM over BIGINT is NUMERIC.
     let rows: Vec<Row> = c
         .fetch_all(
@@ -70,6 +99,7 @@ pub(crate) async fn replace_scores(c: &mut Conn<'_>, scores: &[CustomerScore]) -
     let mut rows = ScoreRows {
         scores: scores.iter(),
         scored_at: &stamp.0,
+        as_of: (first.as_of, first.as_of.format("%Y-%m-%d").to_string()),
     };
     write_rows(c, "customer_scores", &SCORE_COLS, &mut rows).await
 }
@@ -89,6 +119,9 @@ const SCORE_COLS: [&str; 9] = [
 struct ScoreRows<'a> {
     scores: std::slice::Iter<'a, CustomerScore>,
     scored_at: &'a str,
+    /// The last row's day and its text (all rows of a run share it: formatted once, not per
+    /// row).
+    as_of: (NaiveDate, String),
 }
 
 impl RowSource for ScoreRows<'_> {
@@ -105,7 +138,11 @@ impl RowSource for ScoreRows<'_> {
         }
         w.text(&s.currency);
         w.int(s.horizon_days);
-        w.arg(s.as_of.into());
+        if self.as_of.0 != s.as_of {
+            self.as_of = (s.as_of, s.as_of.format("%Y-%m-%d").to_string());
+        }
+        // The text both backends read a date from (`YYYY-MM-DD`).
+        w.text(&self.as_of.1);
         w.text(self.scored_at);
         w.end_row();
         true

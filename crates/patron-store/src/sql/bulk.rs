@@ -503,12 +503,10 @@ pub(crate) async fn write_rows<S: RowSource>(
     let empty = RowBuf::for_conn(c);
     match c {
         Conn::Sqlite(conn) => {
-            let mut handle = conn
-                .lock_handle()
-                .await
-                .map_err(|e| map_sqlx(e, "bulk INSERT"))?;
-            let raw = handle.as_raw_handle();
-            blocking(|| sqlite_write(raw, table, cols, src, empty))
+            on_sqlite_handle(conn, "bulk INSERT", |db| {
+                sqlite_write(db, table, cols, src, empty)
+            })
+            .await
         }
         Conn::Pg(pg) => {
             let stmt = format!("COPY {table} ({}) FROM STDIN", cols.join(","));
@@ -576,22 +574,40 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The SQLite half of [`write_rows`], on the locked raw handle. The crate's only `unsafe`:
-/// handing sqlx's handle to rusqlite, the maintained binding for stepping statements directly.
+/// Runs `f` with rusqlite on sqlx's own SQLite connection handle, locked for the call, so the
+/// work stays inside the caller's transaction. For the bulk paths, where sqlx's per-statement
+/// and per-row overhead (an argument enum and an owned string per value, a hand-off to its
+/// worker thread, a decoded row per result) costs more than SQLite's own work. The crate's
+/// only `unsafe`: handing sqlx's handle to rusqlite, the maintained binding for stepping
+/// statements directly.
 #[allow(unsafe_code)]
+pub(crate) async fn on_sqlite_handle<R>(
+    conn: &mut sqlx::SqliteConnection,
+    ctx: &str,
+    f: impl FnOnce(&rusqlite::Connection) -> StoreResult<R>,
+) -> StoreResult<R> {
+    let mut handle = conn.lock_handle().await.map_err(|e| map_sqlx(e, ctx))?;
+    let raw = handle.as_raw_handle();
+    blocking(|| {
+        // SAFETY: `raw` is sqlx's open connection, locked for this caller by `lock_handle`
+        // (`handle` lives until this function returns, longer than this call). A rusqlite
+        // connection made from a handle never closes it; statements prepared on it are
+        // finalized before `f` returns, as they borrow `db`.
+        let db = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }
+            .map_err(|e| map_rusqlite(e, ctx))?;
+        f(&db)
+    })
+}
+
+/// The SQLite half of [`write_rows`], on the locked handle.
 fn sqlite_write<S: RowSource>(
-    raw: std::ptr::NonNull<rusqlite::ffi::sqlite3>,
+    db: &rusqlite::Connection,
     table: &str,
     cols: &[&str],
     src: &mut S,
     mut b: RowBuf,
 ) -> StoreResult<()> {
     let ctx = "bulk INSERT";
-    // SAFETY: `raw` is sqlx's open connection, locked for this caller by `lock_handle` for
-    // longer than this call. A rusqlite connection made from a handle never closes it; its
-    // statements are finalized when it drops, at the end of this function.
-    let db = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }
-        .map_err(|e| map_rusqlite(e, ctx))?;
     let per = (SQLITE_MAX_PARAMS / cols.len().max(1)).clamp(1, SQLITE_ROWS_PER_STATEMENT);
     let full = values_sql(table, cols, per);
     let mut stmt = db.prepare(&full).map_err(|e| map_rusqlite(e, ctx))?;

@@ -4,7 +4,7 @@
 use super::bulk::{write_rows, RowBuf, RowSource, Stamp};
 use super::conn::{args, Arg, Conn};
 use crate::classes::*;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{map_rusqlite, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use patron_core::classify::{
     classify_all, AbcClass, AbcReason, ClassRules, Classified, Dimension, Loyalty, LoyaltyReason,
@@ -35,6 +35,28 @@ pub(crate) async fn value_summaries(
     p: &Periods,
     currency: &Currency,
 ) -> StoreResult<Vec<ValueSummary>> {
+    let bounds = super::order_scan::Bounds {
+        until: p.as_of,
+        window_start: p.window_start,
+        year_starts: p.year_starts,
+    };
+    if let Some(folded) = super::order_scan::fold_sqlite(c, &bounds, currency.as_str()).await? {
+        let ids = super::order_scan::customer_ids_sqlite(c, false)
+            .await?
+            .unwrap_or_default();
+        let rows = folded.into_iter().map(|f| SummaryRow {
+            customer_id: f.customer_id,
+            window_minor: f.window_minor,
+            y0: f.yearly_minor[0],
+            y1: f.yearly_minor[1],
+            y2: f.yearly_minor[2],
+            first_day: f.first_day,
+            last_day: f.last_day,
+            days: f.days,
+            total_minor: f.total_minor,
+        });
+        return Ok(merge_summaries(ids.into_iter().map(|(id, _)| id), rows));
+    }
     // CAST: PostgreSQL's SUM over BIGINT is NUMERIC.
     let rows: Vec<SummaryRow> = c
         .fetch_all(
@@ -60,9 +82,17 @@ pub(crate) async fn value_summaries(
     let ids: Vec<(i64,)> = c
         .fetch_all("SELECT id FROM customers ORDER BY id", vec![])
         .await?;
+    Ok(merge_summaries(ids.into_iter().map(|(id,)| id), rows))
+}
+
+/// One summary per customer id (`ids` ascending), filled from `rows` (ascending, a subset).
+fn merge_summaries(
+    ids: impl ExactSizeIterator<Item = i64>,
+    rows: impl IntoIterator<Item = SummaryRow>,
+) -> Vec<ValueSummary> {
     let mut rows = rows.into_iter().peekable();
     let mut out = Vec::with_capacity(ids.len());
-    for (id,) in ids {
+    for id in ids {
         // Both lists are sorted by customer id: a merge, no map.
         while rows.peek().is_some_and(|r| r.customer_id < id) {
             rows.next();
@@ -81,33 +111,81 @@ pub(crate) async fn value_summaries(
         }
         out.push(s);
     }
-    Ok(out)
+    out
+}
+
+/// A stored class name: one of the known classes (no allocation per row), else the text as
+/// stored.
+type ClassName = std::borrow::Cow<'static, str>;
+
+fn class_name(d: Dimension, s: &str) -> ClassName {
+    let known = match d {
+        Dimension::Abc => AbcClass::parse(s).map(AbcClass::as_str),
+        Dimension::Loyalty => Loyalty::parse(s).map(Loyalty::as_str),
+        Dimension::Rfm => RfmSegment::parse(s).map(RfmSegment::as_str),
+    };
+    known.map_or_else(|| ClassName::Owned(s.to_owned()), ClassName::Borrowed)
+}
+
+/// Each customer's class per dimension (in [`Dimension::ALL`]'s order).
+type Before = HashMap<i64, [Option<ClassName>; 3]>;
+
+fn dim_index(d: Dimension) -> usize {
+    match d {
+        Dimension::Abc => 0,
+        Dimension::Loyalty => 1,
+        Dimension::Rfm => 2,
+    }
 }
 
 /// Each customer's class per dimension as of `as_of` (the newest history row on or before it).
-async fn classes_as_of(
-    c: &mut Conn<'_>,
-    as_of: NaiveDate,
-) -> StoreResult<HashMap<(i64, Dimension), String>> {
+async fn classes_as_of(c: &mut Conn<'_>, as_of: NaiveDate) -> StoreResult<Before> {
     let latest: Option<(Option<NaiveDate>,)> = c
         .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
         .await?;
     let latest = latest.and_then(|r| r.0);
-    let mut out = HashMap::default();
+    let mut out = Before::default();
     if latest.is_none_or(|l| l <= as_of) {
         // The usual case, a run as of today: the current classes are the latest history.
-        let rows: Vec<(i64, String, String, Option<String>)> = c
-            .fetch_all(
-                "SELECT customer_id, abc, loyalty, rfm_segment FROM customer_classes",
-                vec![],
-            )
-            .await?;
-        for (id, abc, loyalty, seg) in rows {
-            out.insert((id, Dimension::Abc), abc);
-            out.insert((id, Dimension::Loyalty), loyalty);
-            if let Some(seg) = seg {
-                out.insert((id, Dimension::Rfm), seg);
+        let sql = "SELECT customer_id, abc, loyalty, rfm_segment FROM customer_classes";
+        let rows: Vec<(i64, String, String, Option<String>)> = match c {
+            Conn::Sqlite(conn) => {
+                // A million rows: read through rusqlite, as the orders are (see order_scan).
+                let ctx = "reading the current classes";
+                return super::bulk::on_sqlite_handle(conn, ctx, |db| {
+                    let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
+                    let mut rows = st.query(()).map_err(|e| map_rusqlite(e, ctx))?;
+                    let mut out = Before::default();
+                    while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
+                        let text =
+                            |i: usize, d: Dimension| -> rusqlite::Result<Option<ClassName>> {
+                                Ok(r.get_ref(i)?.as_str_or_null()?.map(|s| class_name(d, s)))
+                            };
+                        let classes = [
+                            text(1, Dimension::Abc),
+                            text(2, Dimension::Loyalty),
+                            text(3, Dimension::Rfm),
+                        ];
+                        let id: i64 = r.get(0).map_err(|e| map_rusqlite(e, ctx))?;
+                        let classes = classes.map(|v| v.map_err(|e| map_rusqlite(e, ctx)));
+                        let [a, l, f] = classes;
+                        out.insert(id, [a?, l?, f?]);
+                    }
+                    Ok(out)
+                })
+                .await;
             }
+            Conn::Pg(_) => c.fetch_all(sql, vec![]).await?,
+        };
+        for (id, abc, loyalty, seg) in rows {
+            out.insert(
+                id,
+                [
+                    Some(class_name(Dimension::Abc, &abc)),
+                    Some(class_name(Dimension::Loyalty, &loyalty)),
+                    seg.map(|s| class_name(Dimension::Rfm, &s)),
+                ],
+            );
         }
         return Ok(out);
     }
@@ -122,7 +200,7 @@ async fn classes_as_of(
         .await?;
     for (id, dim, class) in rows {
         if let Some(d) = Dimension::parse(&dim) {
-            out.insert((id, d), class);
+            out.entry(id).or_default()[dim_index(d)] = Some(class_name(d, &class));
         }
     }
     Ok(out)
@@ -273,9 +351,11 @@ pub(crate) async fn classify(
         // The reason is serialised only for a class that changed (most runs change few).
         let mut note =
             |dimension: Dimension, new: Option<&str>, reason: &dyn Fn() -> StoreResult<String>| {
-                let old = before.get(&(id, dimension));
+                let old = before
+                    .get(&id)
+                    .and_then(|b| b[dim_index(dimension)].as_deref());
                 let new = match new {
-                    Some(new) if old.map(String::as_str) != Some(new) => new.to_owned(),
+                    Some(new) if old != Some(new) => new.to_owned(),
                     // A buyer whose orders were all removed leaves RFM.
                     None if old.is_some_and(|o| o != "none") => "none".to_owned(),
                     _ => return Ok::<(), StoreError>(()),
@@ -283,7 +363,7 @@ pub(crate) async fn classify(
                 changes.push(Change {
                     customer_id: id,
                     dimension,
-                    old: old.cloned(),
+                    old: old.map(str::to_owned),
                     new,
                     reason: reason()?,
                 });
@@ -318,12 +398,16 @@ pub(crate) async fn classify(
     report.changes = changes.len() as u64;
     let compare_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
+    let (mut delete_ms, mut insert_ms) = (0u64, 0u64);
     if current {
         // The run's score boundaries, so orders arriving before the next run re-score their
         // customer against the same base (see `refresh_rfm`).
         let scored: Vec<Rfm> = rows.iter().filter_map(|r| r.k.rfm).collect();
         super::records::set_setting(c, RFM_BOUNDS_SETTING, &json(&RfmBounds::of(&scored))?).await?;
+        let step = std::time::Instant::now();
         c.execute("DELETE FROM customer_classes", vec![]).await?;
+        delete_ms = step.elapsed().as_millis() as u64;
+        let step = std::time::Instant::now();
         let stamp = Stamp::new(c, at);
         let mut src = ClassRows {
             rows: rows.iter(),
@@ -332,6 +416,7 @@ pub(crate) async fn classify(
             at: &stamp.0,
         };
         write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?;
+        insert_ms = step.elapsed().as_millis() as u64;
     }
     if !changes.is_empty() {
         let stamp = Stamp::new(c, at);
@@ -350,6 +435,8 @@ pub(crate) async fn classify(
         read_ms,
         compare_ms,
         write_ms = t.elapsed().as_millis() as u64,
+        delete_ms,
+        insert_ms,
         "classify: phases"
     );
     Ok(report)

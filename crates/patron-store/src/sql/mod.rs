@@ -30,6 +30,7 @@ mod import_orders;
 mod indicators;
 mod key_accounts;
 mod lists;
+mod order_scan;
 mod plans;
 mod promotions;
 mod records;

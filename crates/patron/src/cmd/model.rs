@@ -11,11 +11,13 @@ use crate::settings::Settings;
 use anyhow::Context;
 use chrono::NaiveDate;
 use patron_core::analytics::{
-    bgnbd, clv, gamma_gamma, BgNbdParams, CustomerSummary, GammaGammaParams, TimeUnit,
+    bgnbd, discounted_purchases, gamma_gamma, BgNbdParams, CustomerSummary, GammaGammaParams,
+    TimeUnit,
 };
 use patron_core::Currency;
 use patron_store::analytics::{CustomerScore, PurchaseHistory};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 /// The settings key the latest fit is kept under.
@@ -292,6 +294,17 @@ struct ScoreReport {
     scored: usize,
 }
 
+/// [`clv`] from its two factors, as it combines them.
+fn clv_of(spend: f64, discounted: f64, horizon: f64) -> f64 {
+    if discounted.is_nan() {
+        f64::NAN
+    } else if horizon <= 0.0 {
+        0.0
+    } else {
+        spend * discounted
+    }
+}
+
 /// A model output as stored and printed: a value, or `None` where the model had no answer.
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
@@ -327,16 +340,31 @@ async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCod
     let scored_at = chrono::Utc::now();
     let mut rows = Vec::with_capacity(histories.len());
     let mut out = Vec::with_capacity(histories.len());
+    // The BG/NBD answers depend on a history's shape only (purchase days, first to last day,
+    // first day to the end), which customers share on a day grid: 1,000,000 demo customers have
+    // far fewer shapes, and these series (about 17 evaluations per customer for the discounted
+    // purchases) were most of the scoring time.
+    let mut by_shape: HashMap<(i64, i64, i64), (f64, f64, f64)> = HashMap::new();
     for h in &histories {
         let s = summary_of(h, as_of, unit, &currency);
-        let p_alive = finite(fit.bgnbd.p_alive(s.frequency, s.recency, s.t));
-        let expected_purchases =
-            finite(
+        let shape = (
+            h.days,
+            (h.last_day - h.first_day).num_days(),
+            (as_of - h.first_day).num_days(),
+        );
+        let (alive, purchases, discounted) = *by_shape.entry(shape).or_insert_with(|| {
+            (
+                fit.bgnbd.p_alive(s.frequency, s.recency, s.t),
                 fit.bgnbd
                     .expected_purchases(horizon, s.frequency, s.recency, s.t),
-            );
-        let expected_spend = finite(fit.gamma_gamma.expected_spend(s.frequency, s.monetary));
-        let value = finite(clv(&fit.bgnbd, &fit.gamma_gamma, &s, horizon, unit, rate));
+                discounted_purchases(&fit.bgnbd, &s, horizon, unit, rate),
+            )
+        });
+        let p_alive = finite(alive);
+        let expected_purchases = finite(purchases);
+        let spend = fit.gamma_gamma.expected_spend(s.frequency, s.monetary);
+        let expected_spend = finite(spend);
+        let value = finite(clv_of(spend, discounted, horizon));
         rows.push(CustomerScore {
             customer_id: h.customer_id,
             p_alive,
@@ -406,6 +434,35 @@ async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCod
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_by_shape_equal_the_lifetime_value() {
+        let bg = BgNbdParams {
+            r: 0.243,
+            alpha: 4.414,
+            a: 0.793,
+            b: 2.426,
+        };
+        let gg = GammaGammaParams {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.44,
+        };
+        for (frequency, recency, t, monetary) in [(0.0, 0.0, 38.9, 0.0), (2.0, 30.4, 38.9, 22.5)] {
+            let s = CustomerSummary {
+                frequency,
+                recency,
+                t,
+                monetary,
+            };
+            for horizon in [0.0, 52.0, 520.0] {
+                let spend = gg.expected_spend(frequency, monetary);
+                let d = discounted_purchases(&bg, &s, horizon, TimeUnit::Week, 0.1);
+                let whole = patron_core::analytics::clv(&bg, &gg, &s, horizon, TimeUnit::Week, 0.1);
+                assert!((clv_of(spend, d, horizon) - whole).abs() <= 1e-12 * whole.abs().max(1.0));
+            }
+        }
+    }
 
     #[test]
     fn horizons() {
