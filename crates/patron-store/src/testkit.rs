@@ -7,9 +7,46 @@
 use crate::sql::Backend;
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+static SWEPT: AtomicBool = AtomicBool::new(false);
+
+/// The test process that made a database, from its name (`patron_t_<pid>_<n>_<nanos>`).
+fn maker_pid(name: &str) -> Option<u32> {
+    name.strip_prefix("patron_t_")?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Drops, once per test process, the databases of earlier test processes that have exited:
+/// a failed test leaves its database for inspection, and some tests never reach their
+/// cleanup, so without this every run left a dozen behind. A process still running (another
+/// suite on the same machine) keeps its databases; only where `/proc` shows which processes
+/// run, and never with FORCE, so a database someone is connected to stays.
+async fn sweep_stale(conn: &mut PgConnection) {
+    if SWEPT.swap(true, Ordering::SeqCst) || !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'patron\\_t\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let Some(pid) = maker_pid(&name) else {
+            continue;
+        };
+        if pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .execute(&mut *conn)
+            .await;
+    }
+}
 
 /// A throwaway database.
 #[derive(Debug)]
@@ -73,6 +110,7 @@ impl TestDb {
         let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
             panic!("PostgreSQL at PATRON_TEST_DATABASE_URL is unreachable: {e}")
         });
+        sweep_stale(&mut conn).await;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -203,5 +241,19 @@ mod tests {
             super::replace_db_name("postgres://h", "x"),
             "postgres://h/x"
         );
+    }
+
+    #[test]
+    fn reads_the_making_process_from_a_test_database_name() {
+        let name = super::unique_name();
+        assert_eq!(super::maker_pid(&name), Some(std::process::id()));
+        for other in [
+            "patron_t_x_1_2",
+            "patron_http_bench_1000000",
+            "test",
+            "patron_t_",
+        ] {
+            assert_eq!(super::maker_pid(other), None, "{other}");
+        }
     }
 }
