@@ -291,14 +291,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn folds_days_windows_and_years_per_customer() {
-        let b = Bounds {
+    /// A classification as of 2026-06-30 with a 12-month window.
+    fn mid_2026() -> Bounds {
+        Bounds {
             until: d(2026, 6, 30),
             window_start: d(2025, 6, 30),
             year_starts: [d(2025, 6, 30), d(2024, 6, 30), d(2023, 6, 30)],
-        };
-        let mut f = Fold::new(&b);
+        }
+    }
+
+    #[test]
+    fn folds_days_windows_and_years_per_customer() {
+        let mut f = Fold::new(&mid_2026());
         let rows = [
             // customer 1: two orders on the first day, a refund on a later day, one in the window
             (1, d(2023, 7, 1), 100),
@@ -337,15 +341,10 @@ mod tests {
 
     #[test]
     fn refuses_rows_out_of_order() {
-        let b = Bounds {
-            until: d(2026, 6, 30),
-            window_start: d(2025, 6, 30),
-            year_starts: [d(2025, 6, 30), d(2024, 6, 30), d(2023, 6, 30)],
-        };
-        let mut f = Fold::new(&b);
+        let mut f = Fold::new(&mid_2026());
         f.push(2, day_key(d(2026, 1, 2)), 1).expect("the first row");
         assert!(f.push(2, day_key(d(2026, 1, 1)), 1).is_err());
-        let mut f = Fold::new(&b);
+        let mut f = Fold::new(&mid_2026());
         f.push(2, day_key(d(2026, 1, 2)), 1).expect("the first row");
         assert!(f.push(1, day_key(d(2026, 1, 3)), 1).is_err());
     }
