@@ -1180,7 +1180,15 @@ async fn settings_upsert_and_vocabularies() {
 #[tokio::test]
 async fn purchase_histories_aggregate_days_per_customer() {
     each(|s| async move {
-        let a = s.create_customer(person("甲")).await.expect("a");
+        // A reference with characters PostgreSQL's COPY text escapes (read back as written).
+        let tricky = "A\\1 张\tx";
+        let a = s
+            .create_customer(CustomerInput {
+                external_ref: Some(tricky.into()),
+                ..person("甲")
+            })
+            .await
+            .expect("a");
         let b = s.create_customer(person("乙")).await.expect("b");
         s.create_customer(person("丙")).await.expect("no orders");
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).expect("date");
@@ -1204,6 +1212,7 @@ async fn purchase_histories_aggregate_days_per_customer() {
         assert_eq!(h.len(), 1, "{h:?}");
         let ha = &h[0];
         assert_eq!(ha.customer_id, a.id);
+        assert_eq!(ha.customer_ref.as_deref(), Some(tricky));
         assert_eq!((ha.first_day, ha.last_day), (d(1, 5), d(3, 1)));
         assert_eq!(
             (ha.days, ha.total_minor, ha.first_day_minor),

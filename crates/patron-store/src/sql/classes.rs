@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-#[derive(sqlx::FromRow)]
 struct SummaryRow {
     customer_id: i64,
     window_minor: i64,
@@ -29,7 +28,8 @@ struct SummaryRow {
 }
 
 /// Every customer's [`ValueSummary`] as of `p.as_of`, by customer id; customers without orders
-/// (in `currency`, up to that day) get an empty one. One grouped scan of the orders.
+/// (in `currency`, up to that day) get an empty one. One pass over the orders (see
+/// [`super::order_scan`]).
 pub(crate) async fn value_summaries(
     c: &mut Conn<'_>,
     p: &Periods,
@@ -40,49 +40,20 @@ pub(crate) async fn value_summaries(
         window_start: p.window_start,
         year_starts: p.year_starts,
     };
-    if let Some(folded) = super::order_scan::fold_sqlite(c, &bounds, currency.as_str()).await? {
-        let ids = super::order_scan::customer_ids_sqlite(c, false)
-            .await?
-            .unwrap_or_default();
-        let rows = folded.into_iter().map(|f| SummaryRow {
-            customer_id: f.customer_id,
-            window_minor: f.window_minor,
-            y0: f.yearly_minor[0],
-            y1: f.yearly_minor[1],
-            y2: f.yearly_minor[2],
-            first_day: f.first_day,
-            last_day: f.last_day,
-            days: f.days,
-            total_minor: f.total_minor,
-        });
-        return Ok(merge_summaries(ids.into_iter().map(|(id, _)| id), rows));
-    }
-    // CAST: PostgreSQL's SUM over BIGINT is NUMERIC.
-    let rows: Vec<SummaryRow> = c
-        .fetch_all(
-            "SELECT customer_id, \
-               CAST(SUM(CASE WHEN order_date > $2 THEN total_minor ELSE 0 END) AS BIGINT) AS window_minor, \
-               CAST(SUM(CASE WHEN order_date > $3 THEN total_minor ELSE 0 END) AS BIGINT) AS y0, \
-               CAST(SUM(CASE WHEN order_date > $4 AND order_date <= $3 THEN total_minor ELSE 0 END) AS BIGINT) AS y1, \
-               CAST(SUM(CASE WHEN order_date > $5 AND order_date <= $4 THEN total_minor ELSE 0 END) AS BIGINT) AS y2, \
-               MIN(order_date) AS first_day, MAX(order_date) AS last_day, \
-               COUNT(DISTINCT order_date) AS days, CAST(SUM(total_minor) AS BIGINT) AS total_minor \
-             FROM orders WHERE order_date <= $1 AND currency = $6 \
-             GROUP BY customer_id ORDER BY customer_id",
-            args![
-                p.as_of,
-                p.window_start,
-                p.year_starts[0],
-                p.year_starts[1],
-                p.year_starts[2],
-                currency.as_str()
-            ],
-        )
-        .await?;
-    let ids: Vec<(i64,)> = c
-        .fetch_all("SELECT id FROM customers ORDER BY id", vec![])
-        .await?;
-    Ok(merge_summaries(ids.into_iter().map(|(id,)| id), rows))
+    let folded = super::order_scan::fold_orders(c, &bounds, currency.as_str()).await?;
+    let ids = super::order_scan::customer_ids(c, false).await?;
+    let rows = folded.into_iter().map(|f| SummaryRow {
+        customer_id: f.customer_id,
+        window_minor: f.window_minor,
+        y0: f.yearly_minor[0],
+        y1: f.yearly_minor[1],
+        y2: f.yearly_minor[2],
+        first_day: f.first_day,
+        last_day: f.last_day,
+        days: f.days,
+        total_minor: f.total_minor,
+    });
+    Ok(merge_summaries(ids.into_iter().map(|(id, _)| id), rows))
 }
 
 /// One summary per customer id (`ids` ascending), filled from `rows` (ascending, a subset).

@@ -195,17 +195,214 @@ pub(crate) async fn fold_sqlite(
     };
     let ctx = "reading the orders by customer";
     let until = b.until.format("%Y-%m-%d").to_string();
+    let q = Scan {
+        currency,
+        until: &until,
+        bounds: b,
+    };
+    on_sqlite_handle(conn, ctx, |db| q.fold_all(db, SPLIT_MIN_CUSTOMERS))
+        .await
+        .map(Some)
+}
+
+impl Scan<'_> {
+    /// Folds every customer's orders on `db`, in two halves at once from `split_min`
+    /// customers (by id range) on.
+    fn fold_all(&self, db: &rusqlite::Connection, split_min: i64) -> StoreResult<Vec<Folded>> {
+        let ctx = "reading the orders by customer";
+        let q = self;
+        let ids: (Option<i64>, Option<i64>) = db
+            .query_row("SELECT MIN(id), MAX(id) FROM customers", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| map_rusqlite(e, ctx))?;
+        // A database file (not in memory) of many customers: the upper half of the customers
+        // is folded at the same time on a second, read-only connection of its own. The parts
+        // are customer ranges, so their results join in order. The second connection reads the
+        // latest commit; callers scan before their transaction writes anything, so both halves
+        // read the same data.
+        let path = db.path().filter(|p| !p.is_empty()).map(str::to_owned);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        match (ids, path) {
+            ((Some(lo), Some(hi)), Some(path))
+                if cores > 1 && hi.saturating_sub(lo) >= split_min =>
+            {
+                let mid = lo + (hi - lo) / 2 + 1;
+                std::thread::scope(|s| {
+                    let upper = s.spawn(|| {
+                        let other = open_reader(&path)?;
+                        q.fold(&other, mid, i64::MAX, hi - mid + 1)
+                    });
+                    let lower = q.fold(db, i64::MIN, mid, mid - lo);
+                    let upper = upper
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    let (mut lower, upper) = (lower?, upper?);
+                    lower.reserve_exact(upper.len());
+                    lower.extend(upper);
+                    Ok(lower)
+                })
+            }
+            ((Some(lo), Some(hi)), _) => q.fold(db, i64::MIN, i64::MAX, hi - lo + 1),
+            _ => q.fold(db, i64::MIN, i64::MAX, 0),
+        }
+    }
+}
+
+/// Folds every customer's orders in `currency` up to `b.until`, sorted by customer, on either
+/// backend.
+pub(crate) async fn fold_orders(
+    c: &mut Conn<'_>,
+    b: &Bounds,
+    currency: &str,
+) -> StoreResult<Vec<Folded>> {
+    match fold_sqlite(c, b, currency).await? {
+        Some(folded) => Ok(folded),
+        None => Ok(fold_pg(c, b, currency).await?.unwrap_or_default()),
+    }
+}
+
+/// Folds, on PostgreSQL, every customer's orders in `currency` up to `b.until`; sorted by
+/// customer. The orders come as `COPY … TO STDOUT` text from an index-only scan of the covering
+/// index in (customer, day) order: one stream, no per-row protocol message and no decoded row
+/// per order (10,000,000 orders grouped in SQL took 15-25 s of each model command). `None` on
+/// SQLite (see [`fold_sqlite`]).
+pub(crate) async fn fold_pg(
+    c: &mut Conn<'_>,
+    b: &Bounds,
+    currency: &str,
+) -> StoreResult<Option<Vec<Folded>>> {
+    use futures::TryStreamExt;
+    let Conn::Pg(pg) = c else {
+        return Ok(None);
+    };
+    let ctx = "reading the orders by customer";
+    // COPY takes no parameters: the values are written into the statement, so they are
+    // checked first (a currency code is letters; the day is chrono's own text).
+    if currency.is_empty() || !currency.bytes().all(|x| x.is_ascii_alphanumeric()) {
+        return Err(StoreError::invalid(
+            "currency",
+            "invalid",
+            format!("'{currency}' is not a currency code"),
+        ));
+    }
+    let sql = format!(
+        "COPY (SELECT customer_id, order_date, total_minor FROM orders \
+         WHERE currency = '{currency}' AND order_date <= DATE '{}' \
+         ORDER BY customer_id, order_date) TO STDOUT",
+        b.until.format("%Y-%m-%d")
+    );
     let mut fold = Fold::new(b);
-    on_sqlite_handle(conn, ctx, |db| {
+    let mut stream = pg
+        .copy_out_raw(&sql)
+        .await
+        .map_err(|e| crate::error::map_sqlx(e, ctx))?;
+    // A line may end in the next chunk: the unfinished tail waits in `rest`.
+    let mut rest: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|e| crate::error::map_sqlx(e, ctx))?
+    {
+        let data: &[u8] = if rest.is_empty() {
+            &chunk
+        } else {
+            rest.extend_from_slice(&chunk);
+            &rest
+        };
+        let done = fold_copy_lines(&mut fold, data)?;
+        let tail = data[done..].to_vec();
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(bad_line(&rest));
+    }
+    fold.finish().map(Some)
+}
+
+/// Folds the complete `id<TAB>day<TAB>amount` lines at the start of `data`; returns how many
+/// bytes they took (the rest is an unfinished line).
+fn fold_copy_lines(fold: &mut Fold, data: &[u8]) -> StoreResult<usize> {
+    let mut used = 0;
+    while let Some(n) = data[used..].iter().position(|&x| x == b'\n') {
+        let line = &data[used..used + n];
+        let mut parts = line.split(|&x| x == b'\t');
+        let int = |v: Option<&[u8]>| -> Option<i64> { std::str::from_utf8(v?).ok()?.parse().ok() };
+        let id = int(parts.next());
+        let day = parts.next().and_then(parse_key);
+        let amount = int(parts.next());
+        match (id, day, amount, parts.next()) {
+            (Some(id), Some(day), Some(amount), None) => fold.push(id, day, amount)?,
+            _ => return Err(bad_line(line)),
+        }
+        used += n + 1;
+    }
+    Ok(used)
+}
+
+fn bad_line(line: &[u8]) -> StoreError {
+    StoreError::other(
+        "folding orders",
+        std::io::Error::other(format!(
+            "an order line '{}' is not customer, day and amount",
+            String::from_utf8_lossy(line)
+        )),
+    )
+}
+
+/// Customers (by id range) from which [`fold_sqlite`] folds on two connections at once.
+const SPLIT_MIN_CUSTOMERS: i64 = 100_000;
+
+/// A second connection to the database file at `path` for reading only, tuned as the pool's
+/// (see `SqlStore::open`): the memory map and a busy timeout.
+fn open_reader(path: &str) -> StoreResult<rusqlite::Connection> {
+    let ctx = "opening a second reader of the orders";
+    use rusqlite::OpenFlags;
+    let db = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| map_rusqlite(e, ctx))?;
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    let mmap = super::sqlite_mmap_bytes()?;
+    db.pragma_update(None, "mmap_size", mmap)
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    Ok(db)
+}
+
+/// One scan of the orders for [`fold_sqlite`].
+struct Scan<'a> {
+    currency: &'a str,
+    until: &'a str,
+    bounds: &'a Bounds,
+}
+
+impl Scan<'_> {
+    /// Folds the orders of the customers with ids in `from..to`, of whom there are about
+    /// `customers` (the result's room, reserved once: grown by doubling, a million results
+    /// were copied about twenty times into fresh memory).
+    fn fold(
+        &self,
+        db: &rusqlite::Connection,
+        from: i64,
+        to: i64,
+        customers: i64,
+    ) -> StoreResult<Vec<Folded>> {
+        let ctx = "reading the orders by customer";
+        let mut fold = Fold::new(self.bounds);
+        fold.out
+            .reserve(usize::try_from(customers.clamp(0, 1 << 24)).unwrap_or(0));
         // The covering index gives the order without a sort and without reading the table.
         let mut st = db
             .prepare(
                 "SELECT customer_id, order_date, total_minor FROM orders \
-                 WHERE currency = ?1 AND order_date <= ?2 ORDER BY customer_id, order_date",
+                 WHERE customer_id >= ?3 AND customer_id < ?4 \
+                   AND currency = ?1 AND order_date <= ?2 ORDER BY customer_id, order_date",
             )
             .map_err(|e| map_rusqlite(e, ctx))?;
         let mut rows = st
-            .query((currency, until.as_str()))
+            .query((self.currency, self.until, from, to))
             .map_err(|e| map_rusqlite(e, ctx))?;
         while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
             let id: i64 = r.get(0).map_err(|e| map_rusqlite(e, ctx))?;
@@ -219,38 +416,97 @@ pub(crate) async fn fold_sqlite(
             let amount: i64 = r.get(2).map_err(|e| map_rusqlite(e, ctx))?;
             fold.push(id, day, amount)?;
         }
-        Ok(())
-    })
-    .await?;
-    fold.finish().map(Some)
+        fold.finish()
+    }
 }
 
-/// Every customer id on SQLite, ascending, with the external reference when `with_refs`.
-pub(crate) async fn customer_ids_sqlite(
+/// Every customer id, ascending, with the external reference when `with_refs` (`None`
+/// otherwise). Through rusqlite on SQLite and as `COPY` text on PostgreSQL: a million rows.
+pub(crate) async fn customer_ids(
     c: &mut Conn<'_>,
     with_refs: bool,
-) -> StoreResult<Option<Vec<(i64, Option<String>)>>> {
-    let Conn::Sqlite(conn) = c else {
-        return Ok(None);
-    };
+) -> StoreResult<Vec<(i64, Option<String>)>> {
     let ctx = "reading the customer ids";
-    on_sqlite_handle(conn, ctx, |db| {
-        let sql = if with_refs {
-            "SELECT id, external_ref FROM customers ORDER BY id"
-        } else {
-            "SELECT id, NULL FROM customers ORDER BY id"
-        };
-        let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
-        let rows = st
-            .query_map((), |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+    let sql = if with_refs {
+        "SELECT id, external_ref FROM customers ORDER BY id"
+    } else {
+        "SELECT id, NULL FROM customers ORDER BY id"
+    };
+    match c {
+        Conn::Sqlite(conn) => {
+            on_sqlite_handle(conn, ctx, |db| {
+                let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
+                let rows = st
+                    .query_map((), |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                    })
+                    .map_err(|e| map_rusqlite(e, ctx))?;
+                rows.map(|r| r.map_err(|e| map_rusqlite(e, ctx)))
+                    .collect::<StoreResult<Vec<_>>>()
             })
-            .map_err(|e| map_rusqlite(e, ctx))?;
-        rows.map(|r| r.map_err(|e| map_rusqlite(e, ctx)))
-            .collect::<StoreResult<Vec<_>>>()
-    })
-    .await
-    .map(Some)
+            .await
+        }
+        Conn::Pg(pg) => {
+            use futures::TryStreamExt;
+            let copy = format!("COPY ({sql}) TO STDOUT");
+            let mut stream = pg
+                .copy_out_raw(&copy)
+                .await
+                .map_err(|e| crate::error::map_sqlx(e, ctx))?;
+            let mut out = Vec::new();
+            let mut rest: Vec<u8> = Vec::new();
+            while let Some(chunk) = stream
+                .try_next()
+                .await
+                .map_err(|e| crate::error::map_sqlx(e, ctx))?
+            {
+                rest.extend_from_slice(&chunk);
+                let mut used = 0;
+                while let Some(n) = rest[used..].iter().position(|&x| x == b'\n') {
+                    let line = &rest[used..used + n];
+                    let (id, r) = match line.iter().position(|&x| x == b'\t') {
+                        Some(t) => (&line[..t], &line[t + 1..]),
+                        None => return Err(bad_line(line)),
+                    };
+                    let id = std::str::from_utf8(id)
+                        .ok()
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .ok_or_else(|| bad_line(line))?;
+                    out.push((id, copy_text(r)));
+                    used += n + 1;
+                }
+                rest.drain(..used);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// A value of `COPY … TO STDOUT` text: `\N` is NULL; backslash sequences stand for a
+/// backslash and control characters (COPY writes no octal or hex sequences).
+fn copy_text(v: &[u8]) -> Option<String> {
+    if v == b"\\N" {
+        return None;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut bytes = v.iter();
+    while let Some(&x) = bytes.next() {
+        if x != b'\\' {
+            out.push(x);
+            continue;
+        }
+        out.push(match bytes.next() {
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(b'v') => 0x0b,
+            Some(&other) => other,
+            None => b'\\',
+        });
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
@@ -347,5 +603,80 @@ mod tests {
         let mut f = Fold::new(&mid_2026());
         f.push(2, day_key(d(2026, 1, 2)), 1).expect("the first row");
         assert!(f.push(1, day_key(d(2026, 1, 3)), 1).is_err());
+    }
+
+    /// Two halves folded at once on two connections give what one pass gives: every customer
+    /// once, in order, the orders of the halves' edge customers not split or lost.
+    #[test]
+    fn a_split_scan_folds_like_one_pass() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("orders.db");
+        let db = rusqlite::Connection::open(&path).expect("a database file");
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL; \
+             CREATE TABLE customers (id INTEGER PRIMARY KEY); \
+             CREATE TABLE orders (customer_id INTEGER, order_date TEXT, currency TEXT, \
+               total_minor INTEGER); \
+             CREATE INDEX orders_customer_date \
+               ON orders(customer_id, order_date, currency, total_minor);",
+        )
+        .expect("the tables");
+        for i in 1..=300i64 {
+            // Ids spread so that a split threshold of 1,000 customers splits them.
+            let id = i * 7;
+            db.execute("INSERT INTO customers (id) VALUES (?1)", [id])
+                .expect("a customer");
+            for k in 0..(i % 5) {
+                let day = d(2025, 1 + (k as u32 % 12), 1 + (i as u32 % 28));
+                for currency in ["USD", "EUR"] {
+                    db.execute(
+                        "INSERT INTO orders VALUES (?1, ?2, ?3, ?4)",
+                        (
+                            id,
+                            day.format("%Y-%m-%d").to_string(),
+                            currency,
+                            100 * i + k,
+                        ),
+                    )
+                    .expect("an order");
+                }
+            }
+        }
+        let b = mid_2026();
+        let until = b.until.format("%Y-%m-%d").to_string();
+        let q = Scan {
+            currency: "USD",
+            until: &until,
+            bounds: &b,
+        };
+        let whole = q.fold_all(&db, i64::MAX).expect("one pass");
+        let split = q.fold_all(&db, 1_000).expect("two halves");
+        assert_eq!(whole.len(), 240, "the customers with orders");
+        assert_eq!(split, whole);
+        assert!(split
+            .windows(2)
+            .all(|w| w[0].customer_id < w[1].customer_id));
+    }
+
+    #[test]
+    fn copy_text_values_are_unescaped() {
+        assert_eq!(copy_text(b"\\N"), None);
+        assert_eq!(copy_text(b"").as_deref(), Some(""));
+        assert_eq!(
+            copy_text(b"a\\tb\\\\c\\nd \xe5\xbc\xa0").as_deref(),
+            Some("a\tb\\c\nd \u{5f20}")
+        );
+        assert_eq!(copy_text(b"\\\\N").as_deref(), Some("\\N"));
+    }
+
+    #[test]
+    fn copy_lines_fold_and_leave_the_unfinished_tail() {
+        let mut f = Fold::new(&mid_2026());
+        let data = b"1\t2026-01-05\t100\n1\t2026-01-05\t-20\n2\t2025-03-0";
+        let used = fold_copy_lines(&mut f, data).expect("two lines");
+        assert_eq!(&data[used..], b"2\t2025-03-0");
+        assert!(fold_copy_lines(&mut f, b"2\tnot a day\t5\n").is_err());
+        let out = f.finish().expect("folded");
+        assert_eq!((out[0].days, out[0].total_minor), (1, 80));
     }
 }
