@@ -73,6 +73,10 @@ pub struct ClassifyReport {
     pub changes_by_dimension: BTreeMap<String, u64>,
     /// Whether the run replaced the current classes (it is as of the latest day classified).
     pub current: bool,
+    /// Current class rows the run wrote: only the rows whose content (classes, reasons, RFM
+    /// values, revenue, day) changed since they were written; 0 for a run that is not current.
+    #[serde(default)]
+    pub rows_written: u64,
     pub currency: String,
     pub method: String,
     pub window_months: u32,

@@ -107,9 +107,21 @@ async fn classification_records_classes_reasons_and_history() {
         assert_eq!(n.loyalty, Loyalty::Unknown);
         assert!(n.rfm.is_none());
 
-        // The same run again changes nothing.
+        assert_eq!(r.rows_written, 4, "the first run writes every row");
+
+        // The same run again changes nothing and rewrites no row, yet the classes count as
+        // confirmed by it.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let again = s.classify(as_of, &rules, &usd()).await.expect("again");
         assert_eq!(again.changes, 0);
+        assert_eq!(again.rows_written, 0, "{again:?}");
+        let k2 = s.customer_classes(big).await.expect("read").expect("big");
+        assert!(k2.classified_at > k.classified_at, "{k2:?}");
+        assert_eq!((k2.abc, k2.revenue_minor), (k.abc, k.revenue_minor));
+        let listed = s.customer_classes_of(&[big]).await.expect("list");
+        assert_eq!(listed[0].classified_at, k2.classified_at);
+        let summary = s.class_summary().await.expect("summary");
+        assert_eq!(summary.classified_at, Some(k2.classified_at));
 
         // The small shop buys big: it moves to A, with the reason.
         order(&s, small, d(2026, 6, 20), 5_000_000).await;
@@ -245,10 +257,16 @@ async fn loyalty_overrides_need_a_reason_and_survive_runs() {
             "buys only from us, says the owner"
         );
 
-        // A later run keeps the override and records nothing new for loyalty.
+        // A later run keeps the override and records nothing new for loyalty; the row the
+        // override changed is rewritten (its content as the run sees it).
         let r = s.classify(as_of, &rules, &usd()).await.expect("again");
         assert_eq!(r.changes_by_dimension["loyalty"], 0, "{r:?}");
         assert_eq!(r.loyalty["loyal"], 1);
+        assert_eq!(r.rows_written, 1, "{r:?}");
+        let k = s.customer_classes(c).await.expect("r").expect("c");
+        assert_eq!((k.loyalty, k.loyalty_overridden), (Loyalty::Loyal, true));
+        let r = s.classify(as_of, &rules, &usd()).await.expect("third");
+        assert_eq!(r.rows_written, 0, "{r:?}");
         let filtered = s
             .list_customers(&CustomerQuery {
                 loyalty: Some(Loyalty::Loyal),

@@ -98,8 +98,15 @@ fn class_name(d: Dimension, s: &str) -> ClassName {
     known.map_or_else(|| ClassName::Owned(s.to_owned()), ClassName::Borrowed)
 }
 
-/// Each customer's class per dimension (in [`Dimension::ALL`]'s order).
-type Before = HashMap<i64, [Option<ClassName>; 3]>;
+/// What a run finds of a customer's classes: the class per dimension (in [`Dimension::ALL`]'s
+/// order) and, for a current row, its digest (see [`row_digest`]).
+#[derive(Default)]
+struct Prior {
+    classes: [Option<ClassName>; 3],
+    digest: Option<i64>,
+}
+
+type Before = HashMap<i64, Prior>;
 
 fn dim_index(d: Dimension) -> usize {
     match d {
@@ -110,23 +117,31 @@ fn dim_index(d: Dimension) -> usize {
 }
 
 /// Each customer's class per dimension as of `as_of` (the newest history row on or before it).
-async fn classes_as_of(c: &mut Conn<'_>, as_of: NaiveDate) -> StoreResult<Before> {
+///
+/// `customers`: how many there are, to size the map once (growing a million-entry map rehashed
+/// it about twenty times, and its fresh pages were a good part of a run's time).
+async fn classes_as_of(
+    c: &mut Conn<'_>,
+    as_of: NaiveDate,
+    customers: usize,
+) -> StoreResult<Before> {
     let latest: Option<(Option<NaiveDate>,)> = c
         .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
         .await?;
     let latest = latest.and_then(|r| r.0);
-    let mut out = Before::default();
+    let mut out = Before::with_capacity_and_hasher(customers, Default::default());
     if latest.is_none_or(|l| l <= as_of) {
         // The usual case, a run as of today: the current classes are the latest history.
-        let sql = "SELECT customer_id, abc, loyalty, rfm_segment FROM customer_classes";
-        let rows: Vec<(i64, String, String, Option<String>)> = match c {
+        let sql = "SELECT customer_id, abc, loyalty, rfm_segment, digest FROM customer_classes";
+        type Row = (i64, String, String, Option<String>, Option<i64>);
+        let rows: Vec<Row> = match c {
             Conn::Sqlite(conn) => {
                 // A million rows: read through rusqlite, as the orders are (see order_scan).
                 let ctx = "reading the current classes";
                 return super::bulk::on_sqlite_handle(conn, ctx, |db| {
                     let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
                     let mut rows = st.query(()).map_err(|e| map_rusqlite(e, ctx))?;
-                    let mut out = Before::default();
+                    let mut out = Before::with_capacity_and_hasher(customers, Default::default());
                     while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
                         let text =
                             |i: usize, d: Dimension| -> rusqlite::Result<Option<ClassName>> {
@@ -138,9 +153,16 @@ async fn classes_as_of(c: &mut Conn<'_>, as_of: NaiveDate) -> StoreResult<Before
                             text(3, Dimension::Rfm),
                         ];
                         let id: i64 = r.get(0).map_err(|e| map_rusqlite(e, ctx))?;
+                        let digest: Option<i64> = r.get(4).map_err(|e| map_rusqlite(e, ctx))?;
                         let classes = classes.map(|v| v.map_err(|e| map_rusqlite(e, ctx)));
                         let [a, l, f] = classes;
-                        out.insert(id, [a?, l?, f?]);
+                        out.insert(
+                            id,
+                            Prior {
+                                classes: [a?, l?, f?],
+                                digest,
+                            },
+                        );
                     }
                     Ok(out)
                 })
@@ -148,14 +170,17 @@ async fn classes_as_of(c: &mut Conn<'_>, as_of: NaiveDate) -> StoreResult<Before
             }
             Conn::Pg(_) => c.fetch_all(sql, vec![]).await?,
         };
-        for (id, abc, loyalty, seg) in rows {
+        for (id, abc, loyalty, seg, digest) in rows {
             out.insert(
                 id,
-                [
-                    Some(class_name(Dimension::Abc, &abc)),
-                    Some(class_name(Dimension::Loyalty, &loyalty)),
-                    seg.map(|s| class_name(Dimension::Rfm, &s)),
-                ],
+                Prior {
+                    classes: [
+                        Some(class_name(Dimension::Abc, &abc)),
+                        Some(class_name(Dimension::Loyalty, &loyalty)),
+                        seg.map(|s| class_name(Dimension::Rfm, &s)),
+                    ],
+                    digest,
+                },
             );
         }
         return Ok(out);
@@ -171,7 +196,7 @@ async fn classes_as_of(c: &mut Conn<'_>, as_of: NaiveDate) -> StoreResult<Before
         .await?;
     for (id, dim, class) in rows {
         if let Some(d) = Dimension::parse(&dim) {
-            out.entry(id).or_default()[dim_index(d)] = Some(class_name(d, &class));
+            out.entry(id).or_default().classes[dim_index(d)] = Some(class_name(d, &class));
         }
     }
     Ok(out)
@@ -255,7 +280,7 @@ pub(crate) async fn classify(
     let classify_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
     let territories = territories(c, &summaries, &rules.abc).await?;
-    let before = classes_as_of(c, as_of).await?;
+    let before = classes_as_of(c, as_of, summaries.len()).await?;
     let overrides = overrides(c).await?;
     let at = super::now();
     let latest: Option<(Option<NaiveDate>,)> = c
@@ -290,6 +315,7 @@ pub(crate) async fn classify(
             .map(|d| (d.as_str().to_owned(), 0))
             .collect(),
         current,
+        rows_written: 0,
         currency: currency.as_str().to_owned(),
         method: rules.abc.method.as_str().to_owned(),
         window_months: rules.abc.window_months,
@@ -297,34 +323,39 @@ pub(crate) async fn classify(
     };
     let mut rows: Vec<ClassRow> = Vec::with_capacity(classified.len());
     let mut changes: Vec<Change> = Vec::new();
-    for (k, s) in classified.into_iter().zip(&summaries) {
+    // Counted by the classes' positions and named once at the end, not a key string per row.
+    let mut abc_n = [(0u64, 0i64); 3];
+    let mut loyalty_n = [0u64; 4];
+    let mut rfm_n = [0u64; 10];
+    let pos = |all: &[&str], k: &str| all.iter().position(|x| *x == k);
+    let abc_names = AbcClass::ALL.map(AbcClass::as_str);
+    let loyalty_names = Loyalty::ALL.map(Loyalty::as_str);
+    let rfm_names = RfmSegment::ALL.map(RfmSegment::as_str);
+    for (mut k, s) in classified.into_iter().zip(&summaries) {
         let id = k.customer_id.0;
-        let mut loyalty_reason = k.loyalty_reason.clone();
         let loyalty = match overrides.get(&id) {
             Some((l, why)) => {
-                loyalty_reason.override_reason = Some(why.clone());
+                k.loyalty_reason.override_reason = Some(why.clone());
                 *l
             }
             None => k.loyalty,
         };
-        *report.abc.entry(k.abc.as_str().to_owned()).or_default() += 1;
-        *report
-            .revenue_by_abc
-            .entry(k.abc.as_str().to_owned())
-            .or_default() += s.window_minor;
-        *report
-            .loyalty
-            .entry(loyalty.as_str().to_owned())
-            .or_default() += 1;
-        if let Some(r) = &k.rfm {
-            *report.rfm.entry(r.segment.as_str().to_owned()).or_default() += 1;
+        if let Some(i) = pos(&abc_names, k.abc.as_str()) {
+            abc_n[i].0 += 1;
+            abc_n[i].1 += s.window_minor;
+        }
+        if let Some(i) = pos(&loyalty_names, loyalty.as_str()) {
+            loyalty_n[i] += 1;
+        }
+        if let Some(i) = k.rfm.and_then(|r| pos(&rfm_names, r.segment.as_str())) {
+            rfm_n[i] += 1;
         }
         // The reason is serialised only for a class that changed (most runs change few).
         let mut note =
             |dimension: Dimension, new: Option<&str>, reason: &dyn Fn() -> StoreResult<String>| {
                 let old = before
                     .get(&id)
-                    .and_then(|b| b[dim_index(dimension)].as_deref());
+                    .and_then(|b| b.classes[dim_index(dimension)].as_deref());
                 let new = match new {
                     Some(new) if old != Some(new) => new.to_owned(),
                     // A buyer whose orders were all removed leaves RFM.
@@ -344,7 +375,7 @@ pub(crate) async fn classify(
             json(&k.abc_reason)
         })?;
         note(Dimension::Loyalty, Some(loyalty.as_str()), &|| {
-            json(&loyalty_reason)
+            json(&k.loyalty_reason)
         })?;
         note(
             Dimension::Rfm,
@@ -352,13 +383,27 @@ pub(crate) async fn classify(
             &|| rfm_reason(&k.rfm),
         )?;
         if current {
-            rows.push(ClassRow {
+            let mut row = ClassRow {
                 k,
                 loyalty,
-                loyalty_reason: json(&loyalty_reason)?,
                 revenue_minor: s.window_minor,
-            });
+                digest: 0,
+            };
+            row.digest = row_digest(&row, currency.as_str(), as_of)?;
+            rows.push(row);
         }
+    }
+    for (i, (n, revenue)) in abc_n.into_iter().enumerate() {
+        report.abc.insert(abc_names[i].to_owned(), n);
+        report
+            .revenue_by_abc
+            .insert(abc_names[i].to_owned(), revenue);
+    }
+    for (i, n) in loyalty_n.into_iter().enumerate() {
+        report.loyalty.insert(loyalty_names[i].to_owned(), n);
+    }
+    for (i, n) in rfm_n.into_iter().enumerate() {
+        report.rfm.insert(rfm_names[i].to_owned(), n);
     }
     for ch in &changes {
         *report
@@ -375,19 +420,49 @@ pub(crate) async fn classify(
         // customer against the same base (see `refresh_rfm`).
         let scored: Vec<Rfm> = rows.iter().filter_map(|r| r.k.rfm).collect();
         super::records::set_setting(c, RFM_BOUNDS_SETTING, &json(&RfmBounds::of(&scored))?).await?;
+        // Only the rows whose content changed are written (see migration 0025); when most
+        // did, deleting every row and inserting them all is the cheaper way.
+        let changed: Vec<&ClassRow> = rows
+            .iter()
+            .filter(|r| {
+                let id = r.k.customer_id.0;
+                before.get(&id).and_then(|p| p.digest) != Some(r.digest)
+            })
+            .collect();
+        let whole = changed.len() * 2 > before.len();
         let step = std::time::Instant::now();
-        c.execute("DELETE FROM customer_classes", vec![]).await?;
-        delete_ms = step.elapsed().as_millis() as u64;
-        let step = std::time::Instant::now();
-        let stamp = Stamp::new(c, at);
-        let mut src = ClassRows {
-            rows: rows.iter(),
-            currency: currency.as_str(),
-            as_of,
-            at: &stamp.0,
+        let write: Vec<&ClassRow> = if whole {
+            c.execute("DELETE FROM customer_classes", vec![]).await?;
+            rows.iter().collect()
+        } else {
+            for part in changed.chunks(500) {
+                let sql = format!(
+                    "DELETE FROM customer_classes WHERE customer_id IN ({})",
+                    super::placeholders(c, part.len())
+                );
+                let ids = part.iter().map(|r| Arg::from(r.k.customer_id.0)).collect();
+                c.execute(&sql, ids).await?;
+            }
+            changed
         };
-        write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?;
+        delete_ms = step.elapsed().as_millis() as u64;
+        report.rows_written = write.len() as u64;
+        let step = std::time::Instant::now();
+        if !write.is_empty() {
+            let stamp = Stamp::new(c, at);
+            let mut src = ClassRows {
+                rows: write.into_iter(),
+                currency: currency.as_str(),
+                as_of,
+                at: &stamp.0,
+            };
+            write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?;
+        }
         insert_ms = step.elapsed().as_millis() as u64;
+        // Rows left as they were keep the time they were written; the run's time is kept
+        // beside them (see `current_run`).
+        let run = CurrentRun { as_of, at };
+        super::records::set_setting(c, CURRENT_RUN_SETTING, &json(&run)?).await?;
     }
     if !changes.is_empty() {
         let stamp = Stamp::new(c, at);
@@ -408,19 +483,68 @@ pub(crate) async fn classify(
         write_ms = t.elapsed().as_millis() as u64,
         delete_ms,
         insert_ms,
+        rows_written = report.rows_written,
         "classify: phases"
     );
     Ok(report)
 }
 
 struct ClassRow {
+    /// The classes as derived, with the loyalty reason of the class in force (a staff
+    /// override's reason in it).
     k: Classified,
     loyalty: Loyalty,
-    loyalty_reason: String,
     revenue_minor: i64,
+    /// [`row_digest`] of this row.
+    digest: i64,
 }
 
-const CLASS_COLS: [&str; 17] = [
+/// Feeds what is written to it into a hasher, so a reason is hashed as its JSON text without
+/// building the text.
+struct HashWriter<'a, H: std::hash::Hasher>(&'a mut H);
+
+impl<H: std::hash::Hasher> std::io::Write for HashWriter<'_, H> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The digest of everything a run writes into a class row but the time (migration 0025): the
+/// classes, both reasons as stored, the RFM values and scores, the revenue, the currency and the
+/// as-of day. A fixed seed, so equal content gives equal digests in every process; a new hash
+/// function (a foldhash upgrade) only makes one run rewrite every row. 64 bits: two different
+/// rows of one customer agreeing by chance is not a practical concern.
+fn row_digest(r: &ClassRow, currency: &str, as_of: NaiveDate) -> StoreResult<i64> {
+    use chrono::Datelike;
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::with_seed(0x5041_5452_4f4e_0025).build_hasher();
+    r.k.abc.as_str().hash(&mut h);
+    serde_json::to_writer(HashWriter(&mut h), &r.k.abc_reason)
+        .map_err(|e| StoreError::other("hashing a class reason", e))?;
+    r.loyalty.as_str().hash(&mut h);
+    r.k.loyalty.as_str().hash(&mut h);
+    serde_json::to_writer(HashWriter(&mut h), &r.k.loyalty_reason)
+        .map_err(|e| StoreError::other("hashing a class reason", e))?;
+    match &r.k.rfm {
+        Some(f) => {
+            f.segment.as_str().hash(&mut h);
+            (f.r, f.f, f.m).hash(&mut h);
+            (f.recency_days, f.frequency, f.monetary_minor).hash(&mut h);
+        }
+        None => 0u8.hash(&mut h),
+    }
+    r.revenue_minor.hash(&mut h);
+    currency.hash(&mut h);
+    as_of.num_days_from_ce().hash(&mut h);
+    // The stored column is a signed 64-bit integer on both backends.
+    Ok(h.finish() as i64)
+}
+
+const CLASS_COLS: [&str; 18] = [
     "customer_id",
     "abc",
     "abc_reason",
@@ -438,10 +562,11 @@ const CLASS_COLS: [&str; 17] = [
     "currency",
     "as_of",
     "classified_at",
+    "digest",
 ];
 
 struct ClassRows<'a> {
-    rows: std::slice::Iter<'a, ClassRow>,
+    rows: std::vec::IntoIter<&'a ClassRow>,
     currency: &'a str,
     as_of: NaiveDate,
     at: &'a str,
@@ -459,7 +584,7 @@ impl RowSource for ClassRows<'_> {
         w.text(&serde_json::to_string(&r.k.abc_reason).unwrap_or_else(|_| "{}".into()));
         w.text(r.loyalty.as_str());
         w.text(r.k.loyalty.as_str());
-        w.text(&r.loyalty_reason);
+        w.text(&serde_json::to_string(&r.k.loyalty_reason).unwrap_or_else(|_| "{}".into()));
         match &r.k.rfm {
             Some(f) => {
                 w.text(f.segment.as_str());
@@ -480,6 +605,7 @@ impl RowSource for ClassRows<'_> {
         w.text(self.currency);
         w.arg(self.as_of.into());
         w.text(self.at);
+        w.int(r.digest);
         w.end_row();
         true
     }
@@ -601,7 +727,13 @@ pub(crate) async fn classes_of(
             args![id.0],
         )
         .await?;
-    r.map(CustomerClasses::try_from).transpose()
+    let Some(r) = r else {
+        return Ok(None);
+    };
+    let run = current_run(c).await?;
+    let mut k = CustomerClasses::try_from(r)?;
+    k.classified_at = classified_at(run.as_ref(), k.as_of, k.classified_at);
+    Ok(Some(k))
 }
 
 /// The current classes of these customers (a list page's), in no particular order.
@@ -610,6 +742,7 @@ pub(crate) async fn classes_of_many(
     ids: &[CustomerId],
 ) -> StoreResult<Vec<CustomerClasses>> {
     let mut out = Vec::with_capacity(ids.len());
+    let run = current_run(c).await?;
     for part in ids.chunks(500) {
         let sql = format!(
             "{CURRENT_SELECT} WHERE customer_id IN ({})",
@@ -619,7 +752,9 @@ pub(crate) async fn classes_of_many(
             .fetch_all(&sql, part.iter().map(|i| Arg::from(i.0)).collect())
             .await?;
         for r in rows {
-            out.push(CustomerClasses::try_from(r)?);
+            let mut k = CustomerClasses::try_from(r)?;
+            k.classified_at = classified_at(run.as_ref(), k.as_of, k.classified_at);
+            out.push(k);
         }
     }
     Ok(out)
@@ -719,6 +854,7 @@ pub(crate) async fn summary(c: &mut Conn<'_>) -> StoreResult<ClassSummary> {
             vec![],
         )
         .await?;
+    let run = current_run(c).await?;
     let count = |rows: Vec<(Option<String>, i64, i64)>, order: Vec<&'static str>| {
         let mut by: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for (k, n, rev) in rows {
@@ -774,7 +910,9 @@ pub(crate) async fn summary(c: &mut Conn<'_>) -> StoreResult<ClassSummary> {
     Ok(ClassSummary {
         territories,
         as_of: Some(as_of),
-        classified_at: at.and_then(|r| r.0),
+        classified_at: at
+            .and_then(|r| r.0)
+            .map(|w| classified_at(run.as_ref(), as_of, w)),
         currency,
         abc,
         loyalty,
@@ -853,7 +991,8 @@ pub(crate) async fn set_loyalty_override(
     }
     let reason_json = json(&reason)?;
     c.execute(
-        "UPDATE customer_classes SET loyalty = $1, loyalty_reason = $2 WHERE customer_id = $3",
+        "UPDATE customer_classes SET loyalty = $1, loyalty_reason = $2, digest = NULL \
+         WHERE customer_id = $3",
         args![new.as_str(), reason_json.clone(), customer.0],
     )
     .await?;
@@ -874,6 +1013,38 @@ pub(crate) async fn set_loyalty_override(
         .await?;
     }
     Ok(())
+}
+
+/// The settings key of the latest current run's day and time ([`CurrentRun`]).
+const CURRENT_RUN_SETTING: &str = "classify.current_run";
+
+/// When the current classes were last confirmed: a run writes only the rows that changed, so a
+/// row's own `classified_at` is when its content last changed, and the run's time stands for
+/// the rows of its day.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CurrentRun {
+    as_of: NaiveDate,
+    at: DateTime<Utc>,
+}
+
+/// The latest current run (see [`CurrentRun`]); a value this version cannot read counts as
+/// none (rows then show the time they were written).
+async fn current_run(c: &mut Conn<'_>) -> StoreResult<Option<CurrentRun>> {
+    Ok(super::records::get_setting(c, CURRENT_RUN_SETTING)
+        .await?
+        .and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// When a row of day `as_of` written at `written` was last classified, given the latest run.
+fn classified_at(
+    run: Option<&CurrentRun>,
+    as_of: NaiveDate,
+    written: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match run {
+        Some(run) if run.as_of == as_of => written.max(run.at),
+        _ => written,
+    }
 }
 
 /// The settings key of the latest run's RFM score boundaries.
@@ -930,7 +1101,8 @@ pub(crate) async fn refresh_rfm(c: &mut Conn<'_>, customer: CustomerId) -> Store
     };
     c.execute(
         "UPDATE customer_classes SET rfm_segment = $1, rfm_r = $2, rfm_f = $3, rfm_m = $4, \
-         recency_days = $5, frequency = $6, monetary_minor = $7 WHERE customer_id = $8",
+         recency_days = $5, frequency = $6, monetary_minor = $7, digest = NULL \
+         WHERE customer_id = $8",
         args![seg, r, f, m, rec, freq, mon, customer.0],
     )
     .await?;

@@ -73,6 +73,12 @@ pub async fn classify(settings: &Settings, a: ClassifyArgs) -> anyhow::Result<Ex
     line("RFM", &r.rfm);
     line("changes", &r.changes_by_dimension);
     println!("  {} changes of class recorded", r.changes);
+    if r.current {
+        println!(
+            "  {} of {} customers' current classes rewritten (the rest unchanged)",
+            r.rows_written, r.customers
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
