@@ -6,8 +6,17 @@ use serde::Serialize;
 /// is not an error of ours: the rest is dropped instead of panicking as `println!` would.
 pub fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
     use std::io::Write;
-    let s = serde_json::to_string_pretty(v)?;
-    match writeln!(std::io::stdout().lock(), "{s}") {
+    // Written as it is serialised, not built as one string first: `model score --json` prints
+    // a row per customer, a string of about 200 MB for a million.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, v)
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => std::io::Error::new(kind, e),
+            None => std::io::Error::other(e),
+        })
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
