@@ -233,14 +233,20 @@ impl Scan<'_> {
             {
                 let mid = lo + (hi - lo) / 2 + 1;
                 std::thread::scope(|s| {
+                    // `None`: no second connection could be opened; the upper half is then
+                    // folded after the lower one, on this connection.
                     let upper = s.spawn(|| {
-                        let other = open_reader(&path)?;
-                        q.fold(&other, mid, i64::MAX, hi - mid + 1)
+                        let other = open_reader(&path).ok()?;
+                        Some(q.fold(&other, mid, i64::MAX, hi - mid + 1))
                     });
                     let lower = q.fold(db, i64::MIN, mid, mid - lo);
-                    let upper = upper
+                    let upper = match upper
                         .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+                    {
+                        Some(upper) => upper,
+                        None => q.fold(db, mid, i64::MAX, hi - mid + 1),
+                    };
                     let (mut lower, upper) = (lower?, upper?);
                     lower.reserve_exact(upper.len());
                     lower.extend(upper);
@@ -657,6 +663,12 @@ mod tests {
         let split = q.fold_all(&db, 1_000).expect("two halves");
         assert_eq!(whole.len(), 240, "the customers with orders");
         assert_eq!(split, whole);
+        // A database the second connection cannot open (its file moved away after the first
+        // opened it) is folded in two halves on the first.
+        let moved = dir.path().join("moved.db");
+        std::fs::rename(&path, &moved).expect("moved");
+        let alone = q.fold_all(&db, 1_000).expect("two halves, one connection");
+        assert_eq!(alone, whole);
         assert!(split
             .windows(2)
             .all(|w| w[0].customer_id < w[1].customer_id));
