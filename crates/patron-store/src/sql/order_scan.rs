@@ -282,7 +282,6 @@ pub(crate) async fn fold_pg(
     b: &Bounds,
     currency: &str,
 ) -> StoreResult<Option<Vec<Folded>>> {
-    use futures::TryStreamExt;
     let Conn::Pg(pg) = c else {
         return Ok(None);
     };
@@ -303,51 +302,66 @@ pub(crate) async fn fold_pg(
         b.until.format("%Y-%m-%d")
     );
     let mut fold = Fold::new(b);
+    copy_out_lines(pg, &sql, ctx, |line| fold_copy_line(&mut fold, line)).await?;
+    fold.finish().map(Some)
+}
+
+/// Streams the text of `COPY … TO STDOUT` and hands `each` every line, without its newline.
+/// A line may end in the next chunk: the unfinished tail waits for it.
+async fn copy_out_lines(
+    pg: &mut sqlx::PgConnection,
+    sql: &str,
+    ctx: &str,
+    mut each: impl FnMut(&[u8]) -> StoreResult<()>,
+) -> StoreResult<()> {
+    use futures::TryStreamExt;
     let mut stream = pg
-        .copy_out_raw(&sql)
+        .copy_out_raw(sql)
         .await
         .map_err(|e| crate::error::map_sqlx(e, ctx))?;
-    // A line may end in the next chunk: the unfinished tail waits in `rest`.
     let mut rest: Vec<u8> = Vec::new();
     while let Some(chunk) = stream
         .try_next()
         .await
         .map_err(|e| crate::error::map_sqlx(e, ctx))?
     {
-        let data: &[u8] = if rest.is_empty() {
-            &chunk
+        if rest.is_empty() {
+            let used = each_line(&chunk, &mut each)?;
+            rest.extend_from_slice(&chunk[used..]);
         } else {
             rest.extend_from_slice(&chunk);
-            &rest
-        };
-        let done = fold_copy_lines(&mut fold, data)?;
-        let tail = data[done..].to_vec();
-        rest = tail;
+            let used = each_line(&rest, &mut each)?;
+            rest.drain(..used);
+        }
     }
     if !rest.is_empty() {
         return Err(bad_line(&rest));
     }
-    fold.finish().map(Some)
+    Ok(())
 }
 
-/// Folds the complete `id<TAB>day<TAB>amount` lines at the start of `data`; returns how many
-/// bytes they took (the rest is an unfinished line).
-fn fold_copy_lines(fold: &mut Fold, data: &[u8]) -> StoreResult<usize> {
+/// Hands `each` the complete lines at the start of `data`; returns how many bytes they took
+/// (the rest is an unfinished line).
+fn each_line(data: &[u8], each: &mut impl FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<usize> {
     let mut used = 0;
     while let Some(n) = data[used..].iter().position(|&x| x == b'\n') {
-        let line = &data[used..used + n];
-        let mut parts = line.split(|&x| x == b'\t');
-        let int = |v: Option<&[u8]>| -> Option<i64> { std::str::from_utf8(v?).ok()?.parse().ok() };
-        let id = int(parts.next());
-        let day = parts.next().and_then(parse_key);
-        let amount = int(parts.next());
-        match (id, day, amount, parts.next()) {
-            (Some(id), Some(day), Some(amount), None) => fold.push(id, day, amount)?,
-            _ => return Err(bad_line(line)),
-        }
+        each(&data[used..used + n])?;
         used += n + 1;
     }
     Ok(used)
+}
+
+/// Folds one `id<TAB>day<TAB>amount` line.
+fn fold_copy_line(fold: &mut Fold, line: &[u8]) -> StoreResult<()> {
+    let mut parts = line.split(|&x| x == b'\t');
+    let int = |v: Option<&[u8]>| -> Option<i64> { std::str::from_utf8(v?).ok()?.parse().ok() };
+    let id = int(parts.next());
+    let day = parts.next().and_then(parse_key);
+    let amount = int(parts.next());
+    match (id, day, amount, parts.next()) {
+        (Some(id), Some(day), Some(amount), None) => fold.push(id, day, amount),
+        _ => Err(bad_line(line)),
+    }
 }
 
 fn bad_line(line: &[u8]) -> StoreError {
@@ -457,36 +471,20 @@ pub(crate) async fn customer_ids(
             .await
         }
         Conn::Pg(pg) => {
-            use futures::TryStreamExt;
-            let copy = format!("COPY ({sql}) TO STDOUT");
-            let mut stream = pg
-                .copy_out_raw(&copy)
-                .await
-                .map_err(|e| crate::error::map_sqlx(e, ctx))?;
             let mut out = Vec::new();
-            let mut rest: Vec<u8> = Vec::new();
-            while let Some(chunk) = stream
-                .try_next()
-                .await
-                .map_err(|e| crate::error::map_sqlx(e, ctx))?
-            {
-                rest.extend_from_slice(&chunk);
-                let mut used = 0;
-                while let Some(n) = rest[used..].iter().position(|&x| x == b'\n') {
-                    let line = &rest[used..used + n];
-                    let (id, r) = match line.iter().position(|&x| x == b'\t') {
-                        Some(t) => (&line[..t], &line[t + 1..]),
-                        None => return Err(bad_line(line)),
-                    };
-                    let id = std::str::from_utf8(id)
-                        .ok()
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .ok_or_else(|| bad_line(line))?;
-                    out.push((id, copy_text(r)));
-                    used += n + 1;
-                }
-                rest.drain(..used);
-            }
+            copy_out_lines(pg, &format!("COPY ({sql}) TO STDOUT"), ctx, |line| {
+                let t = line
+                    .iter()
+                    .position(|&x| x == b'\t')
+                    .ok_or_else(|| bad_line(line))?;
+                let id = std::str::from_utf8(&line[..t])
+                    .ok()
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .ok_or_else(|| bad_line(line))?;
+                out.push((id, copy_text(&line[t + 1..])));
+                Ok(())
+            })
+            .await?;
             Ok(out)
         }
     }
@@ -689,9 +687,9 @@ mod tests {
     fn copy_lines_fold_and_leave_the_unfinished_tail() {
         let mut f = Fold::new(&mid_2026());
         let data = b"1\t2026-01-05\t100\n1\t2026-01-05\t-20\n2\t2025-03-0";
-        let used = fold_copy_lines(&mut f, data).expect("two lines");
+        let used = each_line(data, &mut |l| fold_copy_line(&mut f, l)).expect("two lines");
         assert_eq!(&data[used..], b"2\t2025-03-0");
-        assert!(fold_copy_lines(&mut f, b"2\tnot a day\t5\n").is_err());
+        assert!(each_line(b"2\tnot a day\t5\n", &mut |l| fold_copy_line(&mut f, l)).is_err());
         let out = f.finish().expect("folded");
         assert_eq!((out[0].days, out[0].total_minor), (1, 80));
     }
