@@ -1281,6 +1281,26 @@ async fn customer_scores_are_replaced_as_a_whole() {
                 .p_alive,
             None
         );
+        // The same scores again, a day later: what is stored stays, every row shows the
+        // re-run's time.
+        let later = at + chrono::Duration::days(1);
+        let again = |c, p| CustomerScore {
+            scored_at: later,
+            ..score(c, p)
+        };
+        s.replace_customer_scores(&[again(a.id, Some(0.25)), again(b.id, None)])
+            .await
+            .expect("same scores");
+        let got = s.customer_score(a.id).await.expect("read").expect("scored");
+        assert_eq!((got.p_alive, got.scored_at), (Some(0.25), later));
+        let page = s.customer_scores(&[a.id, b.id]).await.expect("page");
+        assert!(page.iter().all(|x| x.scored_at == later), "{page:?}");
+        // One value differs: the new scores are stored.
+        s.replace_customer_scores(&[again(a.id, Some(0.3)), again(b.id, None)])
+            .await
+            .expect("changed scores");
+        let got = s.customer_score(a.id).await.expect("read").expect("scored");
+        assert_eq!(got.p_alive, Some(0.3));
         s.replace_customer_scores(&[score(b.id, Some(0.5))])
             .await
             .expect("again");

@@ -789,6 +789,20 @@ async fn large_import_restores_the_schema_it_set_aside() {
         assert_eq!(found, want, "{:?}", db.backend);
         assert_eq!(search_refs(&*store, "L05199").await, ["L05199"]);
 
+        // The models' folds of the orders are kept from here on (see `purchase_folds`).
+        let end = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("a day");
+        let usd = Currency::default();
+        let folded = |h: Vec<patron_store::analytics::PurchaseHistory>| {
+            (h.len(), h.iter().map(|h| h.total_minor).sum::<i64>())
+        };
+        let cents = |n: usize| (0..n).map(|k| (10 + k as i64 % 90) * 100 + 50).sum::<i64>();
+        assert_eq!(
+            folded(store.purchase_histories(end, &usd).await.expect("folds")),
+            (5_200, cents(rows)),
+            "{:?}",
+            db.backend
+        );
+
         // The same rows and a tenth more, in bulk again (the file outnumbers the archive, so
         // every stored key is loaded up front): the known rows are unchanged, the rest new.
         let more = write(
@@ -804,6 +818,14 @@ async fn large_import_restores_the_schema_it_set_aside() {
             db.backend
         );
         assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
+        // The bulk path bypassed the notes of changed customers and dropped the kept folds:
+        // the next fold reads every order, the new ones with them.
+        assert_eq!(
+            folded(store.purchase_histories(end, &usd).await.expect("folds")),
+            (5_720, cents(rows + rows / 10)),
+            "{:?}",
+            db.backend
+        );
         db.cleanup().await;
     }
 }

@@ -123,6 +123,11 @@ impl Deferred {
             customers: bulk && customers,
             ..Default::default()
         };
+        if bulk {
+            // A large import is most of the orders: every customer is folded again at the next
+            // run, and the triggers that note changed customers have nothing to note.
+            super::purchase_folds::forget_all(c).await?;
+        }
         if c.is_sqlite() {
             d.start_sqlite(c).await?;
         } else if bulk {
@@ -224,6 +229,24 @@ impl Deferred {
             self.restore
                 .push("ALTER TABLE customers ENABLE TRIGGER customer_bigrams_sync".into());
             self.bigrams = true;
+        }
+        let fold_trigger: Option<(String,)> = c
+            .fetch_optional(
+                "SELECT tgname::text FROM pg_trigger \
+                 WHERE tgrelid = to_regclass('orders') AND tgname = 'orders_fold_insert' \
+                 AND tgenabled <> 'D'",
+                vec![],
+            )
+            .await?;
+        if fold_trigger.is_some() {
+            // With nothing kept it would only collect the imported rows for nothing.
+            c.execute(
+                "ALTER TABLE orders DISABLE TRIGGER orders_fold_insert",
+                vec![],
+            )
+            .await?;
+            self.restore
+                .push("ALTER TABLE orders ENABLE TRIGGER orders_fold_insert".into());
         }
         // Dropping the foreign keys took `orders`, `order_lines` and `customers` exclusively;
         // say so explicitly (and for the tables without one), and let `reserve_ids` claim id

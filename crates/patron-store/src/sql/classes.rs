@@ -40,7 +40,8 @@ pub(crate) async fn value_summaries(
         window_start: p.window_start,
         year_starts: p.year_starts,
     };
-    let folded = super::order_scan::fold_orders(c, &bounds, currency.as_str()).await?;
+    let want = super::purchase_folds::Want::Windows(bounds);
+    let folded = super::purchase_folds::folded(c, want, currency.as_str()).await?;
     let ids = super::order_scan::customer_ids(c, false).await?;
     let rows = folded.into_iter().map(|f| SummaryRow {
         customer_id: f.customer_id,
@@ -106,7 +107,26 @@ struct Prior {
     digest: Option<i64>,
 }
 
-type Before = HashMap<i64, Prior>;
+/// Every customer's [`Prior`], sorted by customer id (the run walks it beside its own results,
+/// which are in the same order: no map of a million entries).
+struct Before {
+    rows: Vec<(i64, Prior)>,
+    /// The newest as-of day of the current classes.
+    latest: Option<NaiveDate>,
+}
+
+impl Before {
+    /// The prior of `id`, for ids asked in ascending order; `at` is the walk's position.
+    fn next(&self, at: &mut usize, id: i64) -> Option<&Prior> {
+        while self.rows.get(*at).is_some_and(|(k, _)| *k < id) {
+            *at += 1;
+        }
+        match self.rows.get(*at) {
+            Some((k, p)) if *k == id => Some(p),
+            _ => None,
+        }
+    }
+}
 
 fn dim_index(d: Dimension) -> usize {
     match d {
@@ -129,10 +149,10 @@ async fn classes_as_of(
         .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
         .await?;
     let latest = latest.and_then(|r| r.0);
-    let mut out = Before::with_capacity_and_hasher(customers, Default::default());
     if latest.is_none_or(|l| l <= as_of) {
         // The usual case, a run as of today: the current classes are the latest history.
-        let sql = "SELECT customer_id, abc, loyalty, rfm_segment, digest FROM customer_classes";
+        let sql = "SELECT customer_id, abc, loyalty, rfm_segment, digest FROM customer_classes \
+                   ORDER BY customer_id";
         type Row = (i64, String, String, Option<String>, Option<i64>);
         let rows: Vec<Row> = match c {
             Conn::Sqlite(conn) => {
@@ -141,7 +161,7 @@ async fn classes_as_of(
                 return super::bulk::on_sqlite_handle(conn, ctx, |db| {
                     let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
                     let mut rows = st.query(()).map_err(|e| map_rusqlite(e, ctx))?;
-                    let mut out = Before::with_capacity_and_hasher(customers, Default::default());
+                    let mut out = Vec::with_capacity(customers);
                     while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
                         let text =
                             |i: usize, d: Dimension| -> rusqlite::Result<Option<ClassName>> {
@@ -156,22 +176,23 @@ async fn classes_as_of(
                         let digest: Option<i64> = r.get(4).map_err(|e| map_rusqlite(e, ctx))?;
                         let classes = classes.map(|v| v.map_err(|e| map_rusqlite(e, ctx)));
                         let [a, l, f] = classes;
-                        out.insert(
+                        out.push((
                             id,
                             Prior {
                                 classes: [a?, l?, f?],
                                 digest,
                             },
-                        );
+                        ));
                     }
-                    Ok(out)
+                    Ok(Before { rows: out, latest })
                 })
                 .await;
             }
             Conn::Pg(_) => c.fetch_all(sql, vec![]).await?,
         };
+        let mut out = Vec::with_capacity(rows.len());
         for (id, abc, loyalty, seg, digest) in rows {
-            out.insert(
+            out.push((
                 id,
                 Prior {
                     classes: [
@@ -181,9 +202,9 @@ async fn classes_as_of(
                     ],
                     digest,
                 },
-            );
+            ));
         }
-        return Ok(out);
+        return Ok(Before { rows: out, latest });
     }
     let rows: Vec<(i64, String, String)> = c
         .fetch_all(
@@ -194,12 +215,16 @@ async fn classes_as_of(
             args![as_of],
         )
         .await?;
+    let mut out: std::collections::BTreeMap<i64, Prior> = Default::default();
     for (id, dim, class) in rows {
         if let Some(d) = Dimension::parse(&dim) {
             out.entry(id).or_default().classes[dim_index(d)] = Some(class_name(d, &class));
         }
     }
-    Ok(out)
+    Ok(Before {
+        rows: out.into_iter().collect(),
+        latest,
+    })
 }
 
 /// The sales territories graded (see [`TERRITORY_FIELD`]): each customer's territory is the
@@ -216,14 +241,16 @@ async fn territories(
             args![TERRITORY_FIELD],
         )
         .await?;
-    let by_id: HashMap<i64, &ValueSummary> =
-        summaries.iter().map(|s| (s.customer_id.0, s)).collect();
+    // The summaries are sorted by customer id: looked up by bisection, no map of them all.
     let members: Vec<(String, &ValueSummary)> = rows
         .into_iter()
         .filter_map(|(id, t)| {
             let t = t.trim().to_owned();
             (!t.is_empty()).then_some(())?;
-            by_id.get(&id).map(|s| (t, *s))
+            let i = summaries
+                .binary_search_by_key(&id, |s| s.customer_id.0)
+                .ok()?;
+            Some((t, &summaries[i]))
         })
         .collect();
     Ok(patron_core::classify::classify_territories(&members, rules))
@@ -283,10 +310,7 @@ pub(crate) async fn classify(
     let before = classes_as_of(c, as_of, summaries.len()).await?;
     let overrides = overrides(c).await?;
     let at = super::now();
-    let latest: Option<(Option<NaiveDate>,)> = c
-        .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
-        .await?;
-    let current = latest.and_then(|r| r.0).is_none_or(|l| l <= as_of);
+    let current = before.latest.is_none_or(|l| l <= as_of);
     let read_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
 
@@ -331,8 +355,13 @@ pub(crate) async fn classify(
     let abc_names = AbcClass::ALL.map(AbcClass::as_str);
     let loyalty_names = Loyalty::ALL.map(Loyalty::as_str);
     let rfm_names = RfmSegment::ALL.map(RfmSegment::as_str);
+    // The classified customers and the priors are both in customer order: walked together.
+    let mut walk = 0;
+    let mut priors: Vec<Option<i64>> =
+        Vec::with_capacity(if current { classified.len() } else { 0 });
     for (mut k, s) in classified.into_iter().zip(&summaries) {
         let id = k.customer_id.0;
+        let prior = before.next(&mut walk, id);
         let loyalty = match overrides.get(&id) {
             Some((l, why)) => {
                 k.loyalty_reason.override_reason = Some(why.clone());
@@ -353,9 +382,7 @@ pub(crate) async fn classify(
         // The reason is serialised only for a class that changed (most runs change few).
         let mut note =
             |dimension: Dimension, new: Option<&str>, reason: &dyn Fn() -> StoreResult<String>| {
-                let old = before
-                    .get(&id)
-                    .and_then(|b| b.classes[dim_index(dimension)].as_deref());
+                let old = prior.and_then(|b| b.classes[dim_index(dimension)].as_deref());
                 let new = match new {
                     Some(new) if old != Some(new) => new.to_owned(),
                     // A buyer whose orders were all removed leaves RFM.
@@ -383,16 +410,16 @@ pub(crate) async fn classify(
             &|| rfm_reason(&k.rfm),
         )?;
         if current {
-            let mut row = ClassRow {
+            rows.push(ClassRow {
                 k,
                 loyalty,
                 revenue_minor: s.window_minor,
                 digest: 0,
-            };
-            row.digest = row_digest(&row, currency.as_str(), as_of)?;
-            rows.push(row);
+            });
+            priors.push(prior.and_then(|p| p.digest));
         }
     }
+    digest_all(&mut rows, currency.as_str(), as_of)?;
     for (i, (n, revenue)) in abc_n.into_iter().enumerate() {
         report.abc.insert(abc_names[i].to_owned(), n);
         report
@@ -424,12 +451,11 @@ pub(crate) async fn classify(
         // did, deleting every row and inserting them all is the cheaper way.
         let changed: Vec<&ClassRow> = rows
             .iter()
-            .filter(|r| {
-                let id = r.k.customer_id.0;
-                before.get(&id).and_then(|p| p.digest) != Some(r.digest)
-            })
+            .zip(&priors)
+            .filter(|(r, prior)| **prior != Some(r.digest))
+            .map(|(r, _)| r)
             .collect();
-        let whole = changed.len() * 2 > before.len();
+        let whole = changed.len() * 2 > before.rows.len();
         let step = std::time::Instant::now();
         let write: Vec<&ClassRow> = if whole {
             c.execute("DELETE FROM customer_classes", vec![]).await?;
@@ -497,6 +523,29 @@ struct ClassRow {
     revenue_minor: i64,
     /// [`row_digest`] of this row.
     digest: i64,
+}
+
+/// Sets every row's [`row_digest`], on every core (a million rows, two reasons serialised into
+/// the hash each, took about a second on one).
+fn digest_all(rows: &mut [ClassRow], currency: &str, as_of: NaiveDate) -> StoreResult<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let part = rows.len().div_ceil(workers).max(1);
+    std::thread::scope(|sc| {
+        let running: Vec<_> = rows
+            .chunks_mut(part)
+            .map(|chunk| {
+                sc.spawn(move || {
+                    for r in chunk {
+                        r.digest = row_digest(r, currency, as_of)?;
+                    }
+                    Ok::<(), StoreError>(())
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
 }
 
 /// Feeds what is written to it into a hasher, so a reason is hashed as its JSON text without

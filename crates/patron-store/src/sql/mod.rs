@@ -33,6 +33,7 @@ mod lists;
 mod order_scan;
 mod plans;
 mod promotions;
+mod purchase_folds;
 mod records;
 mod requests;
 mod rows;

@@ -633,8 +633,11 @@ impl Store for SqlStore {
         until: chrono::NaiveDate,
         currency: &Currency,
     ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
-        let mut pc = self.acquire().await?;
-        super::analytics::purchase_histories(&mut pc.conn(), until, currency).await
+        // A transaction: the kept folds are updated on the way (see `purchase_folds`).
+        let mut tx = self.begin().await?;
+        let out = super::analytics::purchase_histories(&mut tx.conn(), until, currency).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn replace_customer_scores(

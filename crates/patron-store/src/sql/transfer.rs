@@ -95,13 +95,15 @@ pub struct TableRows {
     pub rows: u64,
 }
 
-/// Tables that are not copied: sqlx's and SQLite's own, and the search indexes, which triggers
-/// on `customers` rebuild in the target.
+/// Tables that are not copied: sqlx's and SQLite's own, the search indexes, which triggers
+/// on `customers` rebuild in the target, and the kept purchase folds, which the target's first
+/// classification or model run folds again.
 fn derived(table: &str) -> bool {
     table.starts_with("_sqlx")
         || table.starts_with("sqlite_")
         || table.starts_with("customers_fts")
         || table == "customer_bigrams"
+        || table.starts_with("purchase_fold")
 }
 
 fn quote(ident: &str) -> String {
