@@ -91,14 +91,31 @@ impl BgNbdParams {
         if t <= 0.0 {
             return 0.0;
         }
-        let x = x.round().max(0.0);
-        let big_t = big_t.max(0.0);
-        let t_x = t_x.clamp(0.0, big_t);
+        // `p_alive` rounds x and clamps T and t_x as above.
         let alive = self.p_alive(x, t_x, big_t);
         if alive == 0.0 {
             return 0.0;
         }
-        self.bracket(t, x, big_t).map_or(f64::NAN, |v| v * alive)
+        self.expected_purchases_if_alive(t, x, big_t) * alive
+    }
+
+    /// E[number of purchases in (T, T+t]] for a customer known to be alive at T: the bracket of
+    /// [`Self::expected_purchases`], which is this times P(alive). It does not depend on t_x, so
+    /// a scorer computes it once per (x, T) — far fewer than the customers' (x, t_x, T) on a day
+    /// grid — and multiplies by each customer's P(alive).
+    ///
+    /// t ≤ 0 gives 0; x is rounded to a whole number ≥ 0 and T clamped to ≥ 0. NaN for invalid
+    /// parameters or arguments, as [`Self::expected_purchases`].
+    pub fn expected_purchases_if_alive(&self, t: f64, x: f64, big_t: f64) -> f64 {
+        if !(self.is_valid() && t.is_finite() && x.is_finite() && big_t.is_finite()) {
+            return f64::NAN;
+        }
+        if t <= 0.0 {
+            return 0.0;
+        }
+        let x = x.round().max(0.0);
+        let big_t = big_t.max(0.0);
+        self.bracket(t, x, big_t).unwrap_or(f64::NAN)
     }
 
     /// (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))], the

@@ -115,9 +115,9 @@ pub fn clv(
 }
 
 /// The discounted expected purchases of [`clv`] without the spend: ∫₀ᴴ e^(−δt) dE[Y(t)]. It
-/// depends on the purchase history's shape (frequency, recency, T) only, not on the amounts,
-/// so a scorer can compute it once for all the customers who share a shape (most do, on a
-/// day grid) and multiply by each one's expected spend.
+/// depends on the purchase history's shape (frequency, recency, T) only, not on the amounts;
+/// it is P(alive) times [`discounted_purchases_if_alive`], which depends on the frequency and T
+/// only, so a scorer computes that once for all the customers who share them and multiplies.
 pub fn discounted_purchases(
     bg: &BgNbdParams,
     s: &CustomerSummary,
@@ -131,7 +131,40 @@ pub fn discounted_purchases(
     if horizon <= 0.0 {
         return 0.0;
     }
-    let purchases = |t: f64| bg.expected_purchases(t, s.frequency, s.recency, s.t);
+    let alive = bg.p_alive(s.frequency, s.recency, s.t);
+    with_p_alive(
+        alive,
+        discounted_purchases_if_alive(bg, s.frequency, s.t, horizon, unit, annual_discount_rate),
+    )
+}
+
+/// An expectation for a customer alive at T times P(alive): the customer's expectation. A
+/// customer certainly gone expects nothing, whatever the other factor (even NaN).
+pub fn with_p_alive(p_alive: f64, if_alive: f64) -> f64 {
+    if p_alive == 0.0 {
+        0.0
+    } else {
+        p_alive * if_alive
+    }
+}
+
+/// [`discounted_purchases`] for a customer known to be alive at T (it is this times
+/// P(alive), see [`with_p_alive`]): it depends on the frequency and T only, not on the recency.
+pub fn discounted_purchases_if_alive(
+    bg: &BgNbdParams,
+    frequency: f64,
+    big_t: f64,
+    horizon: f64,
+    unit: TimeUnit,
+    annual_discount_rate: f64,
+) -> f64 {
+    if !(horizon.is_finite() && annual_discount_rate.is_finite()) || annual_discount_rate <= -1.0 {
+        return f64::NAN;
+    }
+    if horizon <= 0.0 {
+        return 0.0;
+    }
+    let purchases = |t: f64| bg.expected_purchases_if_alive(t, frequency, big_t);
     let delta = annual_discount_rate.ln_1p() / unit.per_year();
     let mut value = (-delta * horizon).exp() * purchases(horizon);
     if delta != 0.0 {
@@ -209,6 +242,50 @@ mod tests {
         assert!((v - expect).abs() < 1e-5 * expect, "{v} vs {expect}");
         let undiscounted = clv(&BG, &GG, &s, horizon, TimeUnit::Week, 0.0);
         assert!(v < undiscounted);
+    }
+
+    /// The expectations split into P(alive) and a part that ignores the recency: the split is
+    /// exact for the purchases and within rounding for the discounted purchases, and customers
+    /// sharing (x, T) share that part.
+    #[test]
+    fn expectations_are_p_alive_times_a_part_without_recency() {
+        for (x, t_x, big_t) in [
+            (0.0, 0.0, 38.9),
+            (2.0, 30.4, 38.9),
+            (2.0, 5.0, 38.9),
+            (7.0, 77.0, 78.0),
+            (30.0, 10.0, 200.0),
+        ] {
+            let alive = BG.p_alive(x, t_x, big_t);
+            for t in [0.0, 1.0, 52.0, 520.0] {
+                assert_eq!(
+                    BG.expected_purchases(t, x, t_x, big_t),
+                    if t > 0.0 {
+                        with_p_alive(alive, BG.expected_purchases_if_alive(t, x, big_t))
+                    } else {
+                        0.0
+                    },
+                    "x {x}, t_x {t_x}, T {big_t}, t {t}"
+                );
+                let s = CustomerSummary {
+                    frequency: x,
+                    recency: t_x,
+                    t: big_t,
+                    monetary: 10.0,
+                };
+                let whole = discounted_purchases(&BG, &s, t, TimeUnit::Week, 0.1);
+                let split = with_p_alive(
+                    alive,
+                    discounted_purchases_if_alive(&BG, x, big_t, t, TimeUnit::Week, 0.1),
+                );
+                assert!(
+                    (whole - split).abs() <= 1e-12 * whole.abs().max(1e-300),
+                    "{whole} vs {split}"
+                );
+            }
+        }
+        assert_eq!(with_p_alive(0.0, f64::NAN), 0.0);
+        assert!(with_p_alive(f64::NAN, 1.0).is_nan());
     }
 
     #[test]
