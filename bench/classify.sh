@@ -2,11 +2,13 @@
 # Classification and model benchmark (issue: `patron classify` + `patron model fit` + `patron
 # model score` on the 1,000,000-customer / 10,000,000-order demo database under 5 s on SQLite and
 # under 10 s on PostgreSQL). Builds in release mode, generates the demo database on each backend
-# (not timed; the demo already classifies once, writing every customer's first classes), then
-# times RUNS rounds of classify (a re-run the same day: the classes recomputed from all orders and
-# compared, only the rows whose content changed written — none when no order arrived), model fit
-# and model score. Last, one classify as of the next day is timed: every row's as-of day and
-# recency change, so every current class row is rewritten (a scheduled run's worst case).
+# (not timed; the demo already classifies once, writing every customer's first classes and
+# keeping every customer's folded orders), then times RUNS rounds of classify (a re-run the same
+# day: the classes recomputed from the kept folds and compared, only the rows whose content
+# changed written — none when no order arrived), model fit and model score (which writes nothing
+# but its time when the scores are the last run's). Last, one classify as of the next day is
+# timed: the customers with an order at a moved boundary are refolded, and every row's as-of day
+# and recency change, so every current class row is rewritten (a scheduled run's worst case).
 # Prints and writes medians as JSON to
 # bench/results/classify-<date>.json.
 #
