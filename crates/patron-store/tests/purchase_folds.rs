@@ -43,6 +43,22 @@ struct Model {
 }
 
 impl Model {
+    /// Creates an order in the store and notes it.
+    async fn add(&mut self, s: &Arc<dyn Store>, customer: CustomerId, day: NaiveDate, amount: i64) {
+        let o = s
+            .create_order(input(customer, day, amount))
+            .await
+            .expect("order");
+        self.orders.insert(
+            o.id,
+            Kept {
+                customer,
+                day,
+                amount: o.total_minor,
+            },
+        );
+    }
+
     /// Per customer: (first, last, distinct days, total, first day's amount) up to `until`.
     fn histories(
         &self,
@@ -163,15 +179,7 @@ async fn kept_folds_follow_every_change_of_the_orders() {
         for _ in 0..60 {
             let c = m.customers[rng.next(m.customers.len() as u64) as usize];
             let (dd, amount) = (day(&mut rng), 100 + rng.next(9_000) as i64);
-            let o = s.create_order(input(c, dd, amount)).await.expect("order");
-            m.orders.insert(
-                o.id,
-                Kept {
-                    customer: c,
-                    day: dd,
-                    amount: o.total_minor,
-                },
-            );
+            m.add(&s, c, dd, amount).await;
         }
         // An order in another currency is folded with nothing.
         let won = s
@@ -194,15 +202,7 @@ async fn kept_folds_follow_every_change_of_the_orders() {
                     0 | 1 => {
                         let c = m.customers[rng.next(m.customers.len() as u64) as usize];
                         let (dd, amount) = (day(&mut rng), 100 + rng.next(9_000) as i64);
-                        let o = s.create_order(input(c, dd, amount)).await.expect("order");
-                        m.orders.insert(
-                            o.id,
-                            Kept {
-                                customer: c,
-                                day: dd,
-                                amount: o.total_minor,
-                            },
-                        );
+                        m.add(&s, c, dd, amount).await;
                     }
                     2 if !ids.is_empty() => {
                         let id = ids[rng.next(ids.len() as u64) as usize];

@@ -125,17 +125,26 @@ pub fn discounted_purchases(
     unit: TimeUnit,
     annual_discount_rate: f64,
 ) -> f64 {
-    if !(horizon.is_finite() && annual_discount_rate.is_finite()) || annual_discount_rate <= -1.0 {
-        return f64::NAN;
-    }
-    if horizon <= 0.0 {
-        return 0.0;
+    if let Some(v) = without_purchases(horizon, annual_discount_rate) {
+        return v;
     }
     let alive = bg.p_alive(s.frequency, s.recency, s.t);
     with_p_alive(
         alive,
         discounted_purchases_if_alive(bg, s.frequency, s.t, horizon, unit, annual_discount_rate),
     )
+}
+
+/// The discounted purchases' value where no purchase counts: NaN for a horizon or rate that is
+/// not a number (or a rate of −100% or less), 0 for an empty horizon; `None` otherwise.
+fn without_purchases(horizon: f64, annual_discount_rate: f64) -> Option<f64> {
+    if !(horizon.is_finite() && annual_discount_rate.is_finite()) || annual_discount_rate <= -1.0 {
+        Some(f64::NAN)
+    } else if horizon <= 0.0 {
+        Some(0.0)
+    } else {
+        None
+    }
 }
 
 /// An expectation for a customer alive at T times P(alive): the customer's expectation. A
@@ -158,11 +167,8 @@ pub fn discounted_purchases_if_alive(
     unit: TimeUnit,
     annual_discount_rate: f64,
 ) -> f64 {
-    if !(horizon.is_finite() && annual_discount_rate.is_finite()) || annual_discount_rate <= -1.0 {
-        return f64::NAN;
-    }
-    if horizon <= 0.0 {
-        return 0.0;
+    if let Some(v) = without_purchases(horizon, annual_discount_rate) {
+        return v;
     }
     let purchases = |t: f64| bg.expected_purchases_if_alive(t, frequency, big_t);
     let delta = annual_discount_rate.ln_1p() / unit.per_year();
