@@ -173,6 +173,34 @@ impl Deferred {
         Ok(())
     }
 
+    /// Disables `table`'s trigger `name` (PostgreSQL) when it exists and is enabled, and notes
+    /// its re-enabling for the end; whether it did.
+    async fn disable_trigger(
+        &mut self,
+        c: &mut Conn<'_>,
+        table: &str,
+        name: &str,
+    ) -> StoreResult<bool> {
+        let enabled: Option<(String,)> = c
+            .fetch_optional(
+                "SELECT tgname::text FROM pg_trigger \
+                 WHERE tgrelid = to_regclass($1) AND tgname = $2 AND tgenabled <> 'D'",
+                vec![Arg::from(table), Arg::from(name)],
+            )
+            .await?;
+        if enabled.is_none() {
+            return Ok(false);
+        }
+        c.execute(
+            &format!("ALTER TABLE {table} DISABLE TRIGGER {name}"),
+            vec![],
+        )
+        .await?;
+        self.restore
+            .push(format!("ALTER TABLE {table} ENABLE TRIGGER {name}"));
+        Ok(true)
+    }
+
     async fn start_pg(&mut self, c: &mut Conn<'_>, at: DateTime<Utc>) -> StoreResult<()> {
         // Index builds at the end sort in memory rather than on disk.
         c.execute("SET LOCAL maintenance_work_mem = '256MB'", vec![])
@@ -211,43 +239,13 @@ impl Deferred {
                 self.indexes.push(def);
             }
         }
-        let trigger: Option<(String,)> = c
-            .fetch_optional(
-                "SELECT tgname::text FROM pg_trigger \
-                 WHERE tgrelid = to_regclass('customers') AND tgname = 'customer_bigrams_sync' \
-                 AND tgenabled <> 'D'",
-                vec![],
-            )
+        // Also locks `customers` against other writers, so the maximum below is exact.
+        self.bigrams = self
+            .disable_trigger(c, "customers", "customer_bigrams_sync")
             .await?;
-        if trigger.is_some() {
-            // Also locks the table against other writers, so the maximum below is exact.
-            c.execute(
-                "ALTER TABLE customers DISABLE TRIGGER customer_bigrams_sync",
-                vec![],
-            )
+        // With nothing kept (see `start`), it would only collect the imported rows for nothing.
+        self.disable_trigger(c, "orders", "orders_fold_insert")
             .await?;
-            self.restore
-                .push("ALTER TABLE customers ENABLE TRIGGER customer_bigrams_sync".into());
-            self.bigrams = true;
-        }
-        let fold_trigger: Option<(String,)> = c
-            .fetch_optional(
-                "SELECT tgname::text FROM pg_trigger \
-                 WHERE tgrelid = to_regclass('orders') AND tgname = 'orders_fold_insert' \
-                 AND tgenabled <> 'D'",
-                vec![],
-            )
-            .await?;
-        if fold_trigger.is_some() {
-            // With nothing kept it would only collect the imported rows for nothing.
-            c.execute(
-                "ALTER TABLE orders DISABLE TRIGGER orders_fold_insert",
-                vec![],
-            )
-            .await?;
-            self.restore
-                .push("ALTER TABLE orders ENABLE TRIGGER orders_fold_insert".into());
-        }
         // Dropping the foreign keys took `orders`, `order_lines` and `customers` exclusively;
         // say so explicitly (and for the tables without one), and let `reserve_ids` claim id
         // ranges with one `setval` (nobody else can draw from these sequences meanwhile).
