@@ -139,7 +139,15 @@ impl TestDb {
     /// and column default: equal before and after an import means the import put back
     /// everything it set aside (see the bulk path of the orders import).
     pub async fn schema_fingerprint(&self) -> Vec<String> {
-        const TABLES: &str = "('customers', 'orders', 'order_lines')";
+        self.schema_fingerprint_of(&["customers", "orders", "order_lines"])
+            .await
+    }
+
+    /// [`TestDb::schema_fingerprint`] of the named tables.
+    pub async fn schema_fingerprint_of(&self, tables: &[&str]) -> Vec<String> {
+        let quoted: Vec<String> = tables.iter().map(|t| format!("'{t}'")).collect();
+        let tables = format!("({})", quoted.join(", "));
+        let tables = tables.as_str();
         let rows: Vec<(String,)> = match self.backend {
             Backend::Sqlite => {
                 let mut c = sqlx::SqliteConnection::connect(&self.url)
@@ -147,7 +155,7 @@ impl TestDb {
                     .expect("connect to the test database");
                 let sql = format!(
                     "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master \
-                     WHERE tbl_name IN {TABLES} ORDER BY 1"
+                     WHERE tbl_name IN {tables} ORDER BY 1"
                 );
                 sqlx::query_as(&sql).fetch_all(&mut c).await
             }
@@ -157,15 +165,15 @@ impl TestDb {
                     .expect("connect to the test database");
                 let sql = format!(
                     "SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes \
-                     WHERE tablename IN {TABLES} \
+                     WHERE tablename IN {tables} \
                      UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) \
                      || ' valid=' || convalidated FROM pg_constraint \
-                     WHERE conrelid::regclass::text IN {TABLES} \
+                     WHERE conrelid::regclass::text IN {tables} \
                      UNION ALL SELECT 'trigger ' || tgname || ': ' || tgenabled::text FROM pg_trigger \
-                     WHERE tgrelid::regclass::text IN {TABLES} AND NOT tgisinternal \
+                     WHERE tgrelid::regclass::text IN {tables} AND NOT tgisinternal \
                      UNION ALL SELECT 'default ' || table_name || '.' || column_name || ': ' \
                      || COALESCE(column_default, '') FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name IN {TABLES} ORDER BY 1"
+                     WHERE table_schema = current_schema() AND table_name IN {tables} ORDER BY 1"
                 );
                 sqlx::query_as(&sql).fetch_all(&mut c).await
             }

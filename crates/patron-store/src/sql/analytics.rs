@@ -2,6 +2,7 @@
 
 use super::bulk::{write_rows, RowBuf, RowSource, Stamp};
 use super::conn::{args, Conn};
+use super::table_rewrite::{Rewrite, REWRITE_MIN_ROWS};
 use crate::analytics::{CustomerScore, PurchaseHistory};
 use crate::error::{StoreError, StoreResult};
 use chrono::NaiveDate;
@@ -109,14 +110,28 @@ pub(crate) async fn replace_scores(c: &mut Conn<'_>, scores: &[CustomerScore]) -
     if same {
         return Ok(());
     }
-    c.execute("DELETE FROM customer_scores", vec![]).await?;
+    // A large run (every customer's scores change from one day to the next) empties the
+    // table and rebuilds its index and foreign key once (see `table_rewrite`): on PostgreSQL
+    // the per-row foreign-key check was 7.6 s of a 9.6 s run.
+    let rewrite = if scores.len() >= REWRITE_MIN_ROWS {
+        Some(Rewrite::empty(c, "customer_scores").await?)
+    } else {
+        c.execute("DELETE FROM customer_scores", vec![]).await?;
+        None
+    };
     let stamp = Stamp::new(c, first.scored_at);
     let mut rows = ScoreRows {
         scores: scores.iter(),
         scored_at: &stamp.0,
         as_of: (first.as_of, first.as_of.format("%Y-%m-%d").to_string()),
     };
-    write_rows(c, "customer_scores", &SCORE_COLS, &mut rows).await
+    match rewrite {
+        Some(rewrite) => {
+            rewrite.write(c, &SCORE_COLS, &mut rows).await?;
+            rewrite.finish(c).await
+        }
+        None => write_rows(c, "customer_scores", &SCORE_COLS, &mut rows).await,
+    }
 }
 
 const SCORE_COLS: [&str; 9] = [

@@ -500,6 +500,28 @@ pub(crate) async fn write_rows<S: RowSource>(
     cols: &[&str],
     src: &mut S,
 ) -> StoreResult<()> {
+    load_rows(c, table, cols, src, false).await
+}
+
+/// [`write_rows`] into a table truncated earlier in the open transaction: on PostgreSQL the rows
+/// are copied already frozen (`COPY … FREEZE`), so the first vacuum after a rewrite of a million
+/// rows need not visit them all to freeze them.
+pub(crate) async fn write_rows_frozen<S: RowSource>(
+    c: &mut Conn<'_>,
+    table: &str,
+    cols: &[&str],
+    src: &mut S,
+) -> StoreResult<()> {
+    load_rows(c, table, cols, src, true).await
+}
+
+async fn load_rows<S: RowSource>(
+    c: &mut Conn<'_>,
+    table: &str,
+    cols: &[&str],
+    src: &mut S,
+    frozen: bool,
+) -> StoreResult<()> {
     let empty = RowBuf::for_conn(c);
     match c {
         Conn::Sqlite(conn) => {
@@ -509,7 +531,8 @@ pub(crate) async fn write_rows<S: RowSource>(
             .await
         }
         Conn::Pg(pg) => {
-            let stmt = format!("COPY {table} ({}) FROM STDIN", cols.join(","));
+            let freeze = if frozen { " WITH (FREEZE)" } else { "" };
+            let stmt = format!("COPY {table} ({}) FROM STDIN{freeze}", cols.join(","));
             let mut copy = pg
                 .copy_in_raw(&stmt)
                 .await

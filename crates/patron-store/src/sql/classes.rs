@@ -3,6 +3,7 @@
 
 use super::bulk::{write_rows, RowBuf, RowSource, Stamp};
 use super::conn::{args, Arg, Conn};
+use super::table_rewrite::{Rewrite, REWRITE_MIN_ROWS};
 use crate::classes::*;
 use crate::error::{map_rusqlite, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -441,7 +442,7 @@ pub(crate) async fn classify(
     report.changes = changes.len() as u64;
     let compare_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
-    let (mut delete_ms, mut insert_ms) = (0u64, 0u64);
+    let (mut delete_ms, mut insert_ms, mut rebuild_ms) = (0u64, 0u64, 0u64);
     if current {
         // The run's score boundaries, so orders arriving before the next run re-score their
         // customer against the same base (see `refresh_rfm`).
@@ -457,8 +458,13 @@ pub(crate) async fn classify(
             .collect();
         let whole = changed.len() * 2 > before.rows.len();
         let step = std::time::Instant::now();
+        let mut rewrite = None;
         let write: Vec<&ClassRow> = if whole {
-            c.execute("DELETE FROM customer_classes", vec![]).await?;
+            if rows.len() >= REWRITE_MIN_ROWS {
+                rewrite = Some(Rewrite::empty(c, "customer_classes").await?);
+            } else {
+                c.execute("DELETE FROM customer_classes", vec![]).await?;
+            }
             rows.iter().collect()
         } else {
             for part in changed.chunks(500) {
@@ -482,9 +488,17 @@ pub(crate) async fn classify(
                 as_of,
                 at: &stamp.0,
             };
-            write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?;
+            match &rewrite {
+                Some(r) => r.write(c, &CLASS_COLS, &mut src).await?,
+                None => write_rows(c, "customer_classes", &CLASS_COLS, &mut src).await?,
+            }
         }
         insert_ms = step.elapsed().as_millis() as u64;
+        let step = std::time::Instant::now();
+        if let Some(rewrite) = rewrite {
+            rewrite.finish(c).await?;
+        }
+        rebuild_ms = step.elapsed().as_millis() as u64;
         // Rows left as they were keep the time they were written; the run's time is kept
         // beside them (see `current_run`).
         let run = CurrentRun { as_of, at };
@@ -509,6 +523,7 @@ pub(crate) async fn classify(
         write_ms = t.elapsed().as_millis() as u64,
         delete_ms,
         insert_ms,
+        rebuild_ms,
         rows_written = report.rows_written,
         "classify: phases"
     );

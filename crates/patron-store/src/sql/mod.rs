@@ -40,6 +40,7 @@ mod rows;
 mod satisfaction;
 mod store_impl;
 mod surveys;
+mod table_rewrite;
 mod touch;
 pub mod transfer;
 
