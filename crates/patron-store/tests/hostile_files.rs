@@ -8,7 +8,6 @@
 //! The inputs are generated here rather than stored: the bomb is 20 MB of compressed data that
 //! would be 3 GiB on disk as plain XML.
 
-use patron_core::Currency;
 use patron_store::import::{run_import, Delimiter, EncodingChoice, Entity, ImportOptions};
 use patron_store::testkit::TestDb;
 use patron_store::{connect, Store};
@@ -22,23 +21,7 @@ const MEMORY_BUDGET_KB: u64 = 500 * 1024;
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn opts(entity: Entity) -> ImportOptions {
-    ImportOptions {
-        entity,
-        header: true,
-        columns: None,
-        maps: Vec::new(),
-        delimiter: None,
-        encoding: EncodingChoice::Auto,
-        date_format: None,
-        default_currency: Currency::default(),
-        strict: false,
-        dry_run: false,
-        rejects_path: None,
-        sheet: None,
-        online: false,
-        by: None,
-        file_name: None,
-    }
+    ImportOptions::new(entity)
 }
 
 /// The process's peak resident set in KiB (`VmHWM`), where Linux reports it.

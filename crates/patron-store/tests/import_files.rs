@@ -4,9 +4,7 @@
 use patron_core::{Currency, Customer, Gender, StaffLevel, UserInput};
 use patron_store::export::{export, ExportError, ExportKind};
 use patron_store::import::mapping::CUSTOMER_FIELDS;
-use patron_store::import::{
-    run_import, Delimiter, EncodingChoice, Entity, ImportOptions, ImportReport,
-};
+use patron_store::import::{run_import, Delimiter, Entity, ImportOptions, ImportReport};
 use patron_store::testkit::TestDb;
 use patron_store::{connect, CustomerQuery, Store};
 use std::path::{Path, PathBuf};
@@ -14,23 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 fn opts(entity: Entity) -> ImportOptions {
-    ImportOptions {
-        entity,
-        header: true,
-        columns: None,
-        maps: Vec::new(),
-        delimiter: None,
-        encoding: EncodingChoice::Auto,
-        date_format: None,
-        default_currency: Currency::default(),
-        strict: false,
-        dry_run: false,
-        rejects_path: None,
-        sheet: None,
-        online: false,
-        by: None,
-        file_name: None,
-    }
+    ImportOptions::new(entity)
 }
 
 fn cdnow_opts() -> ImportOptions {

@@ -9,7 +9,7 @@ use patron_core::classify::ClassRules;
 use patron_core::{Currency, CustomerId};
 use patron_store::analytics::CustomerScore;
 use patron_store::connect;
-use patron_store::import::{run_import, EncodingChoice, Entity, ImportOptions};
+use patron_store::import::{run_import, Entity, ImportOptions};
 use patron_store::testkit::TestDb;
 
 const CUSTOMERS: usize = 52_000;
@@ -64,21 +64,8 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
         let path = dir.path().join("orders.csv");
         std::fs::write(&path, orders_file()).expect("write the orders");
         let o = ImportOptions {
-            entity: Entity::Orders,
-            header: true,
-            columns: None,
-            maps: Vec::new(),
-            delimiter: None,
-            encoding: EncodingChoice::Auto,
-            date_format: None,
-            default_currency: Currency::default(),
             strict: true,
-            dry_run: false,
-            rejects_path: None,
-            sheet: None,
-            online: false,
-            by: None,
-            file_name: None,
+            ..ImportOptions::new(Entity::Orders)
         };
         let r = run_import(&*store, &path, &o, None).await.expect("import");
         assert_eq!(r.created, CUSTOMERS as u64, "{b:?}: {r:?}");
@@ -146,14 +133,18 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
             )
         };
         let probe = [ids[0], ids[6], ids[CUSTOMERS / 2], biggest];
-        let mut stored: Vec<_> = store
-            .customer_scores(&probe)
-            .await
-            .expect("read the scores")
-            .iter()
-            .map(read)
-            .collect();
-        stored.sort_by_key(|s| s.0);
+        let probed = || async {
+            let mut v: Vec<_> = store
+                .customer_scores(&probe)
+                .await
+                .expect("read the scores")
+                .iter()
+                .map(read)
+                .collect();
+            v.sort_by_key(|s| s.0);
+            v
+        };
+        let stored = probed().await;
         let mut want: Vec<_> = scores
             .iter()
             .filter(|s| probe.contains(&s.customer_id))
@@ -175,15 +166,7 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
             "{b:?}: an unknown customer is refused"
         );
         assert_eq!(db.schema_fingerprint_of(&TABLES).await, before, "{b:?}");
-        let mut kept: Vec<_> = store
-            .customer_scores(&probe)
-            .await
-            .expect("read the scores")
-            .iter()
-            .map(read)
-            .collect();
-        kept.sort_by_key(|s| s.0);
-        assert_eq!(kept, want, "{b:?}");
+        assert_eq!(probed().await, want, "{b:?}");
 
         // The restored foreign keys cascade a customer's deletion.
         store.delete_customer(first).await.expect("delete");

@@ -65,6 +65,30 @@ pub struct ImportOptions {
     pub file_name: Option<String>,
 }
 
+impl ImportOptions {
+    /// An import of `entity` as `patron import ENTITY FILE` runs it with no options: a header
+    /// row, the delimiter and encoding detected, good rows kept and bad ones rejected.
+    pub fn new(entity: Entity) -> Self {
+        ImportOptions {
+            entity,
+            header: true,
+            columns: None,
+            maps: Vec::new(),
+            delimiter: None,
+            encoding: EncodingChoice::Auto,
+            date_format: None,
+            default_currency: Currency::default(),
+            strict: false,
+            dry_run: false,
+            rejects_path: None,
+            sheet: None,
+            online: false,
+            by: None,
+            file_name: None,
+        }
+    }
+}
+
 /// The summary `patron import … --json` prints (the first five fields are the contract).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {

@@ -157,18 +157,8 @@ impl Deferred {
             .scalar_i64("SELECT COALESCE(MAX(id), 0) FROM customers", vec![])
             .await?;
         for table in self.index_tables() {
-            let rows: Vec<(String, String)> = c
-                .fetch_all(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                     AND tbl_name = ? AND sql IS NOT NULL \
-                     AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
-                    vec![Arg::from(table)],
-                )
-                .await?;
-            for (name, sql) in rows {
-                c.execute(&format!("DROP INDEX \"{name}\""), vec![]).await?;
-                self.indexes.push(sql);
-            }
+            let create = super::table_rewrite::drop_secondary_indexes_sqlite(c, table).await?;
+            self.indexes.extend(create);
         }
         Ok(())
     }

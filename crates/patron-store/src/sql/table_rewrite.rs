@@ -49,19 +49,7 @@ impl Rewrite {
     }
 
     async fn empty_sqlite(c: &mut Conn<'_>, table: &'static str) -> StoreResult<Self> {
-        let indexes: Vec<(String, String)> = c
-            .fetch_all(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                 AND tbl_name = ? AND sql IS NOT NULL \
-                 AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
-                vec![Arg::from(table)],
-            )
-            .await?;
-        let mut finish = Vec::new();
-        for (name, sql) in indexes {
-            c.execute(&format!("DROP INDEX \"{name}\""), vec![]).await?;
-            finish.push(sql);
-        }
+        let finish = drop_secondary_indexes_sqlite(c, table).await?;
         // Without a WHERE clause (and with no trigger on these tables) SQLite frees the table's
         // pages instead of deleting row by row.
         c.execute(&format!("DELETE FROM {table}"), vec![]).await?;
@@ -112,16 +100,20 @@ impl Rewrite {
         let mut finish = Vec::new();
         let mut renames = Vec::new();
         // Keys first (their indexes), then the other indexes, then the foreign keys.
-        for (name, kind, def) in constraints.iter().filter(|k| k.1 != "f") {
-            finish.push(format!(
-                "ALTER TABLE {twin} ADD CONSTRAINT \"{}\" {def}",
-                temp(name)
-            ));
-            renames.push(format!(
-                "ALTER TABLE {table} RENAME CONSTRAINT \"{}\" TO \"{name}\"",
-                temp(name)
-            ));
-            debug_assert!(kind == "p" || kind == "u");
+        // Added to the twin under a temporary name, renamed after the swap.
+        let constraint = |name: &str, def: &str| {
+            (
+                format!("ALTER TABLE {twin} ADD CONSTRAINT \"{}\" {def}", temp(name)),
+                format!(
+                    "ALTER TABLE {table} RENAME CONSTRAINT \"{}\" TO \"{name}\"",
+                    temp(name)
+                ),
+            )
+        };
+        for (name, _, def) in constraints.iter().filter(|k| k.1 != "f") {
+            let (add, rename) = constraint(name, def);
+            finish.push(add);
+            renames.push(rename);
         }
         for (name, def) in &indexes {
             let Some((_, method)) = def.split_once(" USING ") else {
@@ -145,14 +137,9 @@ impl Rewrite {
             ));
         }
         for (name, _, def) in constraints.iter().filter(|k| k.1 == "f") {
-            finish.push(format!(
-                "ALTER TABLE {twin} ADD CONSTRAINT \"{}\" {def}",
-                temp(name)
-            ));
-            renames.push(format!(
-                "ALTER TABLE {table} RENAME CONSTRAINT \"{}\" TO \"{name}\"",
-                temp(name)
-            ));
+            let (add, rename) = constraint(name, def);
+            finish.push(add);
+            renames.push(rename);
         }
         // Fresh statistics, so the next queries are planned for a million rows.
         finish.push(format!("ANALYZE {twin}"));
@@ -189,4 +176,26 @@ impl Rewrite {
         }
         Ok(())
     }
+}
+
+/// Drops `table`'s secondary (non-unique) indexes on SQLite and returns the statements that
+/// create them again (a large import and a large rewrite both build them once at the end).
+pub(crate) async fn drop_secondary_indexes_sqlite(
+    c: &mut Conn<'_>,
+    table: &str,
+) -> StoreResult<Vec<String>> {
+    let indexes: Vec<(String, String)> = c
+        .fetch_all(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = ? AND sql IS NOT NULL \
+             AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            vec![Arg::from(table)],
+        )
+        .await?;
+    let mut create = Vec::with_capacity(indexes.len());
+    for (name, sql) in indexes {
+        c.execute(&format!("DROP INDEX \"{name}\""), vec![]).await?;
+        create.push(sql);
+    }
+    Ok(create)
 }
