@@ -11,6 +11,7 @@ use patron_store::analytics::CustomerScore;
 use patron_store::connect;
 use patron_store::import::{run_import, Entity, ImportOptions};
 use patron_store::testkit::TestDb;
+use sqlx::Connection;
 
 const CUSTOMERS: usize = 52_000;
 const TABLES: [&str; 2] = ["customer_classes", "customer_scores"];
@@ -47,6 +48,14 @@ fn score(id: CustomerId, k: usize, as_of: NaiveDate) -> CustomerScore {
         as_of,
         scored_at: chrono::Utc::now(),
     }
+}
+
+/// The current `customer_classes` table's identity (PostgreSQL).
+async fn table_oid(c: &mut sqlx::PgConnection) -> i64 {
+    sqlx::query_scalar("SELECT 'customer_classes'::regclass::oid::bigint")
+        .fetch_one(c)
+        .await
+        .expect("the table's oid")
 }
 
 #[tokio::test]
@@ -167,6 +176,56 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
         );
         assert_eq!(db.schema_fingerprint_of(&TABLES).await, before, "{b:?}");
         assert_eq!(probed().await, want, "{b:?}");
+
+        // A table a site has built on (here a view over it) is rewritten in place: the view
+        // stays and reads the new rows.
+        let view = "CREATE VIEW class_report AS SELECT abc, COUNT(*) AS n FROM customer_classes \
+                    GROUP BY abc";
+        let counted = |rows: Vec<(String, i64)>| rows.iter().map(|r| r.1).sum::<i64>();
+        let next = d(2025, 1, 3);
+        let report = match b {
+            patron_store::Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&db.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query(view).execute(&mut c).await.expect("view");
+                let run = store.classify(next, &rules, &usd).await.expect("classify");
+                assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
+                sqlx::query_as::<_, (String, i64)>("SELECT abc, n FROM class_report")
+                    .fetch_all(&mut c)
+                    .await
+            }
+            patron_store::Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.expect("pg");
+                // Without the view the table is swapped for a fresh one; with it, kept.
+                let before = table_oid(&mut c).await;
+                let run = store
+                    .classify(d(2025, 1, 2), &rules, &usd)
+                    .await
+                    .expect("classify");
+                assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
+                let swapped = table_oid(&mut c).await;
+                assert_ne!(swapped, before, "the rewrite swapped the table");
+                sqlx::query(view).execute(&mut c).await.expect("view");
+                let run = store.classify(next, &rules, &usd).await.expect("classify");
+                assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
+                assert_eq!(table_oid(&mut c).await, swapped, "kept in place");
+                sqlx::query_as::<_, (String, i64)>("SELECT abc, n FROM class_report")
+                    .fetch_all(&mut c)
+                    .await
+            }
+        };
+        assert_eq!(
+            counted(report.expect("the view reads")),
+            CUSTOMERS as i64,
+            "{b:?}"
+        );
+        let classes = store
+            .customer_classes(first)
+            .await
+            .expect("classes")
+            .expect("classified");
+        assert_eq!(classes.as_of, next, "{b:?}");
 
         // The restored foreign keys cascade a customer's deletion.
         store.delete_customer(first).await.expect("delete");

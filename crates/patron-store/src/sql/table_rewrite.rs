@@ -15,7 +15,9 @@
 //!   copied already frozen; its keys, indexes and foreign keys are added under temporary names,
 //!   and only then is the old table dropped and the new one renamed into its place. The old
 //!   table stays readable until that last step, so the scheduler's nightly run inside `patron
-//!   serve` does not hold the customer pages up while it loads.
+//!   serve` does not hold the customer pages up while it loads. A table a site has built on
+//!   (a view over it, its own trigger, grants, row security, a publication) is rewritten in
+//!   place instead, as before: the swap would lose those.
 
 use super::bulk::{write_rows, write_rows_frozen, RowSource};
 use super::conn::{Arg, Conn};
@@ -61,6 +63,32 @@ impl Rewrite {
     }
 
     async fn empty_pg(c: &mut Conn<'_>, table: &'static str) -> StoreResult<Self> {
+        // The swap would lose what a site added to the table itself — a view over it (the drop
+        // would fail), triggers, grants, row security, a publication. With any of those the
+        // rows are replaced in place, checked row by row as before.
+        let plain = c
+            .scalar_i64(
+                "SELECT CASE WHEN (SELECT relacl IS NULL AND NOT relrowsecurity FROM pg_class \
+                 WHERE oid = to_regclass($1)) \
+                 AND NOT EXISTS (SELECT 1 FROM pg_trigger \
+                   WHERE tgrelid = to_regclass($1) AND NOT tgisinternal) \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend \
+                   WHERE refobjid = to_regclass($1) AND classid = 'pg_rewrite'::regclass) \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = to_regclass($1)) \
+                 AND NOT EXISTS (SELECT 1 FROM pg_publication_rel WHERE prrelid = to_regclass($1)) \
+                 THEN 1::bigint ELSE 0::bigint END",
+                vec![Arg::from(table)],
+            )
+            .await?
+            == 1;
+        if !plain {
+            c.execute(&format!("DELETE FROM {table}"), vec![]).await?;
+            return Ok(Rewrite {
+                target: table.to_owned(),
+                finish: Vec::new(),
+                fresh: false,
+            });
+        }
         // Index builds sort in memory rather than on disk; the validating joins hash.
         for sql in [
             "SET LOCAL maintenance_work_mem = '256MB'",
@@ -70,7 +98,8 @@ impl Rewrite {
         }
         let twin = format!("{table}_rewrite");
         let temp = |name: &str| format!("{name}_rw");
-        // Keys and foreign keys by their definition; CHECK constraints come with `LIKE`.
+        // Keys and foreign keys by their definition; CHECK constraints, defaults, comments and
+        // statistics objects come with `LIKE`.
         let constraints: Vec<(String, String, String)> = c
             .fetch_all(
                 "SELECT conname::text, contype::text, pg_get_constraintdef(oid) \
@@ -90,10 +119,7 @@ impl Rewrite {
             )
             .await?;
         c.execute(
-            &format!(
-                "CREATE TABLE {twin} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS \
-                 INCLUDING STORAGE)"
-            ),
+            &format!("CREATE TABLE {twin} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"),
             vec![],
         )
         .await?;
