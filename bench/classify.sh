@@ -8,7 +8,10 @@
 # changed written — none when no order arrived), model fit and model score (which writes nothing
 # but its time when the scores are the last run's). Last, one classify as of the next day is
 # timed: the customers with an order at a moved boundary are refolded, and every row's as-of day
-# and recency change, so every current class row is rewritten (a scheduled run's worst case).
+# and recency change, so every current class row is rewritten (a scheduled run's worst case; it
+# loads the rows without indexes and builds them once, see crates/patron-store/src/sql/
+# table_rewrite.rs). The first round's model score writes every score row the same way (the
+# demo does not score); the medians are those of the re-runs.
 # Prints and writes medians as JSON to
 # bench/results/classify-<date>.json.
 #
