@@ -503,9 +503,9 @@ pub(crate) async fn write_rows<S: RowSource>(
     load_rows(c, table, cols, src, false).await
 }
 
-/// [`write_rows`] into a table truncated earlier in the open transaction: on PostgreSQL the rows
-/// are copied already frozen (`COPY … FREEZE`), so the first vacuum after a rewrite of a million
-/// rows need not visit them all to freeze them.
+/// [`write_rows`] into a table created earlier in the open transaction (PostgreSQL requires
+/// that, or a truncation, for `COPY … FREEZE`): the rows are copied already frozen, so the first
+/// vacuum after a rewrite of a million rows need not visit them all to freeze them.
 pub(crate) async fn write_rows_frozen<S: RowSource>(
     c: &mut Conn<'_>,
     table: &str,
