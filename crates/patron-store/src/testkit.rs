@@ -202,6 +202,25 @@ impl TestDb {
 }
 
 /// Replaces the database name (the path) of a postgres URL, keeping query parameters.
+/// An order of one line of `amount` minor units (quantity 1, no product) on `day`: what tests of
+/// classification, credit and the kept folds need of an order.
+pub fn one_line_order(
+    customer: patron_core::CustomerId,
+    day: chrono::NaiveDate,
+    amount: i64,
+) -> patron_core::OrderInput {
+    patron_core::OrderInput {
+        customer_id: customer,
+        order_date: day,
+        lines: vec![patron_core::OrderLineInput {
+            quantity: 1,
+            amount_minor: Some(amount),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
 pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),

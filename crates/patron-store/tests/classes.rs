@@ -26,18 +26,9 @@ async fn customer(s: &Arc<dyn Store>, name: &str) -> CustomerId {
 }
 
 async fn order(s: &Arc<dyn Store>, c: CustomerId, day: NaiveDate, amount: i64) {
-    s.create_order(OrderInput {
-        customer_id: c,
-        order_date: day,
-        lines: vec![OrderLineInput {
-            quantity: 1,
-            amount_minor: Some(amount),
-            ..Default::default()
-        }],
-        ..Default::default()
-    })
-    .await
-    .expect("order");
+    s.create_order(patron_store::testkit::one_line_order(c, day, amount))
+        .await
+        .expect("order");
 }
 
 fn usd() -> Currency {

@@ -39,16 +39,7 @@ async fn customer(s: &Arc<dyn Store>, name: &str, owner: Option<UserId>) -> Cust
 }
 
 fn order_input(c: CustomerId, day: NaiveDate, amount: i64) -> OrderInput {
-    OrderInput {
-        customer_id: c,
-        order_date: day,
-        lines: vec![OrderLineInput {
-            quantity: 1,
-            amount_minor: Some(amount),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    patron_store::testkit::one_line_order(c, day, amount)
 }
 
 async fn order(s: &Arc<dyn Store>, c: CustomerId, day: NaiveDate, amount: i64) -> Order {

@@ -95,16 +95,7 @@ impl Model {
 }
 
 fn input(customer: CustomerId, day: NaiveDate, amount: i64) -> OrderInput {
-    OrderInput {
-        customer_id: customer,
-        order_date: day,
-        lines: vec![OrderLineInput {
-            quantity: 1,
-            amount_minor: Some(amount),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    patron_store::testkit::one_line_order(customer, day, amount)
 }
 
 async fn check_histories(s: &Arc<dyn Store>, m: &Model, until: NaiveDate, round: usize) {
