@@ -259,15 +259,23 @@ async fn the_server_reports_readiness_and_prometheus_metrics() {
         .await
         .expect("get");
     assert_eq!(r.status().as_u16(), 404);
-    // …but on its own.
-    let text = client
-        .get(format!("http://127.0.0.1:{mport}/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("body");
+    // …but on its own. The background jobs' first runs start with the server and may still be
+    // running on a busy machine: their counter is waited for (up to 30 s), then asserted below.
+    let mut text = String::new();
+    for _ in 0..150 {
+        text = client
+            .get(format!("http://127.0.0.1:{mport}/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("body");
+        if text.contains("patron_background_runs_total") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     assert!(
         text.contains(
             "patron_http_requests_total{method=\"GET\",route=\"/api/v1/customers/{id}\",status=\"404\"} 3"
