@@ -1225,6 +1225,23 @@ async fn purchase_histories_aggregate_days_per_customer() {
         assert_eq!(all.len(), 2);
         assert_eq!((all[0].days, all[0].total_minor), (4, 12400));
         assert_eq!((all[1].customer_id, all[1].days), (b.id, 1));
+        // The same numbers without the references (what a model fit reads).
+        let bare = s
+            .purchase_histories_without_refs(d(12, 31), &usd)
+            .await
+            .expect("histories without refs");
+        assert_eq!(bare.len(), all.len());
+        for (x, y) in bare.iter().zip(&all) {
+            assert_eq!(x.customer_ref, None);
+            assert_eq!(
+                (x.customer_id, x.first_day, x.last_day, x.days),
+                (y.customer_id, y.first_day, y.last_day, y.days)
+            );
+            assert_eq!(
+                (x.total_minor, x.first_day_minor),
+                (y.total_minor, y.first_day_minor)
+            );
+        }
         assert!(s
             .purchase_histories(d(1, 1), &usd)
             .await

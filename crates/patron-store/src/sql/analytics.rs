@@ -10,14 +10,20 @@ use patron_core::{Currency, CustomerId};
 
 /// Every customer with an order in `currency` on or before `until`, by customer id. Amounts in
 /// other currencies are not added up with these (a model of spend needs one unit of money).
+/// `with_refs`: each customer's external reference read too.
 pub(crate) async fn purchase_histories(
     c: &mut Conn<'_>,
     until: NaiveDate,
     currency: &Currency,
+    with_refs: bool,
 ) -> StoreResult<Vec<PurchaseHistory>> {
     let want = super::purchase_folds::Want::Until(until);
     let folded = super::purchase_folds::folded(c, want, currency.as_str()).await?;
-    let ids = super::order_scan::customer_ids(c, true).await?;
+    let ids = if with_refs {
+        super::order_scan::customer_ids(c, true).await?
+    } else {
+        Vec::new()
+    };
     let mut refs = ids.into_iter().peekable();
     Ok(folded
         .into_iter()

@@ -635,7 +635,20 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
         // A transaction: the kept folds are updated on the way (see `purchase_folds`).
         let mut tx = self.begin().await?;
-        let out = super::analytics::purchase_histories(&mut tx.conn(), until, currency).await?;
+        let out =
+            super::analytics::purchase_histories(&mut tx.conn(), until, currency, true).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn purchase_histories_without_refs(
+        &self,
+        until: chrono::NaiveDate,
+        currency: &Currency,
+    ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
+        let mut tx = self.begin().await?;
+        let out =
+            super::analytics::purchase_histories(&mut tx.conn(), until, currency, false).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -16,6 +16,7 @@ use patron_core::analytics::{
 };
 use patron_core::Currency;
 use patron_store::analytics::{CustomerScore, PurchaseHistory};
+use patron_store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -65,7 +66,7 @@ struct FitErrors {
 }
 
 #[derive(Debug, Serialize)]
-struct FitReport {
+pub(crate) struct FitReport {
     bgnbd: Option<BgNbdOut>,
     gamma_gamma: Option<GammaGammaOut>,
     unit: &'static str,
@@ -75,6 +76,14 @@ struct FitReport {
     /// Customers with a purchase on or before the calibration end.
     customers_with_orders: usize,
     errors: FitErrors,
+}
+
+impl FitReport {
+    /// Both models fitted and converged (the fit is then kept for scoring).
+    pub(crate) fn converged(&self) -> bool {
+        self.bgnbd.as_ref().is_some_and(|b| b.converged)
+            && self.gamma_gamma.as_ref().is_some_and(|g| g.converged)
+    }
 }
 
 /// Far enough in the future to include every order when no calibration end is given.
@@ -122,13 +131,36 @@ async fn fit(settings: &Settings, a: ModelFitArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("--calibration-end: '{s}' is not a date (YYYY-MM-DD)"))
         })
         .transpose()?;
+    let report = fit_and_keep(store.as_ref(), unit, end).await?;
+    if a.json {
+        output::json(&report)?;
+    } else {
+        print_fit(&report);
+    }
+    Ok(if report.converged() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Fits both models to the orders up to `end` (default: the latest order's day) and keeps the
+/// fit for scoring when both converged.
+pub(crate) async fn fit_and_keep(
+    store: &dyn Store,
+    unit: TimeUnit,
+    end: Option<NaiveDate>,
+) -> anyhow::Result<FitReport> {
     let currency = match store.get_setting("default_currency").await? {
         Some(c) => Currency::parse("currency", &c).unwrap_or_default(),
         None => Currency::default(),
     };
+    let t = std::time::Instant::now();
     let histories = store
-        .purchase_histories(end.unwrap_or_else(open_end), &currency)
+        .purchase_histories_without_refs(end.unwrap_or_else(open_end), &currency)
         .await?;
+    let histories_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     let end = end.or_else(|| histories.iter().map(|h| h.last_day).max());
     let mut errors = FitErrors::default();
     let (mut bg, mut gg) = (None, None);
@@ -145,8 +177,18 @@ async fn fit(settings: &Settings, a: ModelFitArgs) -> anyhow::Result<ExitCode> {
                 .collect();
             // The two models are independent: fitted at the same time, one per core.
             let (bg_fit, gg_fit) = std::thread::scope(|sc| {
-                let gg = sc.spawn(|| gamma_gamma::fit(&data));
+                let gg = sc.spawn(|| {
+                    let t = std::time::Instant::now();
+                    let f = gamma_gamma::fit(&data);
+                    tracing::debug!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "model fit: gamma-gamma"
+                    );
+                    f
+                });
+                let t = std::time::Instant::now();
                 let bg = bgnbd::fit(&data);
+                tracing::debug!(ms = t.elapsed().as_millis() as u64, "model fit: bg/nbd");
                 (
                     bg,
                     gg.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
@@ -183,7 +225,7 @@ async fn fit(settings: &Settings, a: ModelFitArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let ok = bg.as_ref().is_some_and(|b| b.converged) && gg.as_ref().is_some_and(|g| g.converged);
+    let fit_ms = t.elapsed().as_millis() as u64;
     let report = FitReport {
         bgnbd: bg,
         gamma_gamma: gg,
@@ -193,21 +235,19 @@ async fn fit(settings: &Settings, a: ModelFitArgs) -> anyhow::Result<ExitCode> {
         customers_with_orders: histories.len(),
         errors,
     };
+    let ok = report.converged();
     if ok {
         store
             .set_setting(FIT_SETTING, &serde_json::to_string(&report)?)
             .await?;
     }
-    if a.json {
-        output::json(&report)?;
-    } else {
-        print_fit(&report);
-    }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    tracing::debug!(
+        customers = report.customers_with_orders,
+        histories_ms,
+        fit_ms,
+        "model fit: phases"
+    );
+    Ok(report)
 }
 
 fn print_fit(r: &FitReport) {
@@ -293,14 +333,14 @@ struct ScoreOut {
 }
 
 #[derive(Debug, Serialize)]
-struct ScoreReport {
+pub(crate) struct ScoreReport {
     customers: Vec<ScoreOut>,
     as_of: NaiveDate,
     horizon_days: f64,
     unit: &'static str,
     currency: String,
     discount_rate: f64,
-    scored: usize,
+    pub(crate) scored: usize,
 }
 
 /// What scoring a run's customers needs, shared by the threads that score them.
@@ -403,14 +443,36 @@ fn finite(v: f64) -> Option<f64> {
 
 async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCode> {
     let store = super::open(settings).await?;
+    let report = score_and_keep(store.as_ref(), &a.horizon, a.discount_rate).await?;
+    let t = std::time::Instant::now();
+    if a.json {
+        output::json(&report)?;
+    } else {
+        print_scores(&report);
+    }
+    tracing::debug!(
+        output_ms = t.elapsed().as_millis() as u64,
+        "model score: output"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scores every customer with the kept fit over `horizon` (`52w`, `365d`, or a number in the
+/// fit's unit) at the yearly `discount_rate` (default: the setting, else 10%), and replaces the
+/// stored scores.
+pub(crate) async fn score_and_keep(
+    store: &dyn Store,
+    horizon: &str,
+    discount_rate: Option<f64>,
+) -> anyhow::Result<ScoreReport> {
     let Some(text) = store.get_setting(FIT_SETTING).await? else {
         anyhow::bail!("no model has been fitted yet: run `patron model fit` first");
     };
     let fit: StoredFit = serde_json::from_str(&text)
         .context("reading the stored fit (run `patron model fit` again)")?;
     let unit = fit.unit;
-    let days = horizon_days(&a.horizon, unit)?;
-    let rate = match a.discount_rate {
+    let days = horizon_days(horizon, unit)?;
+    let rate = match discount_rate {
         Some(r) => r,
         None => match store.get_setting(DISCOUNT_SETTING).await? {
             Some(v) => v
@@ -465,7 +527,6 @@ async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCod
     let t = std::time::Instant::now();
     store.replace_customer_scores(&rows).await?;
     let write_ms = t.elapsed().as_millis() as u64;
-    let t = std::time::Instant::now();
     let report = ScoreReport {
         scored: out.len(),
         customers: out,
@@ -475,48 +536,46 @@ async fn score(settings: &Settings, a: ModelScoreArgs) -> anyhow::Result<ExitCod
         currency: currency.as_str().to_owned(),
         discount_rate: rate,
     };
-    if a.json {
-        output::json(&report)?;
-    } else {
-        println!(
-            "scored {} customers as of {} over {} days ({}; discount {:.0}% a year)",
-            report.scored,
-            report.as_of,
-            report.horizon_days,
-            report.currency,
-            report.discount_rate * 100.0
-        );
-        let mut top: Vec<&ScoreOut> = report.customers.iter().collect();
-        top.sort_by(|a, b| b.clv.unwrap_or(0.0).total_cmp(&a.clv.unwrap_or(0.0)));
-        println!(
-            "{:<16} {:>8} {:>10} {:>10} {:>12}",
-            "customer", "P(alive)", "purchases", "spend", "CLV"
-        );
-        for s in top.iter().take(20) {
-            let f = |v: Option<f64>, d: usize| {
-                v.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "—".into())
-            };
-            println!(
-                "{:<16} {:>8} {:>10} {:>10} {:>12}",
-                s.customer_ref
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", s.customer_id)),
-                f(s.p_alive, 3),
-                f(s.expected_purchases, 2),
-                f(s.expected_spend, 2),
-                f(s.clv, 2)
-            );
-        }
-    }
     tracing::debug!(
         customers = report.scored,
         histories_ms,
         score_ms,
         write_ms,
-        output_ms = t.elapsed().as_millis() as u64,
         "model score: phases"
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(report)
+}
+
+/// The scores' summary and the 20 customers of highest lifetime value, for a terminal.
+fn print_scores(report: &ScoreReport) {
+    println!(
+        "scored {} customers as of {} over {} days ({}; discount {:.0}% a year)",
+        report.scored,
+        report.as_of,
+        report.horizon_days,
+        report.currency,
+        report.discount_rate * 100.0
+    );
+    let mut top: Vec<&ScoreOut> = report.customers.iter().collect();
+    top.sort_by(|a, b| b.clv.unwrap_or(0.0).total_cmp(&a.clv.unwrap_or(0.0)));
+    println!(
+        "{:<16} {:>8} {:>10} {:>10} {:>12}",
+        "customer", "P(alive)", "purchases", "spend", "CLV"
+    );
+    for s in top.iter().take(20) {
+        let f =
+            |v: Option<f64>, d: usize| v.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "—".into());
+        println!(
+            "{:<16} {:>8} {:>10} {:>10} {:>12}",
+            s.customer_ref
+                .clone()
+                .unwrap_or_else(|| format!("#{}", s.customer_id)),
+            f(s.p_alive, 3),
+            f(s.expected_purchases, 2),
+            f(s.expected_spend, 2),
+            f(s.clv, 2)
+        );
+    }
 }
 
 #[cfg(test)]
