@@ -292,6 +292,27 @@ async fn duplicates_and_merge() {
     .await;
 }
 
+/// The demo fits the customer-base models and scores every buyer, so the gold list and the
+/// customer pages show P(alive) and lifetime value from the start; a demo too small for the
+/// spend model says so (`scored: null`) instead of failing.
+#[tokio::test]
+async fn demo_scores_its_buyers() {
+    each(|db, _| {
+        let r = json(patron(db).args(["demo", "--no-serve", "--json"]));
+        let scored = r["scored"].as_u64().unwrap_or(0);
+        assert!(scored > 200 && scored <= 300, "{r}");
+        let fit = json(patron(db).args(["model", "score", "--json"]));
+        assert_eq!(fit["scored"].as_u64(), Some(scored), "{fit}");
+        let gold = json(patron(db).args(["lists", "gold", "--json"]));
+        let rows = gold["rows"].as_array().map_or(0, Vec::len);
+        assert!(rows > 0, "{gold}");
+        let small = json(patron(db).args(["demo", "--customers", "10", "--no-serve", "--json"]));
+        assert!(small["scored"].is_null(), "{small}");
+        assert_eq!(small["report"]["customers"], 10);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn demo_generates_deterministically_and_protects_real_data() {
     each(|db, _| {

@@ -75,6 +75,22 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
     let classified = patron_store::classes::run_classification(store.as_ref(), None)
         .await
         .context("classifying the demo customers")?;
+    // … and scored: P(alive), expected purchases and lifetime value on every buyer's page
+    // (the customer-base models fitted to the demo's orders, as `patron model fit` and
+    // `patron model score` do). A fit that does not converge leaves the pages without scores.
+    let fitted =
+        super::model::fit_and_keep(store.as_ref(), patron_core::analytics::TimeUnit::Week, None)
+            .await
+            .context("fitting the demo's customer-base models")?;
+    let scored = if fitted.converged() {
+        let r = super::model::score_and_keep(store.as_ref(), "52w", None)
+            .await
+            .context("scoring the demo customers")?;
+        Some(r.scored)
+    } else {
+        tracing::warn!("the demo's customer-base models did not converge: no scores");
+        None
+    };
     let on_credit = demo_credit(store.as_ref(), &report)
         .await
         .context("granting demo credit")?;
@@ -91,6 +107,7 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
             "seconds": secs,
             "report": report,
             "classified": classified,
+            "scored": scored,
             "on_credit": on_credit,
             "password": DEMO_PASSWORD,
             "sign_ins": patron_core::StaffLevel::ALL.iter().filter_map(|l| {
@@ -115,6 +132,14 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
             classified.abc.get("B").copied().unwrap_or(0),
             classified.abc.get("C").copied().unwrap_or(0),
         );
+        match scored {
+            Some(n) => eprintln!(
+                "Scored {n} buyers: P(alive), expected purchases and 52-week lifetime value."
+            ),
+            None => {
+                eprintln!("Not scored: the customer-base models did not converge on these orders.")
+            }
+        }
         eprintln!("Sign in at the web UI as any of them (password: {DEMO_PASSWORD}):");
         for level in patron_core::StaffLevel::ALL {
             if let Some(u) = report.users.iter().find(|u| u.staff_level == *level) {
