@@ -20,7 +20,7 @@ pub(crate) async fn purchase_histories(
     let want = super::purchase_folds::Want::Until(until);
     let folded = super::purchase_folds::folded(c, want, currency.as_str()).await?;
     let ids = if with_refs {
-        super::order_scan::customer_ids(c, true).await?
+        super::order_scan::customer_refs(c).await?
     } else {
         Vec::new()
     };
@@ -29,9 +29,7 @@ pub(crate) async fn purchase_histories(
         .into_iter()
         .map(|f| {
             while refs.next_if(|(id, _)| *id < f.customer_id).is_some() {}
-            let customer_ref = refs
-                .next_if(|(id, _)| *id == f.customer_id)
-                .and_then(|(_, r)| r);
+            let customer_ref = refs.next_if(|(id, _)| *id == f.customer_id).map(|(_, r)| r);
             PurchaseHistory {
                 customer_id: CustomerId(f.customer_id),
                 customer_ref,

@@ -43,7 +43,7 @@ pub(crate) async fn value_summaries(
     };
     let want = super::purchase_folds::Want::Windows(bounds);
     let folded = super::purchase_folds::folded(c, want, currency.as_str()).await?;
-    let ids = super::order_scan::customer_ids(c, false).await?;
+    let ids = super::order_scan::customer_ids(c).await?;
     let rows = folded.into_iter().map(|f| SummaryRow {
         customer_id: f.customer_id,
         window_minor: f.window_minor,
@@ -55,7 +55,7 @@ pub(crate) async fn value_summaries(
         days: f.days,
         total_minor: f.total_minor,
     });
-    Ok(merge_summaries(ids.into_iter().map(|(id, _)| id), rows))
+    Ok(merge_summaries(ids.into_iter(), rows))
 }
 
 /// One summary per customer id (`ids` ascending), filled from `rows` (ascending, a subset).

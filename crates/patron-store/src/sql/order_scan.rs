@@ -538,18 +538,42 @@ impl Scan<'_> {
     }
 }
 
-/// Every customer id, ascending, with the external reference when `with_refs` (`None`
-/// otherwise). Through rusqlite on SQLite and as `COPY` text on PostgreSQL: a million rows.
-pub(crate) async fn customer_ids(
+/// Every customer id, ascending. Through rusqlite on SQLite and as `COPY` text on PostgreSQL:
+/// a million rows.
+pub(crate) async fn customer_ids(c: &mut Conn<'_>) -> StoreResult<Vec<i64>> {
+    let rows = id_text_rows(
+        c,
+        "SELECT id, NULL FROM customers ORDER BY id",
+        "reading the customer ids",
+    )
+    .await?;
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Every customer that has an external reference, with it, by ascending id. Read from the
+/// references' unique index (which holds the id) and sorted here: on a million customers the
+/// index is a quarter of the table's scan (63 ms against 257 ms in the `sqlite3` shell).
+pub(crate) async fn customer_refs(c: &mut Conn<'_>) -> StoreResult<Vec<(i64, String)>> {
+    let rows = id_text_rows(
+        c,
+        "SELECT id, external_ref FROM customers WHERE external_ref IS NOT NULL",
+        "reading the customer references",
+    )
+    .await?;
+    let mut out: Vec<(i64, String)> = rows
+        .into_iter()
+        .filter_map(|(id, r)| Some((id, r?)))
+        .collect();
+    out.sort_unstable_by_key(|(id, _)| *id);
+    Ok(out)
+}
+
+/// The rows of `sql` (an id and a text or NULL).
+async fn id_text_rows(
     c: &mut Conn<'_>,
-    with_refs: bool,
+    sql: &str,
+    ctx: &'static str,
 ) -> StoreResult<Vec<(i64, Option<String>)>> {
-    let ctx = "reading the customer ids";
-    let sql = if with_refs {
-        "SELECT id, external_ref FROM customers ORDER BY id"
-    } else {
-        "SELECT id, NULL FROM customers ORDER BY id"
-    };
     match c {
         Conn::Sqlite(conn) => {
             on_sqlite_handle(conn, ctx, |db| {
