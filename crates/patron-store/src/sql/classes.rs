@@ -569,37 +569,22 @@ fn digest_all(rows: &mut [ClassRow], currency: &str, as_of: NaiveDate) -> StoreR
 /// 64 bits: two different rows of one customer agreeing by chance is not a practical concern.
 ///
 /// The reasons are hashed field by field (numbers by their bits), not as their JSON text: on
-/// a million rows the serialisation was most of the comparison's time. They are taken apart
-/// without `..`, so a field added to a reason does not compile until it is hashed here too.
+/// a million rows the serialisation was most of the comparison's time. The fields are the
+/// stored ones ([`abc_fields`], [`loyalty_fields`]), so what is stored is what is hashed.
 fn row_digest(r: &ClassRow, currency: &str, as_of: NaiveDate) -> StoreResult<i64> {
     use chrono::Datelike;
-    use patron_core::classify::{AbcReason, LoyaltyReason};
     use std::hash::{BuildHasher, Hash, Hasher};
     let mut h = foldhash::fast::FixedState::with_seed(0x5041_5452_4f4e_0027).build_hasher();
     let bits = |v: Option<f64>| v.map(f64::to_bits);
     r.k.abc.as_str().hash(&mut h);
-    let AbcReason {
-        rule,
-        method,
-        window_months,
-        revenue_minor,
-        rank,
-        ranked,
-        cumulative_share,
-        growth,
-    } = &r.k.abc_reason;
-    (*rule as u8, *method as u8, window_months, revenue_minor).hash(&mut h);
-    (rank, ranked, bits(*cumulative_share)).hash(&mut h);
+    let (rule, method, months, revenue, rank, ranked, share, growth) = abc_fields(&r.k.abc_reason);
+    (rule as u8, method as u8, months, revenue).hash(&mut h);
+    (rank, ranked, bits(share)).hash(&mut h);
     growth.map(|g| g.map(bits)).hash(&mut h);
     r.loyalty.as_str().hash(&mut h);
     r.k.loyalty.as_str().hash(&mut h);
-    let LoyaltyReason {
-        days,
-        days_since_last,
-        days_per_year,
-        override_reason,
-    } = &r.k.loyalty_reason;
-    (days, days_since_last, bits(*days_per_year), override_reason).hash(&mut h);
+    let (days, since, per_year, why) = loyalty_fields(&r.k.loyalty_reason);
+    (days, since, bits(per_year), why).hash(&mut h);
     match &r.k.rfm {
         Some(f) => {
             f.segment.as_str().hash(&mut h);
@@ -632,26 +617,53 @@ type StoredAbc = (
 );
 type StoredLoyalty = (i64, Option<i64>, Option<f64>, Option<String>);
 
+/// An ABC reason's fields in their stored order. Taken apart without `..`: a field added to
+/// the reason does not compile until it is stored (and so digested, see [`row_digest`]) too.
+fn abc_fields(r: &AbcReason) -> StoredAbc {
+    let AbcReason {
+        rule,
+        method,
+        window_months,
+        revenue_minor,
+        rank,
+        ranked,
+        cumulative_share,
+        growth,
+    } = *r;
+    (
+        rule,
+        method,
+        window_months,
+        revenue_minor,
+        rank,
+        ranked,
+        cumulative_share,
+        growth,
+    )
+}
+
+/// A loyalty reason's fields in their stored order (see [`abc_fields`]).
+fn loyalty_fields(r: &LoyaltyReason) -> (i64, Option<i64>, Option<f64>, Option<&str>) {
+    let LoyaltyReason {
+        days,
+        days_since_last,
+        days_per_year,
+        override_reason,
+    } = r;
+    (
+        *days,
+        *days_since_last,
+        *days_per_year,
+        override_reason.as_deref(),
+    )
+}
+
 fn stored_abc_reason(r: &AbcReason) -> serde_json::Result<String> {
-    serde_json::to_string(&(
-        r.rule,
-        r.method,
-        r.window_months,
-        r.revenue_minor,
-        r.rank,
-        r.ranked,
-        r.cumulative_share,
-        r.growth,
-    ))
+    serde_json::to_string(&abc_fields(r))
 }
 
 fn stored_loyalty_reason(r: &LoyaltyReason) -> serde_json::Result<String> {
-    serde_json::to_string(&(
-        r.days,
-        r.days_since_last,
-        r.days_per_year,
-        &r.override_reason,
-    ))
+    serde_json::to_string(&loyalty_fields(r))
 }
 
 fn read_abc_reason(text: &str) -> serde_json::Result<AbcReason> {
