@@ -477,3 +477,98 @@ async fn territories_are_graded_by_their_customers_revenue() {
     })
     .await;
 }
+
+/// A run on the next day rewrites only the rows whose classes, revenue or purchases changed
+/// (migration 0027), and what is read afterwards — the reasons' ranks, shares, days since the
+/// last purchase, purchase days a year, the RFM recency, the drag list — equals what a database
+/// classified only on that day shows.
+#[tokio::test]
+async fn a_next_day_run_reads_like_a_fresh_one() {
+    for (a_db, b_db) in patron_store::testkit::TestDb::each()
+        .await
+        .into_iter()
+        .zip(patron_store::testkit::TestDb::each().await)
+    {
+        let a = connect(&a_db.url).await.expect("a");
+        let b = connect(&b_db.url).await.expect("b");
+        let mut ids = Vec::new();
+        for s in [&a, &b] {
+            ids.clear();
+            for i in 0..40i64 {
+                let id = customer(s, &format!("客户 {i}")).await;
+                // Buyers of different sizes and paces; every fifth never buys, and customer 7
+                // buys for the last time on the second day's window edge.
+                if i % 5 == 4 {
+                    ids.push(id);
+                    continue;
+                }
+                for k in 0..(1 + i % 6) {
+                    let day = d(2024, 1, 1) + chrono::Days::new((i * 37 + k * 101) as u64 % 900);
+                    order(s, id, day, 10_000 + i * 1_000 + k * 7).await;
+                }
+                if i == 7 {
+                    order(s, id, d(2025, 6, 30), 500_000).await;
+                }
+                ids.push(id);
+            }
+        }
+        let rules = ClassRules::default();
+        let (day1, day2) = (d(2026, 6, 29), d(2026, 6, 30));
+        let first = a.classify(day1, &rules, &usd()).await.expect("a day 1");
+        assert_eq!(first.rows_written, 40);
+        let next = a.classify(day2, &rules, &usd()).await.expect("a day 2");
+        let fresh = b.classify(day2, &rules, &usd()).await.expect("b day 2");
+        assert_eq!(fresh.rows_written, 40);
+        assert!(
+            (1..10).contains(&next.rows_written),
+            "only the customers whose classes or revenue moved are rewritten: {next:?}"
+        );
+        let read = |s: Arc<dyn Store>, ids: Vec<CustomerId>| async move {
+            let mut k = s.customer_classes_of(&ids).await.expect("classes");
+            k.sort_by_key(|c| c.customer_id);
+            for c in &mut k {
+                c.classified_at = chrono::DateTime::UNIX_EPOCH;
+            }
+            k
+        };
+        let (ka, kb) = (
+            read(a.clone(), ids.clone()).await,
+            read(b.clone(), ids.clone()).await,
+        );
+        assert_eq!(ka.len(), 40);
+        for (x, y) in ka.iter().zip(&kb) {
+            assert_eq!(x, y, "customer {:?}", x.customer_id);
+            assert_eq!(x.as_of, day2);
+        }
+        let buyer = ka.iter().find(|k| k.rfm.is_some()).expect("a buyer");
+        assert!(buyer.loyalty_reason.days_since_last.is_some());
+        assert!(buyer.loyalty_reason.days_per_year.is_some());
+        assert!(ka.iter().any(|k| k.abc_reason.rank == Some(1)));
+        let ranked = ka[0].abc_reason.ranked;
+        assert!(ranked > 0 && ka.iter().all(|k| k.abc_reason.ranked == ranked));
+        // Customer 7's big order of 2025-06-30 left the window on the second day.
+        let seventh = ka.iter().find(|k| k.customer_id == ids[7]).expect("7");
+        assert!(seventh.revenue_minor < 500_000, "{seventh:?}");
+        assert_eq!(
+            a.class_summary().await.expect("a").as_of,
+            Some(day2),
+            "the summary's day is the run's, rewritten rows or not"
+        );
+        let drag_a = a
+            .value_list(patron_store::lists::ListName::Drag, Scope::All)
+            .await
+            .expect("drag a");
+        let drag_b = b
+            .value_list(patron_store::lists::ListName::Drag, Scope::All)
+            .await
+            .expect("drag b");
+        assert_eq!(drag_a.rows, drag_b.rows);
+        assert_eq!(drag_a.as_of, day2);
+        // Same day again: nothing rewritten, the ranking kept.
+        let again = a.classify(day2, &rules, &usd()).await.expect("again");
+        assert_eq!((again.rows_written, again.changes), (0, 0));
+        assert_eq!(read(a.clone(), ids.clone()).await, ka);
+        a_db.cleanup().await;
+        b_db.cleanup().await;
+    }
+}

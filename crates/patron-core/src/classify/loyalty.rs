@@ -145,6 +145,18 @@ impl LoyaltyReason {
     }
 }
 
+/// Days since the last purchase and purchase days a year, as of `as_of`, of a customer with
+/// `days` purchase days from `first` to `last`. Public because the store keeps the days, not
+/// these two numbers, which move every day (see the store's current classes) and are worked
+/// out again when read.
+pub fn purchase_pace(days: i64, first: NaiveDate, last: NaiveDate, as_of: NaiveDate) -> (i64, f64) {
+    let since = (as_of - last).num_days().max(0);
+    // A customer of less than a quarter is judged over a quarter: three purchases in their first
+    // week are not 150 a year.
+    let tenure_years = ((as_of - first).num_days().max(91) as f64) / 365.25;
+    (since, days as f64 / tenure_years)
+}
+
 /// The loyalty class the rules derive from one customer's purchases as of `as_of`.
 pub fn derive_loyalty(
     s: &ValueSummary,
@@ -162,11 +174,7 @@ pub fn derive_loyalty(
             },
         );
     };
-    let since = (as_of - last).num_days().max(0);
-    // A customer of less than a quarter is judged over a quarter: three purchases in their first
-    // week are not 150 a year.
-    let tenure_years = ((as_of - first).num_days().max(91) as f64) / 365.25;
-    let per_year = s.days as f64 / tenure_years;
+    let (since, per_year) = purchase_pace(s.days, first, last, as_of);
     let reason = LoyaltyReason {
         days: s.days,
         days_since_last: Some(since),

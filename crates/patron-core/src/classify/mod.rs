@@ -18,7 +18,7 @@ pub use abc::{
     classify_abc, classify_territories, AbcClass, AbcMethod, AbcReason, AbcRule, AbcRules,
     TerritoryClass,
 };
-pub use loyalty::{derive_loyalty, Loyalty, LoyaltyReason, LoyaltyRules};
+pub use loyalty::{derive_loyalty, purchase_pace, Loyalty, LoyaltyReason, LoyaltyRules};
 pub use matrix::{quadrant, Aspect, Quadrant, SATISFIED_FROM};
 pub use rfm::{quintile_scores, score_rfm, Rfm, RfmBounds, RfmSegment};
 

@@ -8,8 +8,8 @@ use crate::classes::*;
 use crate::error::{map_rusqlite, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use patron_core::classify::{
-    classify_all, AbcClass, AbcMethod, AbcReason, AbcRule, ClassRules, Classified, Dimension,
-    Loyalty, LoyaltyReason, Periods, Rfm, RfmBounds, RfmSegment, ValueSummary,
+    classify_all, purchase_pace, AbcClass, AbcMethod, AbcReason, AbcRule, ClassRules, Classified,
+    Dimension, Loyalty, LoyaltyReason, Periods, Rfm, RfmBounds, RfmSegment, ValueSummary,
 };
 use patron_core::{Currency, CustomerId, UserId};
 use std::collections::BTreeMap;
@@ -146,10 +146,7 @@ async fn classes_as_of(
     as_of: NaiveDate,
     customers: usize,
 ) -> StoreResult<Before> {
-    let latest: Option<(Option<NaiveDate>,)> = c
-        .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
-        .await?;
-    let latest = latest.and_then(|r| r.0);
+    let latest = latest_as_of(c).await?;
     if latest.is_none_or(|l| l <= as_of) {
         // The usual case, a run as of today: the current classes are the latest history.
         let sql = "SELECT customer_id, abc, loyalty, rfm_segment, digest FROM customer_classes \
@@ -358,6 +355,11 @@ pub(crate) async fn classify(
     let rfm_names = RfmSegment::ALL.map(RfmSegment::as_str);
     // The classified customers and the priors are both in customer order: walked together.
     let mut walk = 0;
+    // The ranked customers' ranks and shares, kept apart from their rows (see `class_ranks`).
+    let mut ranks: Vec<(i64, u64, f64)> = Vec::new();
+    let mut ranked = 0;
+    // The RFM values as scored, before `without_day_values` (their boundaries are kept).
+    let mut scored: Vec<Rfm> = Vec::new();
     let mut priors: Vec<Option<i64>> =
         Vec::with_capacity(if current { classified.len() } else { 0 });
     for (mut k, s) in classified.into_iter().zip(&summaries) {
@@ -411,16 +413,23 @@ pub(crate) async fn classify(
             &|| rfm_reason(&k.rfm),
         )?;
         if current {
+            if let (Some(rank), Some(share)) = (k.abc_reason.rank, k.abc_reason.cumulative_share) {
+                ranks.push((id, rank, share));
+            }
+            ranked = k.abc_reason.ranked;
+            scored.extend(k.rfm);
             rows.push(ClassRow {
-                k,
+                k: without_day_values(k),
                 loyalty,
                 revenue_minor: s.window_minor,
+                first_day: s.first_day,
+                last_day: s.last_day,
                 digest: 0,
             });
             priors.push(prior.and_then(|p| p.digest));
         }
     }
-    digest_all(&mut rows, currency.as_str(), as_of)?;
+    digest_all(&mut rows, currency.as_str())?;
     for (i, (n, revenue)) in abc_n.into_iter().enumerate() {
         report.abc.insert(abc_names[i].to_owned(), n);
         report
@@ -442,11 +451,10 @@ pub(crate) async fn classify(
     report.changes = changes.len() as u64;
     let compare_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
-    let (mut delete_ms, mut insert_ms, mut rebuild_ms) = (0u64, 0u64, 0u64);
+    let (mut delete_ms, mut insert_ms, mut rebuild_ms, mut ranks_ms) = (0u64, 0u64, 0u64, 0u64);
     if current {
         // The run's score boundaries, so orders arriving before the next run re-score their
         // customer against the same base (see `refresh_rfm`).
-        let scored: Vec<Rfm> = rows.iter().filter_map(|r| r.k.rfm).collect();
         super::records::set_setting(c, RFM_BOUNDS_SETTING, &json(&RfmBounds::of(&scored))?).await?;
         // Only the rows whose content changed are written (see migration 0025); when most
         // did, deleting every row and inserting them all is the cheaper way.
@@ -499,9 +507,22 @@ pub(crate) async fn classify(
             rewrite.finish(c).await?;
         }
         rebuild_ms = step.elapsed().as_millis() as u64;
+        let step = std::time::Instant::now();
+        let ranks_digest = ranks_digest(&ranks);
+        let prior_run = current_run(c).await?;
+        if prior_run.and_then(|r| r.ranks_digest) != Some(ranks_digest) {
+            write_ranks(c, &ranks).await?;
+        }
+        ranks_ms = step.elapsed().as_millis() as u64;
         // Rows left as they were keep the time they were written; the run's time is kept
-        // beside them (see `current_run`).
-        let run = CurrentRun { as_of, at };
+        // beside them (see `current_run`), and so are its day and how many it ranked, which
+        // the rows leave to it (see `without_day_values`).
+        let run = CurrentRun {
+            as_of,
+            at,
+            ranked: Some(ranked),
+            ranks_digest: Some(ranks_digest),
+        };
         super::records::set_setting(c, CURRENT_RUN_SETTING, &json(&run)?).await?;
     }
     if !changes.is_empty() {
@@ -524,6 +545,7 @@ pub(crate) async fn classify(
         delete_ms,
         insert_ms,
         rebuild_ms,
+        ranks_ms,
         rows_written = report.rows_written,
         "classify: phases"
     );
@@ -536,12 +558,34 @@ struct ClassRow {
     k: Classified,
     loyalty: Loyalty,
     revenue_minor: i64,
+    /// The first and last purchase day as of the run (the day-dependent values are worked out
+    /// from them when read).
+    first_day: Option<NaiveDate>,
+    last_day: Option<NaiveDate>,
     /// [`row_digest`] of this row.
     digest: i64,
 }
 
+/// The classes without what moves with the day alone: the rank, the number ranked and the
+/// cumulative share (kept in `class_ranks` and the run), the days since the last purchase, the
+/// purchase days a year and the recency (worked out from the stored purchase days when read,
+/// see [`with_day_values`]). A row then changes only when its classes, revenue or purchases do,
+/// and a run on the next day rewrites about 1% of the rows instead of all of them
+/// (migration 0027).
+fn without_day_values(mut k: Classified) -> Classified {
+    k.abc_reason.rank = None;
+    k.abc_reason.ranked = 0;
+    k.abc_reason.cumulative_share = None;
+    k.loyalty_reason.days_since_last = None;
+    k.loyalty_reason.days_per_year = None;
+    if let Some(f) = &mut k.rfm {
+        f.recency_days = 0;
+    }
+    k
+}
+
 /// Sets every row's [`row_digest`], on every core.
-fn digest_all(rows: &mut [ClassRow], currency: &str, as_of: NaiveDate) -> StoreResult<()> {
+fn digest_all(rows: &mut [ClassRow], currency: &str) -> StoreResult<()> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let part = rows.len().div_ceil(workers).max(1);
     std::thread::scope(|sc| {
@@ -550,7 +594,7 @@ fn digest_all(rows: &mut [ClassRow], currency: &str, as_of: NaiveDate) -> StoreR
             .map(|chunk| {
                 sc.spawn(move || {
                     for r in chunk {
-                        r.digest = row_digest(r, currency, as_of)?;
+                        r.digest = row_digest(r, currency)?;
                     }
                     Ok::<(), StoreError>(())
                 })
@@ -563,18 +607,19 @@ fn digest_all(rows: &mut [ClassRow], currency: &str, as_of: NaiveDate) -> StoreR
 }
 
 /// The digest of everything a run writes into a class row but the time (migration 0025): the
-/// classes, both reasons' fields, the RFM values and scores, the revenue, the currency and the
-/// as-of day. A fixed seed, so equal content gives equal digests in every process; a new hash
+/// classes, both reasons' stored fields, the RFM values and scores, the revenue, the currency
+/// and the first and last purchase day. Not the as-of day: the row holds nothing that moves
+/// with the day alone (see [`without_day_values`]). A fixed seed, so equal content gives equal digests in every process; a new hash
 /// function (a foldhash upgrade, or a field added here) only makes one run rewrite every row.
 /// 64 bits: two different rows of one customer agreeing by chance is not a practical concern.
 ///
 /// The reasons are hashed field by field (numbers by their bits), not as their JSON text: on
 /// a million rows the serialisation was most of the comparison's time. The fields are the
 /// stored ones ([`abc_fields`], [`loyalty_fields`]), so what is stored is what is hashed.
-fn row_digest(r: &ClassRow, currency: &str, as_of: NaiveDate) -> StoreResult<i64> {
+fn row_digest(r: &ClassRow, currency: &str) -> StoreResult<i64> {
     use chrono::Datelike;
     use std::hash::{BuildHasher, Hash, Hasher};
-    let mut h = foldhash::fast::FixedState::with_seed(0x5041_5452_4f4e_0027).build_hasher();
+    let mut h = foldhash::fast::FixedState::with_seed(0x5041_5452_4f4e_1027).build_hasher();
     let bits = |v: Option<f64>| v.map(f64::to_bits);
     r.k.abc.as_str().hash(&mut h);
     let (rule, method, months, revenue, rank, ranked, share, growth) = abc_fields(&r.k.abc_reason);
@@ -595,7 +640,8 @@ fn row_digest(r: &ClassRow, currency: &str, as_of: NaiveDate) -> StoreResult<i64
     }
     r.revenue_minor.hash(&mut h);
     currency.hash(&mut h);
-    as_of.num_days_from_ce().hash(&mut h);
+    let day = |d: Option<NaiveDate>| d.map(|d| d.num_days_from_ce());
+    (day(r.first_day), day(r.last_day)).hash(&mut h);
     // The stored column is a signed 64-bit integer on both backends.
     Ok(h.finish() as i64)
 }
@@ -698,7 +744,7 @@ fn read_loyalty_reason(text: &str) -> serde_json::Result<LoyaltyReason> {
     })
 }
 
-const CLASS_COLS: [&str; 18] = [
+const CLASS_COLS: [&str; 20] = [
     "customer_id",
     "abc",
     "abc_reason",
@@ -717,6 +763,8 @@ const CLASS_COLS: [&str; 18] = [
     "as_of",
     "classified_at",
     "digest",
+    "first_day",
+    "last_day",
 ];
 
 struct ClassRows<'a> {
@@ -745,7 +793,8 @@ impl RowSource for ClassRows<'_> {
                 w.int(i64::from(f.r));
                 w.int(i64::from(f.f));
                 w.int(i64::from(f.m));
-                w.int(f.recency_days);
+                // Worked out from `last_day` when read (see `without_day_values`).
+                w.null();
                 w.int(f.frequency);
                 w.int(f.monetary_minor);
             }
@@ -760,8 +809,51 @@ impl RowSource for ClassRows<'_> {
         w.arg(self.as_of.into());
         w.text(self.at);
         w.int(r.digest);
+        w.arg(r.first_day.into());
+        w.arg(r.last_day.into());
         w.end_row();
         true
+    }
+}
+
+/// A digest of a run's ranking (who is ranked where, with what share), so a run whose ranking
+/// equals the last one's leaves `class_ranks` as it is.
+fn ranks_digest(ranks: &[(i64, u64, f64)]) -> i64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::with_seed(0x5041_5452_4f4e_2027).build_hasher();
+    for (id, rank, share) in ranks {
+        (id, rank, share.to_bits()).hash(&mut h);
+    }
+    h.finish() as i64
+}
+
+/// Replaces `class_ranks` with a run's ranking (ascending customer ids).
+async fn write_ranks(c: &mut Conn<'_>, ranks: &[(i64, u64, f64)]) -> StoreResult<()> {
+    const COLS: [&str; 3] = ["customer_id", "rank", "cumulative_share"];
+    struct Ranks<'a>(std::slice::Iter<'a, (i64, u64, f64)>);
+    impl RowSource for Ranks<'_> {
+        fn next_row(&mut self, w: &mut RowBuf) -> bool {
+            let Some((id, rank, share)) = self.0.next() else {
+                return false;
+            };
+            w.int(*id);
+            w.int(i64::try_from(*rank).unwrap_or(i64::MAX));
+            w.real(*share);
+            w.end_row();
+            true
+        }
+    }
+    let mut src = Ranks(ranks.iter());
+    if ranks.len() >= REWRITE_MIN_ROWS {
+        let rewrite = Rewrite::empty(c, "class_ranks").await?;
+        rewrite.write(c, &COLS, &mut src).await?;
+        rewrite.finish(c).await
+    } else {
+        c.execute("DELETE FROM class_ranks", vec![]).await?;
+        if ranks.is_empty() {
+            return Ok(());
+        }
+        write_rows(c, "class_ranks", &COLS, &mut src).await
     }
 }
 
@@ -817,17 +909,54 @@ struct CurrentRow {
     currency: String,
     as_of: NaiveDate,
     classified_at: DateTime<Utc>,
+    first_day: Option<NaiveDate>,
+    last_day: Option<NaiveDate>,
+    ranks_rank: Option<i64>,
+    ranks_share: Option<f64>,
 }
 
-const CURRENT_SELECT: &str = "SELECT customer_id, abc, abc_reason, loyalty, derived_loyalty, \
+const CURRENT_SELECT: &str = "SELECT k.customer_id, abc, abc_reason, loyalty, derived_loyalty, \
      loyalty_reason, rfm_segment, rfm_r, rfm_f, rfm_m, recency_days, frequency, monetary_minor, \
-     revenue_minor, currency, as_of, classified_at FROM customer_classes";
+     revenue_minor, currency, as_of, classified_at, first_day, last_day, \
+     q.rank AS ranks_rank, q.cumulative_share AS ranks_share \
+     FROM customer_classes k LEFT JOIN class_ranks q ON q.customer_id = k.customer_id";
 
 fn bad_row(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::other(
         format!("reading stored classes: {what}"),
         std::io::Error::other(e.to_string()),
     )
+}
+
+/// A stored row as of the latest run: its day, and the values that move with the day worked
+/// out against it (see [`without_day_values`]). A value stored in the row wins: rows written
+/// before migration 0027 hold them all, and an RFM refresh between runs stores its recency.
+fn with_day_values(r: CurrentRow, run: Option<&CurrentRun>) -> StoreResult<CustomerClasses> {
+    // A row left as it was by later runs holds classes those runs confirmed.
+    let as_of = run.map_or(r.as_of, |run| run.as_of.max(r.as_of));
+    let (first, last) = (r.first_day, r.last_day);
+    let (rank, share) = (r.ranks_rank, r.ranks_share);
+    let mut k = CustomerClasses::try_from(r)?;
+    k.classified_at = classified_at(run, as_of, k.classified_at);
+    k.as_of = as_of;
+    let a = &mut k.abc_reason;
+    if a.rank.is_none() && a.ranked == 0 {
+        a.rank = rank.and_then(|v| u64::try_from(v).ok());
+        a.cumulative_share = share;
+        a.ranked = run.and_then(|run| run.ranked).unwrap_or(0);
+    }
+    let l = &mut k.loyalty_reason;
+    if let (None, Some(first), Some(last)) = (l.days_since_last, first, last) {
+        let (since, per_year) = purchase_pace(l.days, first, last, as_of);
+        l.days_since_last = Some(since);
+        l.days_per_year = l.days_per_year.or(Some(per_year));
+    }
+    if let Some(f) = &mut k.rfm {
+        if f.recency_days < 0 {
+            f.recency_days = last.map_or(0, |l| (as_of - l).num_days().max(0));
+        }
+    }
+    Ok(k)
 }
 
 impl TryFrom<CurrentRow> for CustomerClasses {
@@ -843,7 +972,8 @@ impl TryFrom<CurrentRow> for CustomerClasses {
         let score = |v: Option<i64>| v.map(|v| v.clamp(0, 5) as u8).unwrap_or(0);
         let rfm = match r.rfm_segment.as_deref().and_then(RfmSegment::parse) {
             Some(segment) => Some(Rfm {
-                recency_days: r.recency_days.unwrap_or(0),
+                // Not stored: worked out by `with_day_values`.
+                recency_days: r.recency_days.unwrap_or(-1),
                 frequency: r.frequency.unwrap_or(0),
                 monetary_minor: r.monetary_minor.unwrap_or(0),
                 r: score(r.rfm_r),
@@ -876,7 +1006,7 @@ pub(crate) async fn classes_of(
 ) -> StoreResult<Option<CustomerClasses>> {
     let r: Option<CurrentRow> = c
         .fetch_optional(
-            &format!("{CURRENT_SELECT} WHERE customer_id = $1"),
+            &format!("{CURRENT_SELECT} WHERE k.customer_id = $1"),
             args![id.0],
         )
         .await?;
@@ -884,9 +1014,7 @@ pub(crate) async fn classes_of(
         return Ok(None);
     };
     let run = current_run(c).await?;
-    let mut k = CustomerClasses::try_from(r)?;
-    k.classified_at = classified_at(run.as_ref(), k.as_of, k.classified_at);
-    Ok(Some(k))
+    Ok(Some(with_day_values(r, run.as_ref())?))
 }
 
 /// The current classes of these customers (a list page's), in no particular order.
@@ -898,16 +1026,14 @@ pub(crate) async fn classes_of_many(
     let run = current_run(c).await?;
     for part in ids.chunks(500) {
         let sql = format!(
-            "{CURRENT_SELECT} WHERE customer_id IN ({})",
+            "{CURRENT_SELECT} WHERE k.customer_id IN ({})",
             super::placeholders(c, part.len())
         );
         let rows: Vec<CurrentRow> = c
             .fetch_all(&sql, part.iter().map(|i| Arg::from(i.0)).collect())
             .await?;
         for r in rows {
-            let mut k = CustomerClasses::try_from(r)?;
-            k.classified_at = classified_at(run.as_ref(), k.as_of, k.classified_at);
-            out.push(k);
+            out.push(with_day_values(r, run.as_ref())?);
         }
     }
     Ok(out)
@@ -991,16 +1117,16 @@ pub(crate) async fn movement(
 
 /// The current classes counted, for the dashboard.
 pub(crate) async fn summary(c: &mut Conn<'_>) -> StoreResult<ClassSummary> {
-    let head: Option<(Option<NaiveDate>, Option<String>)> = c
+    let Some(as_of) = latest_as_of(c).await? else {
+        return Ok(ClassSummary::default());
+    };
+    let currency: Option<(Option<String>,)> = c
         .fetch_optional(
-            "SELECT MAX(as_of) AS as_of, MAX(currency) AS currency FROM customer_classes",
+            "SELECT MAX(currency) AS currency FROM customer_classes",
             vec![],
         )
         .await?;
-    let (as_of, currency) = head.unwrap_or((None, None));
-    let Some(as_of) = as_of else {
-        return Ok(ClassSummary::default());
-    };
+    let currency = currency.and_then(|r| r.0);
     let at: Option<(Option<DateTime<Utc>>,)> = c
         .fetch_optional(
             "SELECT MAX(classified_at) AS at FROM customer_classes",
@@ -1179,6 +1305,26 @@ const CURRENT_RUN_SETTING: &str = "classify.current_run";
 struct CurrentRun {
     as_of: NaiveDate,
     at: DateTime<Utc>,
+    /// How many customers the run ranked by revenue (the rows leave it to the run).
+    #[serde(default)]
+    ranked: Option<u64>,
+    /// [`ranks_digest`] of the ranking in `class_ranks`.
+    #[serde(default)]
+    ranks_digest: Option<i64>,
+}
+
+/// The day of the current classes: the latest current run's, or the newest row's where that is
+/// later (rows kept by a run are not rewritten, so their own day can be older than the run's).
+/// `None` while nobody is classified.
+pub(crate) async fn latest_as_of(c: &mut Conn<'_>) -> StoreResult<Option<NaiveDate>> {
+    let newest: Option<(Option<NaiveDate>,)> = c
+        .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
+        .await?;
+    let Some(newest) = newest.and_then(|r| r.0) else {
+        return Ok(None);
+    };
+    let run = current_run(c).await?;
+    Ok(Some(run.map_or(newest, |r| r.as_of.max(newest))))
 }
 
 /// The latest current run (see [`CurrentRun`]); a value this version cannot read counts as

@@ -156,13 +156,22 @@ pub(crate) async fn drag(
         )
         .await?;
     let bottom = (buyers as f64 * 0.20).ceil() as i64;
-    let (scope_text, a) = scope_sql(scope, vec![bottom.into(), 365i64.into()]);
+    // More than a year since the last purchase: a row's recency is stored only where an order
+    // refreshed it between runs, else it counts from its last purchase day to the run's day
+    // (see `classes::with_day_values`).
+    const QUIET_DAYS: i64 = 365;
+    let quiet_since = cx.as_of - chrono::Days::new(QUIET_DAYS as u64);
+    let (scope_text, a) = scope_sql(
+        scope,
+        vec![bottom.into(), QUIET_DAYS.into(), quiet_since.into()],
+    );
     #[allow(clippy::type_complexity)]
     let rows: Vec<(
         i64,
         Option<String>,
         String,
-        i64,
+        Option<i64>,
+        Option<NaiveDate>,
         i64,
         i64,
         String,
@@ -170,18 +179,28 @@ pub(crate) async fn drag(
     )> = c
         .fetch_all(
             &format!(
-                "SELECT k.customer_id, c.external_ref, c.name, k.recency_days, k.monetary_minor, \
-                   k.frequency, k.abc, k.rfm_segment \
-                 FROM (SELECT customer_id, recency_days, monetary_minor, frequency, abc, \
-                         rfm_segment FROM customer_classes WHERE monetary_minor IS NOT NULL \
+                "SELECT k.customer_id, c.external_ref, c.name, k.recency_days, k.last_day, \
+                   k.monetary_minor, k.frequency, k.abc, k.rfm_segment \
+                 FROM (SELECT customer_id, recency_days, last_day, monetary_minor, frequency, \
+                         abc, rfm_segment FROM customer_classes WHERE monetary_minor IS NOT NULL \
                        ORDER BY monetary_minor, customer_id LIMIT $1) k \
                  JOIN customers c ON c.id = k.customer_id \
-                 WHERE k.recency_days > $2{scope_text} \
-                 ORDER BY k.recency_days DESC, k.customer_id"
+                 WHERE (k.recency_days > $2 OR (k.recency_days IS NULL AND k.last_day < $3))\
+                 {scope_text}"
             ),
             a,
         )
         .await?;
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .map(|(id, rf, name, recency, last, rev, freq, abc, seg)| {
+            let days = recency
+                .or_else(|| last.map(|l| (cx.as_of - l).num_days().max(0)))
+                .unwrap_or(0);
+            (id, rf, name, days, rev, freq, abc, seg)
+        })
+        .collect();
+    rows.sort_by(|x, y| y.3.cmp(&x.3).then(x.0.cmp(&y.0)));
     Ok(ValueList {
         name: ListName::Drag,
         as_of: cx.as_of,

@@ -753,10 +753,7 @@ impl Store for SqlStore {
         use crate::lists::ListName as L;
         let mut pc = self.acquire().await?;
         let mut c = pc.conn();
-        let latest: Option<(Option<chrono::NaiveDate>,)> = c
-            .fetch_optional("SELECT MAX(as_of) AS m FROM customer_classes", vec![])
-            .await?;
-        let latest = latest.and_then(|r| r.0);
+        let latest = super::classes::latest_as_of(&mut c).await?;
         let currency = match r::get_setting(&mut c, "default_currency").await? {
             Some(cur) => Currency::parse("currency", &cur).unwrap_or_default(),
             None => Currency::default(),

@@ -1,7 +1,8 @@
 //! Rewriting every row of a derived table (the current classes, the scores) in one transaction.
 //!
-//! A classification or scoring run on the next day changes nearly every row: the as-of day,
-//! recency, rank and P(alive) move for everyone. Writing a million rows into a table that keeps
+//! A scoring run on the next day changes nearly every row (P(alive) moves for everyone); a
+//! classification run does when the rules changed, and rewrites the ranking (`class_ranks`)
+//! whenever one customer's revenue moved. Writing a million rows into a table that keeps
 //! its secondary indexes and, on PostgreSQL, checks its foreign key per row cost 9.0 s on SQLite
 //! and 23.4 s on PostgreSQL for the classes alone — the per-row foreign-key check on PostgreSQL
 //! also locks every customer row (`FOR KEY SHARE`), dirtying the whole customers table. The bulk
