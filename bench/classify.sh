@@ -6,13 +6,12 @@
 # classes and scores and keeping every customer's folded orders), then times RUNS rounds of
 # classify (a re-run the same day: the classes recomputed from the kept folds and compared, only
 # the rows whose content changed written — none when no order arrived), model fit and model score
-# (which writes nothing but its time when the scores are the last run's). Last, the three as of
-# the next day are timed once: the classify refolds the customers with an order at a moved
-# boundary, and every row's as-of day and recency change, so every current class row is
-# rewritten (a scheduled run's worst case; it loads the rows without indexes and builds them
-# once, see crates/patron-store/src/sql/table_rewrite.rs); the fit and score after it (no order
-# arrived, so the calibration end and the scores stay). Prints and writes medians as JSON to
-# bench/results/classify-<date>.json.
+# (which writes nothing but its time when the scores are the last run's). Last, RUNS rounds of
+# the daily sequence, each as of the next day in turn: the classify refolds the customers with an
+# order at a moved boundary and rewrites the class rows whose classes, revenue or purchases
+# changed (about 1%; the values that move with the day alone are not stored, see migration
+# 0027) and the ranking; the fit and score after it (no order arrived, so the calibration end
+# and the scores stay). Prints and writes medians as JSON to bench/results/classify-<date>.json.
 #
 # Usage: bench/classify.sh [CUSTOMERS] [RUNS]   (orders: 10 per customer; PATRON_BENCH_PG_URL
 #                                                overrides the PostgreSQL server; SKIP_PG=1 skips it)
@@ -31,9 +30,9 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); echo "$t1 - $t0" | bc; }
 
 # Times one backend; prints "classify fit score new_day new_day_fit new_day_score" (medians of
-# RUNS rounds; the new-day sequence once).
+# RUNS rounds each; the new-day rounds run as of the next RUNS days in turn).
 measure() {
-  local db=$1 c=() f=() s=() n nf ns
+  local db=$1 c=() f=() s=() n=() nf=() ns=()
   "$bin" --db "$db" demo --customers "$CUSTOMERS" --orders "$ORDERS" --no-serve --force >/dev/null 2>&1
   for _ in $(seq 1 "$RUNS"); do
     sync
@@ -41,10 +40,14 @@ measure() {
     f+=("$(timed "$bin" --db "$db" model fit --json)")
     s+=("$(timed "$bin" --db "$db" model score --json)")
   done
-  n=$(timed "$bin" --db "$db" classify --as-of "$(date -u -d tomorrow +%Y-%m-%d)" --json)
-  nf=$(timed "$bin" --db "$db" model fit --json)
-  ns=$(timed "$bin" --db "$db" model score --json)
-  echo "$(printf '%s\n' "${c[@]}" | median) $(printf '%s\n' "${f[@]}" | median) $(printf '%s\n' "${s[@]}" | median) $n $nf $ns"
+  for i in $(seq 1 "$RUNS"); do
+    sync
+    n+=("$(timed "$bin" --db "$db" classify --as-of "$(date -u -d "+$i days" +%Y-%m-%d)" --json)")
+    nf+=("$(timed "$bin" --db "$db" model fit --json)")
+    ns+=("$(timed "$bin" --db "$db" model score --json)")
+  done
+  echo "$(printf '%s\n' "${c[@]}" | median) $(printf '%s\n' "${f[@]}" | median) $(printf '%s\n' "${s[@]}" | median)" \
+    "$(printf '%s\n' "${n[@]}" | median) $(printf '%s\n' "${nf[@]}" | median) $(printf '%s\n' "${ns[@]}" | median)"
 }
 
 rm -f "$work"/classify.db*
