@@ -1,4 +1,4 @@
-//! A classification or scoring run that rewrites at least 50,000 rows empties the table, drops
+//! A classification (under changed rules) or scoring run that rewrites at least 50,000 rows empties the table, drops
 //! its secondary indexes (and, on PostgreSQL, its foreign key) and rebuilds them once after the
 //! load (`sql/table_rewrite.rs`). On both databases: the rows are right, the schema afterwards is
 //! exactly what it was, a run that fails midway leaves the previous rows and the schema as they
@@ -79,11 +79,21 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
         let r = run_import(&*store, &path, &o, None).await.expect("import");
         assert_eq!(r.created, CUSTOMERS as u64, "{b:?}: {r:?}");
 
-        // The first run writes every row; so does the next day's (every as-of day moved).
+        // The first run writes every row; so does a run under another ABC window (every ABC
+        // reason names its window). The next day alone no longer does: the rows hold nothing
+        // that moves with the day (migration 0027).
         let usd = Currency::default();
-        let rules = ClassRules::default();
-        for day in [d(2024, 12, 31), d(2025, 1, 1)] {
-            let run = store.classify(day, &rules, &usd).await.expect("classify");
+        let rules_of = |window_months: u32| {
+            let mut r = ClassRules::default();
+            r.abc.window_months = window_months;
+            r
+        };
+        let rules = rules_of(13);
+        for (day, months) in [(d(2024, 12, 31), 12), (d(2025, 1, 1), 13)] {
+            let run = store
+                .classify(day, &rules_of(months), &usd)
+                .await
+                .expect("classify");
             assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?} {day}");
             assert_eq!(db.schema_fingerprint_of(&TABLES).await, before, "{b:?}");
             let summary = store.class_summary().await.expect("summary");
@@ -189,7 +199,10 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
                     .await
                     .expect("sqlite");
                 sqlx::query(view).execute(&mut c).await.expect("view");
-                let run = store.classify(next, &rules, &usd).await.expect("classify");
+                let run = store
+                    .classify(next, &rules_of(15), &usd)
+                    .await
+                    .expect("classify");
                 assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
                 sqlx::query_as::<_, (String, i64)>("SELECT abc, n FROM class_report")
                     .fetch_all(&mut c)
@@ -200,14 +213,17 @@ async fn large_rewrites_restore_the_schema_and_keep_the_rows_right() {
                 // Without the view the table is swapped for a fresh one; with it, kept.
                 let before = table_oid(&mut c).await;
                 let run = store
-                    .classify(d(2025, 1, 2), &rules, &usd)
+                    .classify(d(2025, 1, 2), &rules_of(14), &usd)
                     .await
                     .expect("classify");
                 assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
                 let swapped = table_oid(&mut c).await;
                 assert_ne!(swapped, before, "the rewrite swapped the table");
                 sqlx::query(view).execute(&mut c).await.expect("view");
-                let run = store.classify(next, &rules, &usd).await.expect("classify");
+                let run = store
+                    .classify(next, &rules_of(15), &usd)
+                    .await
+                    .expect("classify");
                 assert_eq!(run.rows_written, CUSTOMERS as u64, "{b:?}");
                 assert_eq!(table_oid(&mut c).await, swapped, "kept in place");
                 sqlx::query_as::<_, (String, i64)>("SELECT abc, n FROM class_report")

@@ -609,8 +609,9 @@ fn digest_all(rows: &mut [ClassRow], currency: &str) -> StoreResult<()> {
 /// The digest of everything a run writes into a class row but the time (migration 0025): the
 /// classes, both reasons' stored fields, the RFM values and scores, the revenue, the currency
 /// and the first and last purchase day. Not the as-of day: the row holds nothing that moves
-/// with the day alone (see [`without_day_values`]). A fixed seed, so equal content gives equal digests in every process; a new hash
-/// function (a foldhash upgrade, or a field added here) only makes one run rewrite every row.
+/// with the day alone (see [`without_day_values`]). A fixed seed, so equal content gives equal
+/// digests in every process; a new hash function (a foldhash upgrade, or a field added here)
+/// only makes one run rewrite every row.
 /// 64 bits: two different rows of one customer agreeing by chance is not a practical concern.
 ///
 /// The reasons are hashed field by field (numbers by their bits), not as their JSON text: on
