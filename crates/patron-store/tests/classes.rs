@@ -562,6 +562,7 @@ async fn a_next_day_run_reads_like_a_fresh_one() {
             .value_list(patron_store::lists::ListName::Drag, Scope::All)
             .await
             .expect("drag b");
+        assert!(!drag_a.rows.is_empty(), "{drag_b:?}");
         assert_eq!(drag_a.rows, drag_b.rows);
         assert_eq!(drag_a.as_of, day2);
         // Same day again: nothing rewritten, the ranking kept.
