@@ -182,6 +182,52 @@ impl TestDb {
         rows.into_iter().map(|r| r.0).collect()
     }
 
+    /// Runs one statement on a connection of its own (SQL both databases accept); the rows it
+    /// changed. For tests that set up what the store's API cannot, such as rows in an earlier
+    /// format.
+    pub async fn execute(&self, sql: &str) -> u64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query(sql)
+                    .execute(&mut c)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+            Backend::Postgres => {
+                let mut c = PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query(sql)
+                    .execute(&mut c)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The one integer a query returns (`SELECT COUNT(*) …`), on a connection of its own.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query_scalar(sql).fetch_one(&mut c).await
+            }
+            Backend::Postgres => {
+                let mut c = PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query_scalar(sql).fetch_one(&mut c).await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Removes the database. Call at the end of a test (a failed test leaves it for inspection).
     pub async fn cleanup(self) {
         if let Some(dir) = &self.dir {

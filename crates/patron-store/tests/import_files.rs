@@ -147,6 +147,41 @@ async fn cdnow_import_twice_creates_once() {
             "{:?}: {second:?}",
             db.backend
         );
+
+        // Keys are 24 hex digits, with the occurrence from the second identical row on.
+        let first_of_their_kind = db
+            .scalar("SELECT COUNT(*) FROM orders WHERE length(import_key) = 24")
+            .await;
+        let repeated = db
+            .scalar(
+                "SELECT COUNT(*) FROM orders WHERE length(import_key) > 24 \
+                 AND substr(import_key, 25, 1) = ':'",
+            )
+            .await;
+        assert_eq!(first_of_their_kind + repeated, 6919);
+        assert!(repeated > 0, "the CDNOW log has identical rows");
+        // Orders imported before keys were shortened carry `row:<32 hex digits>:<n>`: the
+        // same file imported again still finds every one of them.
+        let rewritten = db
+            .execute(
+                "UPDATE orders SET import_key = 'row:' || substr(import_key, 1, 24) || \
+                 'a1b2c3d4' || CASE WHEN length(import_key) > 24 \
+                 THEN substr(import_key, 25) ELSE ':1' END",
+            )
+            .await;
+        assert_eq!(rewritten, 6919);
+        let third = import(&*store, &path, &cdnow_opts()).await;
+        assert_eq!(
+            (
+                third.created,
+                third.updated,
+                third.unchanged,
+                third.rejected
+            ),
+            (0, 0, 6919, 0),
+            "{:?}: {third:?}",
+            db.backend
+        );
         db.cleanup().await;
     }
 }
@@ -695,6 +730,16 @@ fn large_orders(rows: usize, bad_last: bool) -> String {
     s
 }
 
+/// The journal mode a new connection finds in the SQLite file (`None` on PostgreSQL).
+fn journal_mode(db: &TestDb) -> Option<String> {
+    let path = patron_store::sqlite_path(&db.url)?;
+    let conn = rusqlite::Connection::open(path).expect("open");
+    Some(
+        conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("journal mode"),
+    )
+}
+
 /// A large import into an empty archive takes the bulk path (indexes, and on PostgreSQL foreign
 /// keys, rebuilt once at the end; search indexes filled once). Whether it commits or is refused,
 /// the schema afterwards is exactly what it was, and the imported customers are searchable,
@@ -763,6 +808,9 @@ async fn large_import_restores_the_schema_it_set_aside() {
         );
         assert_eq!(store.count_customers().await.expect("count"), 5_200);
         assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
+        // SQLite: the import, the only connection, wrote with a rollback journal and returned
+        // the file to WAL before it closed.
+        assert_eq!(journal_mode(&db).as_deref().unwrap_or("wal"), "wal");
         let chinese: Vec<String> = (0..40).map(|i| format!("张伟{}", i * 130)).collect();
         let mut found = search_refs(&*store, "张伟").await;
         let mut want = chinese.clone();
@@ -792,7 +840,31 @@ async fn large_import_restores_the_schema_it_set_aside() {
             "more.csv",
             large_orders(rows + rows / 10, false).as_bytes(),
         );
+        // Another connection holds the SQLite file open (as `patron serve` would), in a read
+        // transaction: the import cannot leave WAL, takes the bulk path on WAL and never blocks
+        // the reader, which keeps reading its snapshot meanwhile.
+        let reader = patron_store::sqlite_path(&db.url).map(|path| {
+            let conn = rusqlite::Connection::open(path).expect("open a reader");
+            conn.execute_batch("BEGIN").expect("begin a read");
+            let n: i64 = conn
+                .query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))
+                .expect("read");
+            assert_eq!(n, rows as i64);
+            conn
+        });
         let again = import(&*store, &more, &opts(Entity::Orders)).await;
+        if let Some(conn) = reader {
+            let n: i64 = conn
+                .query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))
+                .expect("read its snapshot");
+            assert_eq!(n, rows as i64, "the reader's snapshot");
+            conn.execute_batch("COMMIT").expect("end the read");
+            let n: i64 = conn
+                .query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))
+                .expect("read again");
+            assert_eq!(n, (rows + rows / 10) as i64, "after the import");
+        }
+        assert_eq!(journal_mode(&db).as_deref().unwrap_or("wal"), "wal");
         assert_eq!(
             (again.created, again.unchanged, again.bulk),
             ((rows / 10) as u64, rows as u64, true),

@@ -684,7 +684,11 @@ pub struct ImportArgs {
     /// Never make other sessions wait. A large orders import on PostgreSQL (at least 50,000
     /// rows, at least as many as the orders already stored) otherwise rebuilds the order tables'
     /// indexes and foreign keys once at the end, holding those tables until it commits; with
-    /// --online it checks every row as it goes (slower). SQLite imports never block readers.
+    /// --online it checks every row as it goes (slower). On SQLite such an import, when no other
+    /// connection to the database is open, writes with a rollback journal instead of the
+    /// write-ahead log (each page written once, not twice), so a reader that connects meanwhile
+    /// waits for it; with --online, or when another process has the database open, it stays on
+    /// the write-ahead log and never blocks readers.
     #[arg(long)]
     pub online: bool,
     /// Record the import, and the changes it makes in the customers' history, as made by this

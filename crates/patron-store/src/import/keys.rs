@@ -1,7 +1,13 @@
 //! Re-import keys of order rows. A row with an order number is identified by that number. A row
 //! without one is identified by a hash of its content plus its occurrence count within the file:
 //! the CDNOW log has identical rows that are separate purchases, so the 2nd identical row is key
-//! `row:<hash>:2` on every import, and importing the same file twice never doubles an order.
+//! `<hash>:2` on every import, and importing the same file twice never doubles an order.
+//!
+//! The key is 96 bits of the hash in hex, and the count only from the second occurrence on: a
+//! key is stored with every imported order, and the earlier form (`row:<128 bits>:<n>`,
+//! 38 bytes) was more than a third of an imported order row. 96 bits keep a chance collision
+//! out of reach (about 10⁻¹⁵ among ten million rows). Keys stored in the earlier
+//! form are read through [`stored_key`], so a file imported before still matches.
 
 use super::records::OrderRecord;
 use std::collections::HashMap;
@@ -30,13 +36,37 @@ impl OrderKeyer {
     }
 }
 
-/// The key of the `n`th row with this content: `row:<32 hex digits>:<n>`.
+/// Hex digits of the hash in a row key (96 bits).
+const KEY_HEX: usize = 24;
+
+/// The key of the `n`th row with this content: `<24 hex digits>`, then `:<n>` from the second.
 fn row_key(hash: &[u8; 16], n: u32) -> String {
-    let mut s = String::with_capacity(48);
-    s.push_str("row:");
-    push_hex(&mut s, hash);
-    let _ = write!(s, ":{n}");
+    let mut s = String::with_capacity(KEY_HEX + 6);
+    push_hex(&mut s, &hash[..KEY_HEX / 2]);
+    if n > 1 {
+        let _ = write!(s, ":{n}");
+    }
     s
+}
+
+/// A stored key as [`OrderKeyer::key`] makes it now: keys of the earlier form
+/// (`row:<32 hex digits>:<n>`) are shortened the same way; any other key is returned as it is.
+pub fn stored_key(key: String) -> String {
+    let Some(rest) = key.strip_prefix("row:") else {
+        return key;
+    };
+    match rest.split_once(':') {
+        Some((hex, n)) if hex.len() == 32 && hex.is_ascii() => {
+            let mut s = String::with_capacity(KEY_HEX + 6);
+            s.push_str(&hex[..KEY_HEX]);
+            if n != "1" {
+                s.push(':');
+                s.push_str(n);
+            }
+            s
+        }
+        _ => key,
+    }
 }
 
 fn push_hex(s: &mut String, bytes: &[u8]) {
@@ -110,13 +140,27 @@ mod tests {
         let a1 = k.key(&rec(1177)).expect("key");
         let b1 = k.key(&rec(999)).expect("key");
         let a2 = k.key(&rec(1177)).expect("key");
-        assert!(a1.starts_with("row:") && a1.ends_with(":1"), "{a1}");
-        assert!(b1.ends_with(":1"));
-        assert_eq!(a2, format!("{}2", a1.trim_end_matches('1')));
-        assert_eq!(a1.len(), 4 + 32 + 2);
-        assert_eq!(&a1[4..36], hex16(&row_hash(&rec(1177))));
+        assert_eq!(a1.len(), 24, "{a1}");
+        assert_eq!(b1.len(), 24, "{b1}");
+        assert_ne!(a1, b1);
+        assert_eq!(a2, format!("{a1}:2"));
+        assert_eq!(a1, hex16(&row_hash(&rec(1177)))[..24]);
         // A fresh file gives the same keys.
         assert_eq!(OrderKeyer::default().key(&rec(1177)).expect("key"), a1);
+    }
+
+    #[test]
+    fn keys_of_the_earlier_form_read_as_the_new_ones() {
+        let mut k = OrderKeyer::default();
+        let a1 = k.key(&rec(1177)).expect("key");
+        let a2 = k.key(&rec(1177)).expect("key");
+        let full = hex16(&row_hash(&rec(1177)));
+        assert_eq!(stored_key(format!("row:{full}:1")), a1);
+        assert_eq!(stored_key(format!("row:{full}:2")), a2);
+        // Keys of numbered orders and anything unexpected stay as they are.
+        for other in ["ref:SO-1", "row:abc:1", "row:", &a1, &a2] {
+            assert_eq!(stored_key(other.to_owned()), other);
+        }
     }
 
     #[test]

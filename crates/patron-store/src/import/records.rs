@@ -185,7 +185,8 @@ pub struct ApplyOptions {
     /// About how many rows the file holds, when known before reading it: a large import
     /// rebuilds indexes once instead of maintaining them row by row.
     pub expected_rows: Option<u64>,
-    /// Never lock tables against other sessions (PostgreSQL's large-import path does).
+    /// Never lock tables against other sessions (PostgreSQL's large-import path does) nor
+    /// readers out of SQLite (its large-import path leaves WAL when it is the only connection).
     pub online: bool,
     /// Who runs the import (recorded with it and in the audit rows it writes).
     pub by: Option<UserId>,

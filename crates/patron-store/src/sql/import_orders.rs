@@ -20,7 +20,7 @@ use super::records as r;
 use super::{now, placeholders, Pool, SqlStore};
 use crate::accounts::AuditEntity;
 use crate::error::{map_sqlx, StoreError, StoreResult};
-use crate::import::keys::{hex16, row_hash};
+use crate::import::keys::{hex16, row_hash, stored_key};
 use crate::import::*;
 use chrono::{DateTime, Utc};
 use patron_core::*;
@@ -37,19 +37,39 @@ const LOOKUP_BATCH: usize = 500;
 enum Session {
     /// A dedicated connection (foreign keys off, see the module doc) inside `BEGIN IMMEDIATE`.
     /// Dropped without commit, it closes, and SQLite rolls the transaction back.
-    Sqlite(sqlx::SqliteConnection),
+    /// `rollback_journal`: the connection left WAL for this import (see [`leave_wal`]) and
+    /// returns to it at the end.
+    Sqlite {
+        conn: sqlx::SqliteConnection,
+        rollback_journal: bool,
+    },
     Pg(Tx),
 }
 
 impl Session {
-    async fn open(store: &SqlStore) -> StoreResult<Session> {
+    async fn open(store: &SqlStore, opts: &ApplyOptions) -> StoreResult<Session> {
         match &store.pool {
             Pool::Sqlite(p) => {
                 use sqlx::Connection;
-                let opts = (*p.connect_options()).clone().foreign_keys(false);
-                let mut conn = sqlx::SqliteConnection::connect_with(&opts)
+                let connect = (*p.connect_options()).clone().foreign_keys(false);
+                let mut conn = sqlx::SqliteConnection::connect_with(&connect)
                     .await
                     .map_err(|e| map_sqlx(e, "opening the import connection"))?;
+                // Index builds at the end of a large import sort on helper threads too.
+                sqlx::query("PRAGMA threads = 4")
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| map_sqlx(e, "PRAGMA threads"))?;
+                let rollback_journal = if opts.online || opts.dry_run {
+                    false
+                } else {
+                    let existing =
+                        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM orders")
+                            .fetch_one(&mut conn)
+                            .await
+                            .map_err(|e| map_sqlx(e, "counting orders"))?;
+                    is_bulk(opts.expected_rows, existing, false) && leave_wal(p, &mut conn).await
+                };
                 // The page cache stays at the pool's 64 MiB: a larger one (256 MiB was tried)
                 // only holds back dirty pages until COMMIT, which then writes and syncs them
                 // all at once; spilled as the import goes, they reach the disk meanwhile (and
@@ -58,7 +78,10 @@ impl Session {
                     .execute(&mut conn)
                     .await
                     .map_err(|e| map_sqlx(e, "BEGIN IMMEDIATE"))?;
-                Ok(Session::Sqlite(conn))
+                Ok(Session::Sqlite {
+                    conn,
+                    rollback_journal,
+                })
             }
             Pool::Pg(_) => {
                 let mut tx = store.begin().await?;
@@ -76,26 +99,80 @@ impl Session {
 
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Session::Sqlite(c) => Conn::Sqlite(c),
+            Session::Sqlite { conn, .. } => Conn::Sqlite(conn),
             Session::Pg(tx) => tx.conn(),
         }
     }
 
     async fn end(self, commit: bool) -> StoreResult<()> {
         match self {
-            Session::Sqlite(mut c) => {
+            Session::Sqlite {
+                mut conn,
+                rollback_journal,
+            } => {
                 use sqlx::Connection;
                 let stmt = if commit { "COMMIT" } else { "ROLLBACK" };
                 sqlx::query(stmt)
-                    .execute(&mut c)
+                    .execute(&mut conn)
                     .await
                     .map_err(|e| map_sqlx(e, stmt))?;
-                c.close().await.map_err(|e| map_sqlx(e, "closing"))
+                if rollback_journal {
+                    // Every connection of the pool asks for WAL when it opens, so a failure
+                    // here (another connection opened meanwhile) is mended by the next one.
+                    if let Err(e) = sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut conn)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "the import could not return to WAL");
+                    }
+                }
+                conn.close().await.map_err(|e| map_sqlx(e, "closing"))
             }
             Session::Pg(tx) if commit => tx.commit().await,
             Session::Pg(tx) => tx.rollback().await,
         }
     }
+}
+
+/// Switches the import's connection from WAL to a rollback journal when no other connection to
+/// the database is open, after closing the pool's idle ones; whether it did.
+///
+/// Why: in WAL mode every page a large import writes is written twice, into the log and again
+/// by the checkpoint into the database — for a first load of a million orders, about 200 MB
+/// twice. With a rollback journal the pages appended to the file need no journal at all.
+/// SQLite allows leaving WAL only to the sole connection, so another process reading the
+/// database (`patron serve`) keeps the import on WAL; a connection that opens while it runs
+/// waits for it (up to its busy timeout), which is why `--online` and uploads through the web
+/// never take this path. A crash midway leaves a hot journal that the next connection rolls
+/// back before it returns to WAL, as every connection of the pool asks for WAL when it opens.
+async fn leave_wal(pool: &sqlx::SqlitePool, conn: &mut sqlx::SqliteConnection) -> bool {
+    while let Some(idle) = pool.try_acquire() {
+        use sqlx::Connection;
+        if let Err(e) = idle.detach().close().await {
+            tracing::debug!(error = %e, "closing an idle connection before the import");
+        }
+    }
+    let timeout = sqlx::query_scalar::<_, i64>("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_or(10_000);
+    // Another connection means another user: do not wait for it, stay on WAL.
+    if sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let mode = sqlx::query_scalar::<_, String>("PRAGMA journal_mode = DELETE")
+        .fetch_one(&mut *conn)
+        .await;
+    let _ = sqlx::query(&format!("PRAGMA busy_timeout = {timeout}"))
+        .execute(&mut *conn)
+        .await;
+    let left = matches!(&mode, Ok(m) if m.eq_ignore_ascii_case("delete"));
+    tracing::debug!(left, "import: rollback journal instead of WAL");
+    left
 }
 
 /// Applies a stream of parsed order chunks in one transaction.
@@ -104,7 +181,7 @@ pub(crate) async fn apply_stream(
     mut chunks: Receiver<OrderChunk>,
     opts: ApplyOptions,
 ) -> StoreResult<ImportOutcome> {
-    let mut session = Session::open(store).await?;
+    let mut session = Session::open(store, &opts).await?;
     let mut out = ImportOutcome::default();
     let mut refused = false;
     let mut complete = false;
@@ -243,7 +320,7 @@ impl OrderImport {
                     vec![],
                 )
                 .await?;
-            existing_keys.extend(rows.into_iter().map(|r| r.0));
+            existing_keys.extend(rows.into_iter().map(|r| stored_key(r.0)));
         }
         let default_currency = r::get_setting(c, super::store_impl::DEFAULT_CURRENCY_KEY)
             .await?
@@ -379,7 +456,8 @@ impl OrderImport {
             let rows: Vec<(String,)> = c
                 .fetch_all(&sql, chunk.iter().map(|&i| Arg::from(i)).collect())
                 .await?;
-            self.existing_keys.extend(rows.into_iter().map(|r| r.0));
+            self.existing_keys
+                .extend(rows.into_iter().map(|r| stored_key(r.0)));
         }
         self.keys_loaded.extend(ids);
         Ok(())
