@@ -232,3 +232,72 @@ fn holdout_forecast_is_close_to_what_happened() {
     }
     eprintln!("CLV of the base over the next 52 weeks at 10 %/year: ${total:.0}");
 }
+
+/// A fit started from a previous optimum (`fit_from`, what `patron model fit` does with the kept
+/// fit) reaches the same maximum as a cold start: at once from the optimum itself, in a few
+/// iterations from a neighbouring day's optimum, and from a stale or senseless start no worse
+/// than cold.
+#[test]
+fn a_warm_start_reaches_the_same_fit_in_fewer_iterations() {
+    let data: Vec<_> = summaries().into_values().collect();
+    let close = |a: f64, b: f64| within(a, b, 1e-6);
+    let cold = bgnbd::fit(&data).expect("fits");
+    let at_optimum = bgnbd::fit_from(&data, Some(&cold.params)).expect("fits");
+    assert_eq!(at_optimum.iterations, 0);
+    assert_eq!(at_optimum.params, cold.params);
+
+    // The optimum of the data one week earlier: every customer's T shorter, the buyers of
+    // that week with a purchase less.
+    let end = calibration_end() - chrono::Duration::days(7);
+    let earlier: Vec<_> = purchases()
+        .values()
+        .filter_map(|p| summarise(p, end, TimeUnit::Week))
+        .collect();
+    let yesterday = bgnbd::fit(&earlier).expect("fits");
+    let warm = bgnbd::fit_from(&data, Some(&yesterday.params)).expect("fits");
+    eprintln!(
+        "BG/NBD: cold {} iterations, warm from a week earlier {}",
+        cold.iterations, warm.iterations
+    );
+    assert!(warm.converged && warm.iterations < cold.iterations);
+    let (w, c) = (warm.params, cold.params);
+    assert!(close(w.r, c.r) && close(w.alpha, c.alpha) && close(w.a, c.a) && close(w.b, c.b));
+    assert!((warm.log_likelihood - cold.log_likelihood).abs() < 1e-6);
+
+    // A start far away or outside the model: the same answer as cold.
+    for start in [
+        BgNbdParams {
+            r: 50.0,
+            alpha: 0.01,
+            a: 40.0,
+            b: 0.02,
+        },
+        BgNbdParams {
+            r: f64::NAN,
+            alpha: 1.0,
+            a: 1.0,
+            b: 1.0,
+        },
+    ] {
+        let f = bgnbd::fit_from(&data, Some(&start)).expect("fits");
+        assert!(f.converged);
+        assert!((f.log_likelihood - cold.log_likelihood).abs() < 1e-6);
+    }
+
+    let cold = gamma_gamma::fit(&data).expect("fits");
+    let earlier_gg = gamma_gamma::fit(&earlier).expect("fits");
+    let warm = gamma_gamma::fit_from(&data, Some(&earlier_gg.params)).expect("fits");
+    eprintln!(
+        "Gamma-Gamma: cold {} iterations, warm from a week earlier {}",
+        cold.iterations, warm.iterations
+    );
+    assert!(warm.converged && warm.iterations < cold.iterations);
+    let (w, c) = (warm.params, cold.params);
+    assert!(close(w.p, c.p) && close(w.q, c.q) && close(w.gamma, c.gamma));
+    assert_eq!(
+        gamma_gamma::fit_from(&data, Some(&cold.params))
+            .expect("fits")
+            .iterations,
+        0
+    );
+}

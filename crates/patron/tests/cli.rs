@@ -699,6 +699,38 @@ async fn model_fit_reproduces_the_published_cdnow_parameters() {
         assert_eq!(fit["unit"], "week");
         assert_eq!(fit["calibration_end"], "1997-09-30");
 
+        // Fitted again, the kept fit starts the optimisers: the same parameters, no iteration.
+        let fit_as_of = |day: &str| {
+            json(patron(db).args([
+                "model",
+                "fit",
+                "--calibration-end",
+                day,
+                "--unit",
+                "week",
+                "--json",
+            ]))
+        };
+        let again = fit_as_of("1997-09-30");
+        for k in ["r", "alpha", "a", "b"] {
+            assert_eq!(again["bgnbd"][k], bg[k], "{k}");
+        }
+        assert_eq!(again["bgnbd"]["iterations"], 0);
+        assert_eq!(again["gamma_gamma"]["iterations"], 0);
+        // From the fit of a week earlier: the published parameters in fewer iterations.
+        fit_as_of("1997-09-23");
+        let warm = fit_as_of("1997-09-30");
+        let iterations = |f: &Value, m: &str| f[m]["iterations"].as_u64().unwrap_or(u64::MAX);
+        for m in ["bgnbd", "gamma_gamma"] {
+            assert!(iterations(&warm, m) < iterations(&fit, m), "{m}: {warm}");
+        }
+        for (k, want) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
+            assert!(rel(&warm["bgnbd"][k], want) < 0.005, "{k}: {warm}");
+        }
+        for (k, want) in [("p", 6.25), ("q", 3.74), ("gamma", 15.44)] {
+            assert!(rel(&warm["gamma_gamma"][k], want) < 0.01, "{k}: {warm}");
+        }
+
         // Scoring with that fit: every customer, probabilities in [0, 1], values finite, and the
         // 39 weeks after the calibration end predicted in total close to what happened (the
         // papers' holdout: about 1,800 repeat purchases in weeks 40-78).

@@ -186,6 +186,16 @@ impl Compact {
 /// ∞); a fitted q ≤ 1, for which the mean spend is infinite and the model cannot value a
 /// customer; the optimiser stopped far from a maximum.
 pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
+    fit_from(data, None)
+}
+
+/// [`fit`], starting the optimiser at `start` when it is given (a previous fit to nearly the
+/// same customers; see [`super::bgnbd::fit_from`]). When the run from `start` does not
+/// converge, the fit starts again from the usual point.
+pub fn fit_from(
+    data: &[CustomerSummary],
+    start: Option<&GammaGammaParams>,
+) -> Result<GammaGammaFit, FitError> {
     if data.is_empty() {
         return Err(FitError::NoCustomers);
     }
@@ -213,14 +223,39 @@ pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
     }
     let scale = used.iter().map(|s| s.monetary).sum::<f64>() / used.len() as f64;
     let compact = Compact::new(used.iter().copied(), scale);
-    let n = compact.count() as f64;
     // Start at p = 1, q = 2, γ = 1: the population mean pγ/(q−1) equals the observed mean (1
     // after scaling).
     let x0 = [0.0, std::f64::consts::LN_2, 0.0];
+    let customers = used.len();
+    if let Some(x) = start
+        .filter(|p| p.is_valid())
+        .map(|p| [p.p.ln(), p.q.ln(), (p.gamma / scale).ln()])
+        .filter(|x| optim::is_interior(x))
+    {
+        if let Ok(f) = fit_compact(&compact, x, scale, customers, true) {
+            if f.converged {
+                return Ok(f);
+            }
+        }
+    }
+    fit_compact(&compact, x0, scale, customers, false)
+}
+
+/// Runs the optimiser on `compact` (spends divided by `scale`) from the log-parameters `x0`
+/// (`warm`: a previous optimum).
+fn fit_compact(
+    compact: &Compact,
+    x0: [f64; 3],
+    scale: f64,
+    customers: usize,
+    warm: bool,
+) -> Result<GammaGammaFit, FitError> {
+    let n = compact.count() as f64;
     let out = optim::maximise_log_likelihood(
         x0,
         n,
         LOG_BOUND,
+        warm,
         |[p, q, gamma]| Some(GammaGammaParams { p, q, gamma }).filter(GammaGammaParams::is_valid),
         |p, g| compact.eval(p, g),
     );
@@ -245,7 +280,7 @@ pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
     Ok(GammaGammaFit {
         params,
         log_likelihood,
-        customers: used.len(),
+        customers,
         converged,
         iterations: out.iterations,
     })

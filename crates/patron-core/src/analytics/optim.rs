@@ -23,6 +23,12 @@ pub(crate) const DRIFT_BOUND: f64 = 12.0;
 /// log-parameters) is below this is accepted as an approximate optimum (`converged: false`).
 pub(crate) const APPROXIMATE_GTOL: f64 = 1e-5;
 
+/// Whether log-parameters `x` lie well inside the box where fits are accepted (a start from a
+/// previous fit must not begin on a ridge towards a boundary).
+pub(crate) fn is_interior(x: &[f64]) -> bool {
+    x.iter().all(|v| v.is_finite() && v.abs() < DRIFT_BOUND)
+}
+
 /// Why the minimiser stopped.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Stop {
@@ -50,6 +56,12 @@ pub(crate) struct Options {
     pub max_step: f64,
     /// |xᵢ| beyond this means divergence (e^±25 ≈ 7e10, 1e-11).
     pub bound: f64,
+    /// `x0` lies next to the minimum (a previous fit to nearly the same data): start from the
+    /// inverse of a finite-difference Hessian instead of the identity. Near the minimum the
+    /// gradient is tiny, so BFGS's first steps learn the curvature of these ill-conditioned
+    /// likelihoods slowly from noisy gradient differences (a warm Gamma-Gamma fit once took 49
+    /// iterations where a cold one took 20); N more evaluations give it at once.
+    pub warm: bool,
 }
 
 impl Default for Options {
@@ -59,6 +71,7 @@ impl Default for Options {
             max_iterations: 500,
             max_step: 3.0,
             bound: 25.0,
+            warm: false,
         }
     }
 }
@@ -242,9 +255,16 @@ pub(crate) fn minimise<const N: usize>(
             stop: Stop::BadStart,
         };
     }
-    // Inverse Hessian approximation; scaled after the first step (N&W eq. 6.20).
+    // Inverse Hessian approximation; scaled after the first step (N&W eq. 6.20), unless a warm
+    // start measured it.
     let mut h = identity::<N>();
     let mut scaled = false;
+    if opts.warm && max_abs(&g) > opts.gtol {
+        if let Some(inv) = inverse_hessian(&mut eval, &x, &g) {
+            h = inv;
+            scaled = true;
+        }
+    }
     let mut iterations = 0;
     loop {
         let grad_max = max_abs(&g);
@@ -338,15 +358,86 @@ pub(crate) fn minimise<const N: usize>(
     }
 }
 
+/// The inverse of the Hessian at `x` (gradient `g`) from forward differences of the gradient;
+/// `None` unless it is finite and positive definite (then the identity start is the safer one).
+fn inverse_hessian<const N: usize>(
+    eval: &mut impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    x: &[f64; N],
+    g: &[f64; N],
+) -> Option<[[f64; N]; N]> {
+    /// Step in log-parameters: large against the gradient's rounding, small against the
+    /// curvature's change.
+    const DELTA: f64 = 1e-5;
+    let mut hess = [[0.0; N]; N];
+    for j in 0..N {
+        let mut xj = *x;
+        xj[j] += DELTA;
+        let mut gj = [0.0; N];
+        if !eval(&xj, &mut gj).is_finite() {
+            return None;
+        }
+        for i in 0..N {
+            hess[i][j] = (gj[i] - g[i]) / DELTA;
+        }
+    }
+    for i in 0..N {
+        for j in 0..i {
+            let m = 0.5 * (hess[i][j] + hess[j][i]);
+            hess[i][j] = m;
+            hess[j][i] = m;
+        }
+    }
+    // Cholesky H = L Lᵀ: fails unless positive definite.
+    let mut l = [[0.0; N]; N];
+    for i in 0..N {
+        for j in 0..=i {
+            let mut sum = hess[i][j];
+            for k in 0..j {
+                sum -= l[i][k] * l[j][k];
+            }
+            if i == j {
+                if !(sum > 0.0 && sum.is_finite()) {
+                    return None;
+                }
+                l[i][i] = sum.sqrt();
+            } else {
+                l[i][j] = sum / l[j][j];
+            }
+        }
+    }
+    // H⁻¹ column by column: solve L z = eₖ, then Lᵀ y = z.
+    let mut inv = [[0.0; N]; N];
+    for k in 0..N {
+        let mut z = [0.0; N];
+        for i in 0..N {
+            let mut sum = if i == k { 1.0 } else { 0.0 };
+            for m in 0..i {
+                sum -= l[i][m] * z[m];
+            }
+            z[i] = sum / l[i][i];
+        }
+        for i in (0..N).rev() {
+            let mut sum = z[i];
+            for m in i + 1..N {
+                sum -= l[m][i] * inv[m][k];
+            }
+            inv[i][k] = sum / l[i][i];
+        }
+    }
+    inv.iter().flatten().all(|v| v.is_finite()).then_some(inv)
+}
+
 /// Maximises a mean log-likelihood over positive parameters by minimising its negative in
 /// log-parameter space (both models fit this way). `params` builds the model's parameters from
 /// their natural values (`None`: outside the model's domain, an infinite objective there);
 /// `eval` returns the summed log-likelihood of the `n` customers and fills its gradient with
 /// respect to the natural parameters, which the chain rule turns into the log-space gradient.
+/// `warm`: `x0` is a previous fit's optimum (see [`Options::warm`]).
 pub(crate) fn maximise_log_likelihood<const N: usize, P>(
     x0: [f64; N],
     n: f64,
     bound: f64,
+    warm: bool,
     params: impl Fn([f64; N]) -> Option<P>,
     eval: impl Fn(&P, &mut [f64; N]) -> f64,
 ) -> Outcome<N> {
@@ -367,6 +458,7 @@ pub(crate) fn maximise_log_likelihood<const N: usize, P>(
         x0,
         Options {
             bound,
+            warm,
             ..Options::default()
         },
     )

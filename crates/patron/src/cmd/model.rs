@@ -175,11 +175,23 @@ pub(crate) async fn fit_and_keep(
                 .iter()
                 .map(|h| summary_of(h, end, unit, &currency))
                 .collect();
+            // The kept fit (in the same unit and currency) starts the optimisers: in a daily
+            // run it lies next to today's maximum (see `bgnbd::fit_from`).
+            let previous = match store.get_setting(FIT_SETTING).await? {
+                Some(text) => serde_json::from_str::<StoredFit>(&text)
+                    .ok()
+                    .filter(|f| f.unit == unit && f.currency == currency.as_str()),
+                None => None,
+            };
+            let (bg_start, gg_start) = match &previous {
+                Some(f) => (Some(&f.bgnbd), Some(&f.gamma_gamma)),
+                None => (None, None),
+            };
             // The two models are independent: fitted at the same time, one per core.
             let (bg_fit, gg_fit) = std::thread::scope(|sc| {
                 let gg = sc.spawn(|| {
                     let t = std::time::Instant::now();
-                    let f = gamma_gamma::fit(&data);
+                    let f = gamma_gamma::fit_from(&data, gg_start);
                     tracing::debug!(
                         ms = t.elapsed().as_millis() as u64,
                         "model fit: gamma-gamma"
@@ -187,7 +199,7 @@ pub(crate) async fn fit_and_keep(
                     f
                 });
                 let t = std::time::Instant::now();
-                let bg = bgnbd::fit(&data);
+                let bg = bgnbd::fit_from(&data, bg_start);
                 tracing::debug!(ms = t.elapsed().as_millis() as u64, "model fit: bg/nbd");
                 (
                     bg,
