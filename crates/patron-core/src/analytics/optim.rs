@@ -360,6 +360,8 @@ pub(crate) fn minimise<const N: usize>(
 
 /// The inverse of the Hessian at `x` (gradient `g`) from forward differences of the gradient;
 /// `None` unless it is finite and positive definite (then the identity start is the safer one).
+// Matrix algebra on N ≤ 4: indices read like the formulas.
+#[allow(clippy::needless_range_loop)]
 fn inverse_hessian<const N: usize>(
     eval: &mut impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
     x: &[f64; N],
