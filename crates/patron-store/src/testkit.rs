@@ -187,24 +187,14 @@ impl TestDb {
     /// format.
     pub async fn execute(&self, sql: &str) -> u64 {
         match self.backend {
-            Backend::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::query(sql)
-                    .execute(&mut c)
-                    .await
-                    .map(|r| r.rows_affected())
-            }
-            Backend::Postgres => {
-                let mut c = PgConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::query(sql)
-                    .execute(&mut c)
-                    .await
-                    .map(|r| r.rows_affected())
-            }
+            Backend::Sqlite => sqlx::query(sql)
+                .execute(&mut self.sqlite_conn().await)
+                .await
+                .map(|r| r.rows_affected()),
+            Backend::Postgres => sqlx::query(sql)
+                .execute(&mut self.pg_conn().await)
+                .await
+                .map(|r| r.rows_affected()),
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
@@ -213,19 +203,29 @@ impl TestDb {
     pub async fn scalar(&self, sql: &str) -> i64 {
         match self.backend {
             Backend::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut self.sqlite_conn().await)
                     .await
-                    .expect("connect to the test database");
-                sqlx::query_scalar(sql).fetch_one(&mut c).await
             }
             Backend::Postgres => {
-                let mut c = PgConnection::connect(&self.url)
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut self.pg_conn().await)
                     .await
-                    .expect("connect to the test database");
-                sqlx::query_scalar(sql).fetch_one(&mut c).await
             }
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    async fn sqlite_conn(&self) -> sqlx::SqliteConnection {
+        sqlx::SqliteConnection::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    async fn pg_conn(&self) -> PgConnection {
+        PgConnection::connect(&self.url)
+            .await
+            .expect("connect to the test database")
     }
 
     /// Removes the database. Call at the end of a test (a failed test leaves it for inspection).

@@ -120,6 +120,66 @@ fn sqlite_journal_mode(db: &TestDb) -> Option<String> {
     )
 }
 
+/// Starts `patron import ENTITY csv` and kills it (SIGKILL) after each of `waits` in turn,
+/// each time checking after a restart that the file passes its integrity check, that `table`
+/// holds none or all of the `rows`, and (SQLite) that the file is in WAL mode; stops once the
+/// import got through. Whether a kill caught the import running.
+async fn kill_import_at(
+    db: &TestDb,
+    entity: &str,
+    csv: &Path,
+    table: &str,
+    rows: usize,
+    waits: [u64; 3],
+) -> bool {
+    let mut killed_running = false;
+    for wait_ms in waits {
+        let mut child = support::patron(&db.url)
+            .args(["import", entity])
+            .arg(csv)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn import");
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        let finished = child.try_wait().expect("poll").is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        let (n, intact) = inspect(db, table).await;
+        eprintln!(
+            "{:?}: {entity} import killed at {wait_ms} ms (had finished: {finished}): {n} {table}",
+            db.backend
+        );
+        assert!(intact, "integrity check after a kill at {wait_ms} ms");
+        assert!(
+            n == 0 || n == rows as i64,
+            "after a kill at {wait_ms} ms (finished: {finished}) {n} of {rows} {table}"
+        );
+        if let Some(mode) = sqlite_journal_mode(db) {
+            assert_eq!(mode, "wal", "after a kill at {wait_ms} ms");
+        }
+        killed_running |= !finished;
+        if n > 0 {
+            break;
+        }
+    }
+    killed_running
+}
+
+/// Runs `patron import ENTITY csv` to its end; it must succeed.
+fn import_whole(db: &TestDb, entity: &str, csv: &Path) {
+    let out = support::patron(&db.url)
+        .args(["import", entity])
+        .arg(csv)
+        .output()
+        .expect("import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A large orders import into an empty archive takes the bulk path: on SQLite a rollback
 /// journal instead of the write-ahead log (no other connection is open), indexes rebuilt at the
 /// end; on PostgreSQL indexes and foreign keys rebuilt at the end. Killed at any moment, it is
@@ -132,48 +192,9 @@ async fn a_killed_large_orders_import_is_wholly_absent_or_wholly_present() {
         let csv = dir.path().join("orders.csv");
         let rows = 120_000;
         write_orders(&csv, rows);
-        let mut killed_running = false;
-        for wait_ms in [400u64, 1500, 4000] {
-            let mut child = support::patron(&db.url)
-                .args(["import", "orders"])
-                .arg(&csv)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn import");
-            std::thread::sleep(Duration::from_millis(wait_ms));
-            let finished = child.try_wait().expect("poll").is_some();
-            let _ = child.kill();
-            let _ = child.wait();
-            let (n, intact) = inspect(&db, "orders").await;
-            eprintln!(
-                "{:?}: orders import killed at {wait_ms} ms (had finished: {finished}): {n} orders",
-                db.backend
-            );
-            assert!(intact, "integrity check after a kill at {wait_ms} ms");
-            assert!(
-                n == 0 || n == rows as i64,
-                "after a kill at {wait_ms} ms (finished: {finished}) {n} of {rows} orders"
-            );
-            if let Some(mode) = sqlite_journal_mode(&db) {
-                assert_eq!(mode, "wal", "after a kill at {wait_ms} ms");
-            }
-            killed_running |= !finished;
-            if n > 0 {
-                break;
-            }
-        }
-        assert!(killed_running, "no kill caught the orders import running");
-        let out = support::patron(&db.url)
-            .args(["import", "orders", "--json"])
-            .arg(&csv)
-            .output()
-            .expect("import");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let caught = kill_import_at(&db, "orders", &csv, "orders", rows, [400, 1500, 4000]).await;
+        assert!(caught, "no kill caught the orders import running");
+        import_whole(&db, "orders", &csv);
         // The import itself returned the file to WAL (nothing has reopened it yet).
         if let Some(mode) = sqlite_journal_mode(&db) {
             assert_eq!(mode, "wal", "after a whole import");
@@ -198,46 +219,11 @@ async fn a_killed_import_is_wholly_absent_or_wholly_present() {
         write_customers(&csv, rows);
         // Kill it at a different moment of its life each time: while reading, while writing,
         // around the commit.
-        let mut killed_running = false;
-        for wait_ms in [200u64, 800, 2000] {
-            let mut child = support::patron(&db.url)
-                .args(["import", "customers"])
-                .arg(&csv)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn import");
-            std::thread::sleep(Duration::from_millis(wait_ms));
-            let finished = child.try_wait().expect("poll").is_some();
-            let _ = child.kill();
-            let _ = child.wait();
-            let (n, intact) = inspect(&db, "customers").await;
-            eprintln!(
-                "{:?}: import killed at {wait_ms} ms (had finished: {finished}): {n} customers",
-                db.backend
-            );
-            assert!(intact, "integrity check after a kill at {wait_ms} ms");
-            assert!(
-                n == 0 || n == rows as i64,
-                "after a kill at {wait_ms} ms (finished: {finished}) {n} of {rows} customers"
-            );
-            killed_running |= !finished;
-            if n > 0 {
-                break;
-            }
-        }
-        assert!(killed_running, "no kill caught the import running");
+        let caught =
+            kill_import_at(&db, "customers", &csv, "customers", rows, [200, 800, 2000]).await;
+        assert!(caught, "no kill caught the import running");
         // Left alone, the same import completes: the kills left nothing in its way.
-        let out = support::patron(&db.url)
-            .args(["import", "customers"])
-            .arg(&csv)
-            .output()
-            .expect("import");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        import_whole(&db, "customers", &csv);
         let (n, intact) = inspect(&db, "customers").await;
         assert!(
             intact && n == rows as i64,
