@@ -216,6 +216,17 @@ impl TestDb {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// The journal mode a new connection finds in the SQLite file (`None` on PostgreSQL): WAL
+    /// is recorded in the file, so this tells whether something left it in another mode.
+    pub fn sqlite_journal_mode(&self) -> Option<String> {
+        let path = crate::sqlite_path(&self.url)?;
+        let conn = rusqlite::Connection::open(path).expect("open the test database");
+        Some(
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .expect("journal mode"),
+        )
+    }
+
     async fn sqlite_conn(&self) -> sqlx::SqliteConnection {
         sqlx::SqliteConnection::connect(&self.url)
             .await

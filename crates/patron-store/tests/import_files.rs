@@ -730,16 +730,6 @@ fn large_orders(rows: usize, bad_last: bool) -> String {
     s
 }
 
-/// The journal mode a new connection finds in the SQLite file (`None` on PostgreSQL).
-fn journal_mode(db: &TestDb) -> Option<String> {
-    let path = patron_store::sqlite_path(&db.url)?;
-    let conn = rusqlite::Connection::open(path).expect("open");
-    Some(
-        conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("journal mode"),
-    )
-}
-
 /// A large import into an empty archive takes the bulk path (indexes, and on PostgreSQL foreign
 /// keys, rebuilt once at the end; search indexes filled once). Whether it commits or is refused,
 /// the schema afterwards is exactly what it was, and the imported customers are searchable,
@@ -810,7 +800,7 @@ async fn large_import_restores_the_schema_it_set_aside() {
         assert_eq!(db.schema_fingerprint().await, before, "{:?}", db.backend);
         // SQLite: the import, the only connection, wrote with a rollback journal and returned
         // the file to WAL before it closed.
-        assert_eq!(journal_mode(&db).as_deref().unwrap_or("wal"), "wal");
+        assert_eq!(db.sqlite_journal_mode().as_deref().unwrap_or("wal"), "wal");
         let chinese: Vec<String> = (0..40).map(|i| format!("张伟{}", i * 130)).collect();
         let mut found = search_refs(&*store, "张伟").await;
         let mut want = chinese.clone();
@@ -864,7 +854,7 @@ async fn large_import_restores_the_schema_it_set_aside() {
                 .expect("read again");
             assert_eq!(n, (rows + rows / 10) as i64, "after the import");
         }
-        assert_eq!(journal_mode(&db).as_deref().unwrap_or("wal"), "wal");
+        assert_eq!(db.sqlite_journal_mode().as_deref().unwrap_or("wal"), "wal");
         assert_eq!(
             (again.created, again.unchanged, again.bulk),
             ((rows / 10) as u64, rows as u64, true),

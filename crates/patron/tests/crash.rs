@@ -110,16 +110,6 @@ fn write_orders(path: &Path, rows: usize) {
     }
 }
 
-/// The journal mode a fresh connection finds (SQLite; WAL is recorded in the file).
-fn sqlite_journal_mode(db: &TestDb) -> Option<String> {
-    let path = patron_store::sqlite_path(&db.url)?;
-    let conn = rusqlite::Connection::open(path).expect("open");
-    Some(
-        conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("journal mode"),
-    )
-}
-
 /// Starts `patron import ENTITY csv` and kills it (SIGKILL) after each of `waits` in turn,
 /// each time checking after a restart that the file passes its integrity check, that `table`
 /// holds none or all of the `rows`, and (SQLite) that the file is in WAL mode; stops once the
@@ -155,7 +145,7 @@ async fn kill_import_at(
             n == 0 || n == rows as i64,
             "after a kill at {wait_ms} ms (finished: {finished}) {n} of {rows} {table}"
         );
-        if let Some(mode) = sqlite_journal_mode(db) {
+        if let Some(mode) = db.sqlite_journal_mode() {
             assert_eq!(mode, "wal", "after a kill at {wait_ms} ms");
         }
         killed_running |= !finished;
@@ -196,7 +186,7 @@ async fn a_killed_large_orders_import_is_wholly_absent_or_wholly_present() {
         assert!(caught, "no kill caught the orders import running");
         import_whole(&db, "orders", &csv);
         // The import itself returned the file to WAL (nothing has reopened it yet).
-        if let Some(mode) = sqlite_journal_mode(&db) {
+        if let Some(mode) = db.sqlite_journal_mode() {
             assert_eq!(mode, "wal", "after a whole import");
         }
         let (n, intact) = inspect(&db, "orders").await;

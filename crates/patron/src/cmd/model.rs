@@ -183,10 +183,8 @@ pub(crate) async fn fit_and_keep(
                     .filter(|f| f.unit == unit && f.currency == currency.as_str()),
                 None => None,
             };
-            let (bg_start, gg_start) = match &previous {
-                Some(f) => (Some(&f.bgnbd), Some(&f.gamma_gamma)),
-                None => (None, None),
-            };
+            let bg_start = previous.as_ref().map(|f| &f.bgnbd);
+            let gg_start = previous.as_ref().map(|f| &f.gamma_gamma);
             // The two models are independent: fitted at the same time, one per core.
             let (bg_fit, gg_fit) = std::thread::scope(|sc| {
                 let gg = sc.spawn(|| {
