@@ -154,37 +154,16 @@ async fn classes_as_of(
         type Row = (i64, String, String, Option<String>, Option<i64>);
         let rows: Vec<Row> = match c {
             Conn::Sqlite(conn) => {
-                // A million rows: read through rusqlite, as the orders are (see order_scan).
+                // A million rows: read through rusqlite, as the orders are, in two halves at
+                // once (see `order_scan::in_two_halves`; this transaction has not written the
+                // classes yet).
                 let ctx = "reading the current classes";
-                return super::bulk::on_sqlite_handle(conn, ctx, |db| {
-                    let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
-                    let mut rows = st.query(()).map_err(|e| map_rusqlite(e, ctx))?;
-                    let mut out = Vec::with_capacity(customers);
-                    while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
-                        let text =
-                            |i: usize, d: Dimension| -> rusqlite::Result<Option<ClassName>> {
-                                Ok(r.get_ref(i)?.as_str_or_null()?.map(|s| class_name(d, s)))
-                            };
-                        let classes = [
-                            text(1, Dimension::Abc),
-                            text(2, Dimension::Loyalty),
-                            text(3, Dimension::Rfm),
-                        ];
-                        let id: i64 = r.get(0).map_err(|e| map_rusqlite(e, ctx))?;
-                        let digest: Option<i64> = r.get(4).map_err(|e| map_rusqlite(e, ctx))?;
-                        let classes = classes.map(|v| v.map_err(|e| map_rusqlite(e, ctx)));
-                        let [a, l, f] = classes;
-                        out.push((
-                            id,
-                            Prior {
-                                classes: [a?, l?, f?],
-                                digest,
-                            },
-                        ));
-                    }
-                    Ok(Before { rows: out, latest })
+                let most = i64::try_from(customers).unwrap_or(0);
+                let rows = super::bulk::on_sqlite_handle(conn, ctx, |db| {
+                    priors_sqlite(db, most, super::order_scan::SPLIT_MIN_CUSTOMERS)
                 })
-                .await;
+                .await?;
+                return Ok(Before { rows, latest });
             }
             Conn::Pg(_) => c.fetch_all(sql, vec![]).await?,
         };
@@ -223,6 +202,66 @@ async fn classes_as_of(
         rows: out.into_iter().collect(),
         latest,
     })
+}
+
+/// Every customer's current classes, by customer id, on SQLite: in two halves at once from
+/// `split_min` customers (by id range) on; `most`: at most this many.
+fn priors_sqlite(
+    db: &rusqlite::Connection,
+    most: i64,
+    split_min: i64,
+) -> StoreResult<Vec<(i64, Prior)>> {
+    let ctx = "reading the current classes";
+    let range: (Option<i64>, Option<i64>) = db
+        .query_row(
+            "SELECT MIN(customer_id), MAX(customer_id) FROM customer_classes",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    super::order_scan::in_two_halves(db, range.0.zip(range.1), split_min, |db, from, to, n| {
+        read_priors(db, from, to, n.clamp(0, most))
+    })
+}
+
+/// The current classes of the customers with ids in `from..=to` (about `about` of them), by
+/// customer id.
+fn read_priors(
+    db: &rusqlite::Connection,
+    from: i64,
+    to: i64,
+    about: i64,
+) -> StoreResult<Vec<(i64, Prior)>> {
+    let ctx = "reading the current classes";
+    let mut st = db
+        .prepare(
+            "SELECT customer_id, abc, loyalty, rfm_segment, digest FROM customer_classes \
+             WHERE customer_id BETWEEN ?1 AND ?2 ORDER BY customer_id",
+        )
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    let mut rows = st.query((from, to)).map_err(|e| map_rusqlite(e, ctx))?;
+    let mut out = Vec::with_capacity(usize::try_from(about).unwrap_or(0));
+    while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
+        let text = |i: usize, d: Dimension| -> rusqlite::Result<Option<ClassName>> {
+            Ok(r.get_ref(i)?.as_str_or_null()?.map(|s| class_name(d, s)))
+        };
+        let classes = [
+            text(1, Dimension::Abc),
+            text(2, Dimension::Loyalty),
+            text(3, Dimension::Rfm),
+        ];
+        let id: i64 = r.get(0).map_err(|e| map_rusqlite(e, ctx))?;
+        let digest: Option<i64> = r.get(4).map_err(|e| map_rusqlite(e, ctx))?;
+        let [a, l, f] = classes.map(|v| v.map_err(|e| map_rusqlite(e, ctx)));
+        out.push((
+            id,
+            Prior {
+                classes: [a?, l?, f?],
+                digest,
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// The sales territories graded (see [`TERRITORY_FIELD`]): each customer's territory is the
@@ -1430,6 +1469,61 @@ pub(crate) async fn refresh_rfm(c: &mut Conn<'_>, customer: CustomerId) -> Store
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The current classes read in two halves on two connections are those one pass reads:
+    /// every customer once, in order, unknown class names kept as stored.
+    #[test]
+    fn current_classes_read_in_halves_as_in_one_pass() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("classes.db");
+        let db = rusqlite::Connection::open(&path).expect("a database file");
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL; \
+             CREATE TABLE customer_classes (customer_id INTEGER PRIMARY KEY, abc TEXT NOT NULL, \
+               loyalty TEXT NOT NULL, rfm_segment TEXT, digest INTEGER);",
+        )
+        .expect("the table");
+        for i in 1..=300i64 {
+            let segment = match i % 3 {
+                0 => None,
+                1 => Some("champions"),
+                _ => Some("a segment of an older build"),
+            };
+            let abc = ["A", "B", "C"][(i % 3) as usize];
+            db.execute(
+                "INSERT INTO customer_classes VALUES (?1, ?2, 'loyal', ?3, ?4)",
+                (i * 7, abc, segment, (i % 4 != 0).then_some(i * 31)),
+            )
+            .expect("a row");
+        }
+        let flat = |rows: Vec<(i64, Prior)>| -> Vec<(i64, [Option<String>; 3], Option<i64>)> {
+            rows.into_iter()
+                .map(|(id, p)| (id, p.classes.map(|c| c.map(|c| c.into_owned())), p.digest))
+                .collect()
+        };
+        let whole = flat(priors_sqlite(&db, 300, i64::MAX).expect("one pass"));
+        assert_eq!(whole.len(), 300);
+        assert!(whole.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(whole[1].0, 14);
+        assert_eq!(
+            whole[1].1,
+            [
+                Some("C".to_owned()),
+                Some("loyal".to_owned()),
+                Some("a segment of an older build".to_owned())
+            ]
+        );
+        assert_eq!(whole[3].2, None);
+        assert_eq!(
+            flat(priors_sqlite(&db, 300, 1_000).expect("two halves")),
+            whole
+        );
+        std::fs::rename(&path, dir.path().join("moved.db")).expect("moved");
+        assert_eq!(
+            flat(priors_sqlite(&db, 300, 1_000).expect("one connection")),
+            whole
+        );
+    }
 
     /// The compact stored reasons read back as written, and rows written before in the named
     /// form still read.
