@@ -366,8 +366,9 @@ struct ScoreJob<'a> {
 }
 
 impl ScoreJob<'_> {
-    /// Scores `histories`, in their order: the rows stored and the rows printed.
-    fn score(&self, histories: &[PurchaseHistory]) -> (Vec<CustomerScore>, Vec<ScoreOut>) {
+    /// Scores `histories`, in their order: the rows stored and the rows printed (which take
+    /// each customer's reference over, not a copy of it: a million strings).
+    fn score(&self, histories: &mut [PurchaseHistory]) -> (Vec<CustomerScore>, Vec<ScoreOut>) {
         let (fit, as_of, unit, currency) = (self.fit, self.as_of, self.unit, self.currency);
         let mut rows = Vec::with_capacity(histories.len());
         let mut out = Vec::with_capacity(histories.len());
@@ -423,7 +424,7 @@ impl ScoreJob<'_> {
                 scored_at: self.scored_at,
             });
             out.push(ScoreOut {
-                customer_ref: h.customer_ref.clone(),
+                customer_ref: h.customer_ref.take(),
                 customer_id: h.customer_id.0,
                 p_alive,
                 expected_purchases,
@@ -499,7 +500,7 @@ pub(crate) async fn score_and_keep(
         .map_err(|e| anyhow::anyhow!("the stored fit's currency: {}", e.message))?;
     let as_of = fit.calibration_end;
     let t = std::time::Instant::now();
-    let histories = store.purchase_histories(as_of, &currency).await?;
+    let mut histories = store.purchase_histories(as_of, &currency).await?;
     let histories_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
     let horizon = days / unit.days();
@@ -519,7 +520,7 @@ pub(crate) async fn score_and_keep(
     let part = histories.len().div_ceil(workers).max(1);
     let parts: Vec<(Vec<CustomerScore>, Vec<ScoreOut>)> = std::thread::scope(|sc| {
         let running: Vec<_> = histories
-            .chunks(part)
+            .chunks_mut(part)
             .map(|chunk| sc.spawn(|| job.score(chunk)))
             .collect();
         running
