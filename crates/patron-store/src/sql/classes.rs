@@ -211,15 +211,8 @@ fn priors_sqlite(
     most: i64,
     split_min: i64,
 ) -> StoreResult<Vec<(i64, Prior)>> {
-    let ctx = "reading the current classes";
-    let range: (Option<i64>, Option<i64>) = db
-        .query_row(
-            "SELECT MIN(customer_id), MAX(customer_id) FROM customer_classes",
-            (),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| map_rusqlite(e, ctx))?;
-    super::order_scan::in_two_halves(db, range.0.zip(range.1), split_min, |db, from, to, n| {
+    let range = super::order_scan::id_range(db, "customer_classes", "customer_id")?;
+    super::order_scan::in_two_halves(db, range, split_min, |db, from, to, n| {
         read_priors(db, from, to, n.clamp(0, most))
     })
 }

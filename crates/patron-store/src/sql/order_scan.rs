@@ -271,16 +271,28 @@ impl Scan<'_> {
     /// Folds every customer's orders on `db`, in two halves at once from `split_min`
     /// customers (by id range) on.
     fn fold_all(&self, db: &rusqlite::Connection, split_min: i64) -> StoreResult<Vec<FoldRow>> {
-        let ctx = "reading the orders by customer";
-        let ids: (Option<i64>, Option<i64>) = db
-            .query_row("SELECT MIN(id), MAX(id) FROM customers", (), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(|e| map_rusqlite(e, ctx))?;
-        in_two_halves(db, ids.0.zip(ids.1), split_min, |db, from, to, about| {
+        let ids = id_range(db, "customers", "id")?;
+        in_two_halves(db, ids, split_min, |db, from, to, about| {
             self.fold(db, from, to, about)
         })
     }
+}
+
+/// The lowest and highest `column` of `table` (an integer key); `None` when it has no rows.
+pub(crate) fn id_range(
+    db: &rusqlite::Connection,
+    table: &str,
+    column: &str,
+) -> StoreResult<Option<(i64, i64)>> {
+    let ctx = "reading the range of the ids";
+    let (lo, hi): (Option<i64>, Option<i64>) = db
+        .query_row(
+            &format!("SELECT MIN({column}), MAX({column}) FROM {table}"),
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    Ok(lo.zip(hi))
 }
 
 /// Reads the rows of ids `lo..=hi` (`range`; `None`: no rows known) with `read(db, from, to,

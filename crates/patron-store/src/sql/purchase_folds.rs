@@ -392,36 +392,25 @@ fn from_values(v: [i64; 15]) -> FoldRow {
 /// (by id range) on.
 fn load_rows_sqlite(db: &rusqlite::Connection, split_min: i64) -> StoreResult<Vec<FoldRow>> {
     let ctx = "reading the kept purchase folds";
-    let range: (Option<i64>, Option<i64>) = db
-        .query_row(
-            "SELECT MIN(customer_id), MAX(customer_id) FROM purchase_folds",
-            (),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| map_rusqlite(e, ctx))?;
+    let range = order_scan::id_range(db, "purchase_folds", "customer_id")?;
     let sql = format!(
         "SELECT {} FROM purchase_folds WHERE customer_id BETWEEN ?1 AND ?2 ORDER BY customer_id",
         COLS.join(", ")
     );
-    order_scan::in_two_halves(
-        db,
-        range.0.zip(range.1),
-        split_min,
-        |db, from, to, about| {
-            // Room for the ids' range, reserved once (untouched room costs no memory).
-            let mut out = Vec::with_capacity(usize::try_from(about.clamp(0, 1 << 24)).unwrap_or(0));
-            let mut st = db.prepare(&sql).map_err(|e| map_rusqlite(e, ctx))?;
-            let mut rows = st.query((from, to)).map_err(|e| map_rusqlite(e, ctx))?;
-            while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
-                let mut v = [0i64; 15];
-                for (i, x) in v.iter_mut().enumerate() {
-                    *x = r.get(i).map_err(|e| map_rusqlite(e, ctx))?;
-                }
-                out.push(from_values(v));
+    order_scan::in_two_halves(db, range, split_min, |db, from, to, about| {
+        // Room for the ids' range, reserved once (untouched room costs no memory).
+        let mut out = Vec::with_capacity(usize::try_from(about.clamp(0, 1 << 24)).unwrap_or(0));
+        let mut st = db.prepare(&sql).map_err(|e| map_rusqlite(e, ctx))?;
+        let mut rows = st.query((from, to)).map_err(|e| map_rusqlite(e, ctx))?;
+        while let Some(r) = rows.next().map_err(|e| map_rusqlite(e, ctx))? {
+            let mut v = [0i64; 15];
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = r.get(i).map_err(|e| map_rusqlite(e, ctx))?;
             }
-            Ok(out)
-        },
-    )
+            out.push(from_values(v));
+        }
+        Ok(out)
+    })
 }
 
 /// Every kept row, by customer: through rusqlite on SQLite, in two halves at once (a million
