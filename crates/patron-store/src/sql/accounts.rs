@@ -29,7 +29,7 @@ pub(crate) async fn set_password_hash(c: &mut Conn<'_>, id: UserId, phc: &str) -
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct Credentials {
     id: i64,
     password_hash: Option<String>,
@@ -170,7 +170,7 @@ pub(crate) async fn insert_session(
     })
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct SessionRow {
     user_id: i64,
     csrf_token: String,
@@ -215,7 +215,7 @@ pub(crate) async fn delete_user_sessions(c: &mut Conn<'_>, user: UserId) -> Stor
 
 // ---------- API tokens ----------
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct TokenRow {
     id: i64,
     user_id: i64,

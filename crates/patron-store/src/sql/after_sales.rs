@@ -32,7 +32,7 @@ fn bad_row(what: &str, e: impl std::fmt::Display) -> StoreError {
     )
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct JobRow {
     id: i64,
     customer_id: i64,
@@ -119,7 +119,7 @@ const COLS: &str = "j.id, j.customer_id, c.name AS customer_name, j.order_id, o.
 const FROM: &str = "service_jobs j JOIN customers c ON c.id = j.customer_id \
      LEFT JOIN orders o ON o.id = j.order_id LEFT JOIN users u ON u.id = j.assigned_to";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ChangeRow {
     id: i64,
     job_id: i64,

@@ -183,7 +183,7 @@ impl RowSource for ScoreRows<'_> {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ScoreRow {
     customer_id: i64,
     p_alive: Option<f64>,

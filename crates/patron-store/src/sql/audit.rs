@@ -294,7 +294,7 @@ pub(crate) async fn holder_changes(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct AuditRow {
     id: i64,
     at: DateTime<Utc>,
@@ -351,7 +351,7 @@ pub(crate) async fn history(
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ImportRow {
     id: i64,
     at: DateTime<Utc>,
@@ -406,7 +406,7 @@ impl std::fmt::Display for UnknownEntity {
 }
 impl std::error::Error for UnknownEntity {}
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct OwnerRow {
     at: DateTime<Utc>,
     customer_id: i64,

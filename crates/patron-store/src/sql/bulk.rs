@@ -344,7 +344,7 @@ pub(crate) enum Lite {
 impl RowBuf {
     fn for_conn(c: &Conn<'_>) -> RowBuf {
         match c {
-            Conn::Sqlite(_) => RowBuf::Sqlite {
+            Conn::Sqlite(_) | Conn::Inline(_) => RowBuf::Sqlite {
                 vals: Vec::with_capacity(32),
                 text: String::with_capacity(1024),
                 rows: 0,
@@ -530,6 +530,7 @@ async fn load_rows<S: RowSource>(
             })
             .await
         }
+        Conn::Inline(_) => Err(super::conn::read_only("a bulk INSERT")),
         Conn::Pg(pg) => {
             let freeze = if frozen { " WITH (FREEZE)" } else { "" };
             let stmt = format!("COPY {table} ({}) FROM STDIN{freeze}", cols.join(","));

@@ -165,6 +165,11 @@ async fn classes_as_of(
                 .await?;
                 return Ok(Before { rows, latest });
             }
+            Conn::Inline(db) => {
+                let most = i64::try_from(customers).unwrap_or(0);
+                let rows = priors_sqlite(db, most, super::order_scan::SPLIT_MIN_CUSTOMERS)?;
+                return Ok(Before { rows, latest });
+            }
             Conn::Pg(_) => c.fetch_all(sql, vec![]).await?,
         };
         let mut out = Vec::with_capacity(rows.len());
@@ -923,7 +928,7 @@ impl RowSource for ChangeRows<'_> {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct CurrentRow {
     customer_id: i64,
     abc: String,
@@ -1072,7 +1077,7 @@ pub(crate) async fn classes_of_many(
     Ok(out)
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ChangeRow {
     id: i64,
     customer_id: i64,

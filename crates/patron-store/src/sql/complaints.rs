@@ -37,7 +37,7 @@ fn word<W: Word>(what: &str, s: &str) -> StoreResult<W> {
     })
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ComplaintRow {
     id: i64,
     customer_id: i64,

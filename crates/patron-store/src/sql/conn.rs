@@ -6,7 +6,7 @@
 //! matches on the variant explicitly. This keeps the two backends from drifting apart, which a
 //! pair of hand-maintained implementations would invite.
 
-use crate::error::{map_sqlx, StoreResult};
+use crate::error::{map_rusqlite, map_sqlx, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
@@ -87,23 +87,63 @@ fn pg_args(args: Vec<Arg>) -> StoreResult<PgArguments> {
     build_args::<Postgres>(args)
 }
 
-/// A row type readable from both backends (`#[derive(sqlx::FromRow)]` gives both).
+/// A row type readable on the inline SQLite connection (see [`super::inline`]):
+/// `#[derive(patron_store_derive::InlineRow)]` beside `#[derive(sqlx::FromRow)]`; tuples of
+/// values read by position.
+pub(crate) trait InlineRow: Sized {
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! inline_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: super::inline::InlineValue),+> InlineRow for ($($t,)+) {
+            fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(super::inline::at::<$t>(row, $i)?,)+))
+            }
+        }
+    };
+}
+inline_tuple!(A 0);
+inline_tuple!(A 0, B 1);
+inline_tuple!(A 0, B 1, C 2);
+inline_tuple!(A 0, B 1, C 2, D 3);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
+inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
+
+/// A row type readable on every connection: both backends through sqlx
+/// (`#[derive(sqlx::FromRow)]` gives both) and the inline SQLite connection.
 pub(crate) trait Row:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + InlineRow + Send + Unpin
 {
 }
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+impl<T> Row for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + InlineRow + Send + Unpin
+{
+}
 
 /// A borrowed connection of either backend.
 pub(crate) enum Conn<'a> {
     Sqlite(&'a mut SqliteConnection),
     Pg(&'a mut PgConnection),
+    /// A read-only SQLite connection on the calling thread (see [`super::inline`]): the SQLite
+    /// dialect, without sqlx's worker thread. Only for short reads.
+    Inline(&'a mut rusqlite::Connection),
 }
 
 impl Conn<'_> {
+    /// Whether the statements are SQLite's (the sqlx connection or the inline one).
     pub(crate) fn is_sqlite(&self) -> bool {
-        matches!(self, Conn::Sqlite(_))
+        matches!(self, Conn::Sqlite(_) | Conn::Inline(_))
     }
 
     /// Runs a statement; returns the number of rows it changed.
@@ -117,6 +157,10 @@ impl Conn<'_> {
                 .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
+            Conn::Inline(db) => {
+                return super::inline::execute(db, sql, &args)
+                    .map_err(|e| map_rusqlite(e, sql_head(sql)))
+            }
         };
         r.map_err(|e| map_sqlx(e, sql_head(sql)))
     }
@@ -136,6 +180,10 @@ impl Conn<'_> {
                 sqlx::query_as_with::<Postgres, T, _>(sql, pg_args(args)?)
                     .fetch_all(&mut **c)
                     .await
+            }
+            Conn::Inline(db) => {
+                return super::inline::fetch(db, sql, &args, T::from_inline)
+                    .map_err(|e| map_rusqlite(e, sql_head(sql)))
             }
         };
         r.map_err(|e| map_sqlx(e, sql_head(sql)))
@@ -157,6 +205,10 @@ impl Conn<'_> {
                     .fetch_optional(&mut **c)
                     .await
             }
+            Conn::Inline(db) => {
+                return super::inline::fetch_first(db, sql, &args, T::from_inline)
+                    .map_err(|e| map_rusqlite(e, sql_head(sql)))
+            }
         };
         r.map_err(|e| map_sqlx(e, sql_head(sql)))
     }
@@ -168,6 +220,14 @@ impl Conn<'_> {
             context: format!("{} returned no row", sql_head(sql)),
             source: "empty result".into(),
         })
+    }
+}
+
+/// The error of a write asked of the inline connection, which only reads.
+pub(crate) fn read_only(what: &str) -> crate::StoreError {
+    crate::StoreError::Other {
+        context: format!("{what} on the inline connection"),
+        source: "the inline connection only reads".into(),
     }
 }
 
@@ -224,6 +284,21 @@ impl PoolConn {
         match self {
             PoolConn::Sqlite(c) => Conn::Sqlite(c),
             PoolConn::Pg(c) => Conn::Pg(c),
+        }
+    }
+}
+
+/// A connection for a short read (see [`super::SqlStore::quick_read`]).
+pub(crate) enum QuickRead<'p> {
+    Inline(super::inline::InlineConn<'p>),
+    Pool(PoolConn),
+}
+
+impl QuickRead<'_> {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            QuickRead::Inline(c) => c.conn(),
+            QuickRead::Pool(c) => c.conn(),
         }
     }
 }

@@ -23,7 +23,7 @@ fn term_of(n: i64) -> StoreResult<u32> {
     u32::try_from(n).map_err(|_| bad_row("term_days", n))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ReviewRow {
     id: i64,
     customer_id: i64,
@@ -211,7 +211,7 @@ pub(crate) async fn customer_credit(
     }))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct PaymentRow {
     id: i64,
     customer_id: i64,
@@ -316,7 +316,7 @@ pub(crate) async fn delete_payment(c: &mut Conn<'_>, id: PaymentId) -> StoreResu
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct OverrideRow {
     id: i64,
     customer_id: i64,
@@ -369,7 +369,7 @@ pub(crate) async fn overrides(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct AccountRow {
     id: i64,
     name: String,

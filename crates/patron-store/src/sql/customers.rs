@@ -251,7 +251,7 @@ async fn load_background(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Backgr
         .unwrap_or_default())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct BackgroundRow {
     family_background: Option<String>,
     occupation: Option<String>,
@@ -642,7 +642,7 @@ pub(crate) async fn overview(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Cu
 }
 
 /// One currency's orders of a customer: the order summary reads all of them in one pass.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct CurrencySummaryRow {
     currency: String,
     n: i64,

@@ -68,7 +68,12 @@ impl Session {
                             .fetch_one(&mut conn)
                             .await
                             .map_err(|e| map_sqlx(e, "counting orders"))?;
-                    is_bulk(opts.expected_rows, existing, false) && leave_wal(p, &mut conn).await
+                    is_bulk(opts.expected_rows, existing, false) && {
+                        if let Some(inline) = &store.inline {
+                            inline.close_idle();
+                        }
+                        leave_wal(p, &mut conn).await
+                    }
                 };
                 // The page cache stays at the pool's 64 MiB: a larger one (256 MiB was tried)
                 // only holds back dirty pages until COMMIT, which then writes and syncs them

@@ -29,7 +29,7 @@ fn bad_row(what: &str, e: impl std::fmt::Display) -> StoreError {
     )
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct PlanRow {
     id: i64,
     customer_id: i64,
@@ -56,7 +56,7 @@ const PLAN_COLS: &str = "p.id, p.customer_id, c.name AS customer_name, cc.abc, p
 const PLAN_FROM: &str = "account_plans p JOIN customers c ON c.id = p.customer_id \
      JOIN users u ON u.id = p.owner_id LEFT JOIN customer_classes cc ON cc.customer_id = c.id";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ProjectRow {
     id: i64,
     plan_id: i64,
@@ -91,7 +91,7 @@ impl TryFrom<ProjectRow> for PlanProject {
 const PROJECT_COLS: &str = "j.id, j.plan_id, j.kind, j.name, j.competitor, j.notes, \
      j.value_minor, j.currency, j.created_at, j.updated_at";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ActionRow {
     id: i64,
     plan_id: i64,

@@ -28,6 +28,7 @@ mod dedupe;
 mod import_apply;
 mod import_orders;
 mod indicators;
+pub(crate) mod inline;
 mod key_accounts;
 mod lists;
 mod order_scan;
@@ -92,6 +93,9 @@ pub struct SqlStore {
     /// the lock instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms:
     /// under concurrent writes that made the slowest 1% wait 250–550 ms behind a 5 ms median.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// A SQLite file's inline read connections (see [`inline`]); `None` on PostgreSQL and for
+    /// an in-memory database.
+    inline: Option<Arc<inline::InlinePool>>,
 }
 
 /// How long a writer waits in [`SqlStore::write_gate`] before it goes to SQLite's own busy
@@ -137,6 +141,7 @@ impl SqlStore {
             SqlStore {
                 pool: Pool::Pg(pool),
                 write_gate: Arc::default(),
+                inline: None,
             }
         } else {
             let path = url
@@ -176,6 +181,7 @@ impl SqlStore {
             SqlStore {
                 pool: Pool::Sqlite(pool),
                 write_gate: Arc::default(),
+                inline: inline::InlinePool::new(path).map(Arc::new),
             }
         };
         Ok(store)
@@ -207,6 +213,46 @@ impl SqlStore {
             Pool::Pg(p) => p.acquire().await.map(PoolConn::Pg),
         }
         .map_err(|e| map_sqlx(e, "acquiring a connection"))
+    }
+
+    /// A connection for a short read of a few rows found by key, as every request makes (the
+    /// caller's token, a scope check, the customer overview): on a SQLite file the inline
+    /// connection (see [`inline`]), which runs the statements on this thread instead of handing
+    /// each to sqlx's worker thread; else, or when no inline connection opens, a pooled one.
+    pub(crate) async fn quick_read(&self) -> StoreResult<conn::QuickRead<'_>> {
+        if let Some(pool) = &self.inline {
+            match pool.get() {
+                Ok(c) => return Ok(conn::QuickRead::Inline(c)),
+                Err(e) => tracing::debug!(error = %e, "no inline reader; reading on the pool"),
+            }
+        }
+        Ok(conn::QuickRead::Pool(self.acquire().await?))
+    }
+
+    /// Runs `read` on an inline connection on the runtime's blocking threads, for a read that
+    /// may take longer than a few lookups (a page of search results): the whole read is one
+    /// hand-off to another thread, instead of one per statement and per row on sqlx's worker
+    /// thread, and it never holds the runtime's own thread. `None` when the store has no inline
+    /// connections (PostgreSQL, an in-memory database): the caller reads on the pool.
+    pub(crate) async fn off_thread_read<T, F>(&self, read: F) -> Option<StoreResult<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut inline::InlineConn<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.inline.clone()?;
+        let permit = match pool.off_thread.clone().acquire_owned().await {
+            Ok(p) => p,
+            Err(e) => return Some(Err(StoreError::other("waiting for a blocking reader", e))),
+        };
+        Some(
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                read(&mut pool.get()?)
+            })
+            .await
+            .map_err(|e| StoreError::other("reading on a blocking thread", e))
+            .and_then(|r| r),
+        )
     }
 
     /// A connection for reads that go through indexes to a few thousand rows (the agenda's).

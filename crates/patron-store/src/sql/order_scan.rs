@@ -630,6 +630,21 @@ pub(crate) async fn customer_refs(c: &mut Conn<'_>) -> StoreResult<Vec<(i64, Str
     Ok(out)
 }
 
+fn id_text_rows_sqlite(
+    db: &rusqlite::Connection,
+    sql: &str,
+    ctx: &str,
+) -> StoreResult<Vec<(i64, Option<String>)>> {
+    let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
+    let rows = st
+        .query_map((), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .map_err(|e| map_rusqlite(e, ctx))?;
+    rows.map(|r| r.map_err(|e| map_rusqlite(e, ctx)))
+        .collect::<StoreResult<Vec<_>>>()
+}
+
 /// The rows of `sql` (an id and a text or NULL).
 async fn id_text_rows(
     c: &mut Conn<'_>,
@@ -638,18 +653,9 @@ async fn id_text_rows(
 ) -> StoreResult<Vec<(i64, Option<String>)>> {
     match c {
         Conn::Sqlite(conn) => {
-            on_sqlite_handle(conn, ctx, |db| {
-                let mut st = db.prepare(sql).map_err(|e| map_rusqlite(e, ctx))?;
-                let rows = st
-                    .query_map((), |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-                    })
-                    .map_err(|e| map_rusqlite(e, ctx))?;
-                rows.map(|r| r.map_err(|e| map_rusqlite(e, ctx)))
-                    .collect::<StoreResult<Vec<_>>>()
-            })
-            .await
+            on_sqlite_handle(conn, ctx, |db| id_text_rows_sqlite(db, sql, ctx)).await
         }
+        Conn::Inline(db) => id_text_rows_sqlite(db, sql, ctx),
         Conn::Pg(pg) => {
             let mut out = Vec::new();
             copy_out_lines(pg, &format!("COPY ({sql}) TO STDOUT"), ctx, |line| {

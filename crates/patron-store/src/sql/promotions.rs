@@ -30,7 +30,7 @@ fn word<T: Word>(what: &str, s: &str) -> StoreResult<T> {
     T::parse(s).ok_or_else(|| bad_row(what, s))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct PromotionRow {
     id: i64,
     name: String,
@@ -53,7 +53,7 @@ const COLS: &str = "p.id, p.name, p.description, p.starts_on, p.ends_on, p.curre
      p.budget_minor, p.expected_extra_sales_minor, p.gross_margin_bp, p.status, p.baseline, \
      p.created_by, u.name AS created_by_name, p.created_at, p.updated_at";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct CostRow {
     promotion_id: i64,
     line_no: i64,
@@ -62,7 +62,7 @@ struct CostRow {
     amount_minor: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ParticipantRow {
     promotion_id: i64,
     customer_id: i64,
@@ -606,7 +606,7 @@ pub(crate) async fn remove_participant(
 }
 
 /// A participant's orders in the two windows.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct SalesRow {
     customer_id: i64,
     customer_name: String,

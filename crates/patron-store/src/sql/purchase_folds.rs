@@ -428,6 +428,7 @@ async fn load_rows(c: &mut Conn<'_>) -> StoreResult<Vec<FoldRow>> {
             })
             .await
         }
+        Conn::Inline(db) => load_rows_sqlite(db, order_scan::SPLIT_MIN_CUSTOMERS),
         Conn::Pg(pg) => {
             let mut out = Vec::new();
             order_scan::copy_out_lines(pg, &format!("COPY ({sql}) TO STDOUT"), ctx, |line| {

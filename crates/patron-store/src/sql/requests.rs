@@ -27,7 +27,7 @@ use patron_core::{
 /// How much of a request's text the agenda repeats.
 const AGENDA_TEXT_CHARS: usize = 120;
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct RequestRow {
     id: i64,
     customer_id: i64,

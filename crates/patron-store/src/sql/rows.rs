@@ -19,7 +19,7 @@ pub(crate) const CUSTOMER_COLS: &str =
      c.address, c.phone, c.fax, c.email, c.level, c.source, c.stage, c.churn_reason, c.owner_id, \
      c.relationship_manager_id, c.notes, c.created_at, c.updated_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct CustomerRow {
     pub id: i64,
     pub external_ref: Option<String>,
@@ -85,7 +85,7 @@ pub(crate) const BACKGROUND_COLS: &str =
 pub(crate) const USER_COLS: &str =
     "id, email, name, staff_level, manager_id, active, language, created_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct UserRow {
     pub id: i64,
     pub email: String,
@@ -116,7 +116,7 @@ pub(crate) const KEY_PERSON_COLS: &str =
     "id, customer_id, name, title, phone, mobile, email, hobbies, birthday, \
      wedding_anniversary, notes, created_at, updated_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct KeyPersonRow {
     pub id: i64,
     pub customer_id: i64,
@@ -156,7 +156,7 @@ impl From<KeyPersonRow> for KeyPerson {
 pub(crate) const PRODUCT_COLS: &str =
     "id, external_ref, name, product_line, unit_price_minor, currency, active, created_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct ProductRow {
     pub id: i64,
     pub external_ref: Option<String>,
@@ -186,7 +186,7 @@ impl ProductRow {
 pub(crate) const ORDER_COLS: &str =
     "id, customer_id, order_ref, order_date, currency, total_minor, asked_by_name, notes, created_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct OrderRow {
     pub id: i64,
     pub customer_id: i64,
@@ -216,7 +216,7 @@ impl OrderRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct LineRow {
     pub order_id: i64,
     pub product_id: Option<i64>,
@@ -242,7 +242,7 @@ pub(crate) const INTERACTION_COLS: &str =
     "id, customer_id, kind, occurred_at, staff_id, key_person_id, outcome, notes, follow_up_on, \
      follow_up, created_at";
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, patron_store_derive::InlineRow)]
 pub(crate) struct InteractionRow {
     pub id: i64,
     pub customer_id: i64,

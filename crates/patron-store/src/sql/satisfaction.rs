@@ -25,7 +25,7 @@ fn score_of(n: i64) -> StoreResult<u8> {
         .ok_or_else(|| bad_row("score", n))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct RatingRow {
     id: i64,
     customer_id: i64,

@@ -324,12 +324,20 @@ impl Store for SqlStore {
     }
 
     async fn list_customers(&self, q: &CustomerQuery) -> StoreResult<Page<Customer>> {
+        let query = q.clone();
+        let inline = self.off_thread_read(move |c| {
+            // The inline connection never waits: the future is ready when first polled.
+            futures::executor::block_on(customers::list(&mut c.conn(), &query))
+        });
+        if let Some(page) = inline.await {
+            return page;
+        }
         let mut pc = self.acquire().await?;
         customers::list(&mut pc.conn(), q).await
     }
 
     async fn customer_overview(&self, id: CustomerId) -> StoreResult<CustomerOverview> {
-        let mut pc = self.acquire().await?;
+        let mut pc = self.quick_read().await?;
         customers::overview(&mut pc.conn(), id).await
     }
 
@@ -903,7 +911,7 @@ impl Store for SqlStore {
     }
 
     async fn get_session(&self, token: &str) -> StoreResult<Option<Session>> {
-        let mut pc = self.acquire().await?;
+        let mut pc = self.quick_read().await?;
         acc::session(&mut pc.conn(), token).await
     }
 
@@ -941,7 +949,7 @@ impl Store for SqlStore {
     async fn user_for_api_token(&self, secret: &str) -> StoreResult<Option<User>> {
         // Read first: taking SQLite's write lock on every API request serialised all of them.
         let found = {
-            let mut pc = self.acquire().await?;
+            let mut pc = self.quick_read().await?;
             acc::token_user(&mut pc.conn(), secret).await?
         };
         let Some((user, touch)) = found else {
@@ -972,7 +980,7 @@ impl Store for SqlStore {
     }
 
     async fn customer_in_scope(&self, id: CustomerId, scope: Scope) -> StoreResult<bool> {
-        let mut pc = self.acquire().await?;
+        let mut pc = self.quick_read().await?;
         customers::in_scope(&mut pc.conn(), id, scope).await
     }
 

@@ -28,7 +28,7 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> StoreResult
     serde_json::from_str(s).map_err(|e| bad_row(what, e))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct SurveyRow {
     id: i64,
     title: String,
@@ -274,7 +274,7 @@ pub(crate) async fn record_by_staff(
         .ok_or_else(|| StoreError::not_found("survey response", id))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct ResponseRow {
     id: i64,
     survey_id: i64,
@@ -444,7 +444,7 @@ pub(crate) async fn summary(c: &mut Conn<'_>, survey: &Survey) -> StoreResult<Su
     })
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct LinkRow {
     id: i64,
     customer_id: i64,

@@ -115,7 +115,7 @@ pub(crate) async fn settings(c: &mut Conn<'_>) -> StoreResult<ContactSettings> {
 // Templates
 // ---------------------------------------------------------------------------------------------
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct TemplateRow {
     id: i64,
     kind: String,
@@ -369,7 +369,7 @@ pub(crate) async fn use_template(
 // Events and invitations
 // ---------------------------------------------------------------------------------------------
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct EventRow {
     id: i64,
     kind: String,
@@ -558,7 +558,7 @@ pub(crate) async fn delete_event(store: &SqlStore, id: i64) -> StoreResult<()> {
     tx.commit().await
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
 struct InvitationRow {
     id: i64,
     event_id: i64,
