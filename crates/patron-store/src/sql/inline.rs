@@ -293,7 +293,9 @@ impl InlinePool {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         let db = match idle {
             Some(db) => db,
-            None => open(&self.path)?,
+            // A reader in WAL mode waits only while another connection recovers the log;
+            // this one must not hold the runtime's thread long.
+            None => open_reader(&self.path, std::time::Duration::from_millis(200))?,
         };
         Ok(InlineConn {
             db: Some(db),
@@ -302,19 +304,21 @@ impl InlinePool {
     }
 }
 
-/// A read-only connection to `path`, tuned as the pool's connections for reading: the memory
-/// map, the page cache, and a short busy timeout (a reader in WAL mode waits only while another
-/// connection recovers the log, and must not hold the runtime's thread long).
-fn open(path: &str) -> StoreResult<rusqlite::Connection> {
+/// A read-only connection to the database file at `path`, tuned as the pool's connections for
+/// reading (the memory map, the page cache), waiting up to `busy` for a lock: the inline
+/// readers, and the second reader of a scan in two halves (`order_scan::in_two_halves`).
+pub(crate) fn open_reader(
+    path: &str,
+    busy: std::time::Duration,
+) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
-    let ctx = "opening an inline reader of the database";
+    let ctx = "opening a reader of the database";
     let db = rusqlite::Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| map_rusqlite(e, ctx))?;
-    db.busy_timeout(std::time::Duration::from_millis(200))
-        .map_err(|e| map_rusqlite(e, ctx))?;
+    db.busy_timeout(busy).map_err(|e| map_rusqlite(e, ctx))?;
     db.pragma_update(None, "mmap_size", super::sqlite_mmap_bytes()?)
         .map_err(|e| map_rusqlite(e, ctx))?;
     db.pragma_update(None, "cache_size", -8192)

@@ -233,7 +233,8 @@ impl SqlStore {
     /// may take longer than a few lookups (a page of search results): the whole read is one
     /// hand-off to another thread, instead of one per statement and per row on sqlx's worker
     /// thread, and it never holds the runtime's own thread. `None` when the store has no inline
-    /// connections (PostgreSQL, an in-memory database): the caller reads on the pool.
+    /// connections (PostgreSQL, an in-memory database) or none opens: the caller reads on the
+    /// pool.
     pub(crate) async fn off_thread_read<T, F>(&self, read: F) -> Option<StoreResult<T>>
     where
         T: Send + 'static,
@@ -244,15 +245,21 @@ impl SqlStore {
             Ok(p) => p,
             Err(e) => return Some(Err(StoreError::other("waiting for a blocking reader", e))),
         };
-        Some(
-            tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                read(&mut pool.get()?)
-            })
-            .await
-            .map_err(|e| StoreError::other("reading on a blocking thread", e))
-            .and_then(|r| r),
-        )
+        let done = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            match pool.get() {
+                Ok(mut c) => Some(read(&mut c)),
+                Err(e) => {
+                    tracing::debug!(error = %e, "no inline reader; reading on the pool");
+                    None
+                }
+            }
+        })
+        .await;
+        match done {
+            Ok(read) => read,
+            Err(e) => Some(Err(StoreError::other("reading on a blocking thread", e))),
+        }
     }
 
     /// A connection for reads that go through indexes to a few thousand rows (the agenda's).

@@ -521,21 +521,9 @@ pub(crate) fn bad_line(line: &[u8]) -> StoreError {
 pub(crate) const SPLIT_MIN_CUSTOMERS: i64 = 100_000;
 
 /// A second connection to the database file at `path` for reading only, tuned as the pool's
-/// (see `SqlStore::open`): the memory map and a busy timeout.
+/// (see `SqlStore::open`), with the pool's busy timeout.
 fn open_reader(path: &str) -> StoreResult<rusqlite::Connection> {
-    let ctx = "opening a second reader of the database";
-    use rusqlite::OpenFlags;
-    let db = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| map_rusqlite(e, ctx))?;
-    db.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(|e| map_rusqlite(e, ctx))?;
-    let mmap = super::sqlite_mmap_bytes()?;
-    db.pragma_update(None, "mmap_size", mmap)
-        .map_err(|e| map_rusqlite(e, ctx))?;
-    Ok(db)
+    super::inline::open_reader(path, std::time::Duration::from_secs(10))
 }
 
 /// One scan of the orders for [`fold_sqlite`].
