@@ -31,10 +31,12 @@ pub fn derive_inline_row(input: TokenStream) -> TokenStream {
                 .into()
         }
     };
-    let reads = fields.iter().filter_map(|f| {
+    // The field's position is passed as a hint: the queries select the columns in the order of
+    // the fields, so the column is usually found there without a search by name.
+    let reads = fields.iter().enumerate().filter_map(|(at, f)| {
         let id = f.ident.as_ref()?;
         let column = id.unraw().to_string();
-        Some(quote! { #id: crate::sql::inline::column(row, #column)? })
+        Some(quote! { #id: crate::sql::inline::column(row, #column, #at)? })
     });
     quote! {
         impl #impl_g crate::sql::conn::InlineRow for #name #ty_g #where_g {
