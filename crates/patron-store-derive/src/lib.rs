@@ -31,16 +31,19 @@ pub fn derive_inline_row(input: TokenStream) -> TokenStream {
                 .into()
         }
     };
-    // The field's position is passed as a hint: the queries select the columns in the order of
-    // the fields, so the column is usually found there without a search by name.
+    // The field's position (after `first`, where the row type's columns begin in a joined row)
+    // is passed as a hint: the queries select the columns in the order of the fields, so the
+    // column is usually found there without a search by name.
     let reads = fields.iter().enumerate().filter_map(|(at, f)| {
         let id = f.ident.as_ref()?;
         let column = id.unraw().to_string();
-        Some(quote! { #id: crate::sql::inline::column(row, #column, #at)? })
+        Some(quote! { #id: crate::sql::inline::column(row, #column, first + #at)? })
     });
+    let count = fields.len();
     quote! {
         impl #impl_g crate::sql::conn::InlineRow for #name #ty_g #where_g {
-            fn from_inline(row: &::rusqlite::Row<'_>) -> ::rusqlite::Result<Self> {
+            const COLUMNS: usize = #count;
+            fn from_inline_at(row: &::rusqlite::Row<'_>, first: usize) -> ::rusqlite::Result<Self> {
                 Ok(Self { #(#reads),* })
             }
         }

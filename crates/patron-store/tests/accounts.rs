@@ -113,6 +113,16 @@ async fn passwords_sessions_and_tokens() {
                 .map(|u| u.id),
             Some(u.id)
         );
+        // The token's user is the user as stored (read in the same statement as the token).
+        assert_eq!(
+            s.user_for_api_token(&t.secret).await.expect("t"),
+            Some(s.get_user(u.id).await.expect("get"))
+        );
+        // A deactivated user's token is refused, and works again once the user is back.
+        s.set_user_active(u.id, false).await.expect("deactivate");
+        assert!(s.user_for_api_token(&t.secret).await.expect("t").is_none());
+        s.set_user_active(u.id, true).await.expect("activate");
+        assert!(s.user_for_api_token(&t.secret).await.expect("t").is_some());
         let listed = s.list_api_tokens(u.id).await.expect("list");
         assert_eq!(listed.len(), 1);
         assert!(listed[0].last_used_at.is_some());

@@ -308,11 +308,13 @@ pub(crate) async fn token_user(
     c: &mut Conn<'_>,
     secret: &str,
 ) -> StoreResult<Option<(Option<User>, Option<i64>)>> {
-    let row: Option<TokenRow> = c
+    // The token and its user in one statement: this runs before every API request's own work.
+    let row: Option<TokenUserRow> = c
         .fetch_optional(
-            &format!(
-                "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
-            ),
+            "SELECT t.id AS token_id, t.last_used_at, u.id, u.email, u.name, u.staff_level, \
+             u.manager_id, u.active, u.language, u.created_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             args![token_hash(secret)],
         )
         .await?;
@@ -320,8 +322,42 @@ pub(crate) async fn token_user(
     let stale = row
         .last_used_at
         .is_none_or(|t| super::now() - t > chrono::Duration::minutes(1));
-    let user = get_user(c, UserId(row.user_id)).await?.filter(|u| u.active);
-    Ok(Some((user, stale.then_some(row.id))))
+    let token_id = row.token_id;
+    let user = UserRow::from(row).into_user()?;
+    Ok(Some((
+        user.active.then_some(user),
+        stale.then_some(token_id),
+    )))
+}
+
+/// A live token with its user's columns (those of [`UserRow`]).
+#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
+struct TokenUserRow {
+    token_id: i64,
+    last_used_at: Option<DateTime<Utc>>,
+    id: i64,
+    email: String,
+    name: String,
+    staff_level: String,
+    manager_id: Option<i64>,
+    active: bool,
+    language: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<TokenUserRow> for UserRow {
+    fn from(r: TokenUserRow) -> Self {
+        UserRow {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            staff_level: r.staff_level,
+            manager_id: r.manager_id,
+            active: r.active,
+            language: r.language,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// Records that token `id` was used now.

@@ -91,14 +91,21 @@ fn pg_args(args: Vec<Arg>) -> StoreResult<PgArguments> {
 /// `#[derive(patron_store_derive::InlineRow)]` beside `#[derive(sqlx::FromRow)]`; tuples of
 /// values read by position.
 pub(crate) trait InlineRow: Sized {
-    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    /// How many columns the type reads: where the next type's columns begin in a [`Both`] row.
+    const COLUMNS: usize;
+    /// Reads the type from the columns that begin at `first`.
+    fn from_inline_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self>;
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Self::from_inline_at(row, 0)
+    }
 }
 
 macro_rules! inline_tuple {
     ($($t:ident $i:tt),+) => {
         impl<$($t: super::inline::InlineValue),+> InlineRow for ($($t,)+) {
-            fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-                Ok(($(super::inline::at::<$t>(row, $i)?,)+))
+            const COLUMNS: usize = [$($i),+].len();
+            fn from_inline_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+                Ok(($(super::inline::at::<$t>(row, first + $i)?,)+))
             }
         }
     };
@@ -119,6 +126,26 @@ inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12
 inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
 inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
 inline_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
+
+/// Two row types read from one row, `A`'s columns first and then `B`'s (with distinct names): a
+/// join read in one statement instead of two.
+pub(crate) struct Both<A, B>(pub A, pub B);
+
+impl<'r, R: sqlx::Row, A: FromRow<'r, R>, B: FromRow<'r, R>> FromRow<'r, R> for Both<A, B> {
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Both(A::from_row(row)?, B::from_row(row)?))
+    }
+}
+
+impl<A: InlineRow, B: InlineRow> InlineRow for Both<A, B> {
+    const COLUMNS: usize = A::COLUMNS + B::COLUMNS;
+    fn from_inline_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Both(
+            A::from_inline_at(row, first)?,
+            B::from_inline_at(row, first + A::COLUMNS)?,
+        ))
+    }
+}
 
 /// A row type readable on every connection: both backends through sqlx
 /// (`#[derive(sqlx::FromRow)]` gives both) and the inline SQLite connection.

@@ -1,7 +1,7 @@
 //! Customer rows and everything hanging off them (tags, custom values, background), written once
 //! for both backends.
 
-use super::conn::{args, Arg, Conn};
+use super::conn::{args, Arg, Both, Conn};
 use super::cursor::Cursor;
 use super::rows::*;
 use super::{now, page_limit, placeholders};
@@ -220,35 +220,51 @@ pub(crate) async fn load(
     id: CustomerId,
     with_background: bool,
 ) -> StoreResult<Option<Customer>> {
-    let row: Option<CustomerRow> = c
-        .fetch_optional(
-            &format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id = $1"),
-            args![id.0],
-        )
-        .await?;
-    let Some(row) = row else { return Ok(None) };
+    let (row, background) = if with_background {
+        // The card and its background in one statement (the overview, the most requested read,
+        // starts here); a customer without a background row reads it as all empty.
+        let both: Option<Both<CustomerRow, BackgroundRow>> =
+            c.fetch_optional(&LOAD_WITH_BACKGROUND, args![id.0]).await?;
+        match both {
+            Some(Both(row, bg)) => (row, Some(Background::from_values(bg.into_values()))),
+            None => return Ok(None),
+        }
+    } else {
+        let row: Option<CustomerRow> = c
+            .fetch_optional(
+                &format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id = $1"),
+                args![id.0],
+            )
+            .await?;
+        match row {
+            Some(row) => (row, None),
+            None => return Ok(None),
+        }
+    };
     let mut cs = vec![row.into_customer()?];
     attach_children(c, &mut cs).await?;
     let mut cust = cs.remove(0);
-    if with_background {
-        cust.background = Some(load_background(c, id).await?);
-    }
+    cust.background = background;
     Ok(Some(cust))
 }
+
+/// `SELECT` of a customer's columns and its background's (those prefixed `b.`), built once.
+static LOAD_WITH_BACKGROUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let bg: Vec<String> = BACKGROUND_COLS
+        .split(',')
+        .map(|col| format!("b.{}", col.trim()))
+        .collect();
+    format!(
+        "SELECT {CUSTOMER_COLS}, {} FROM customers c \
+         LEFT JOIN customer_background b ON b.customer_id = c.id WHERE c.id = $1",
+        bg.join(", ")
+    )
+});
 
 pub(crate) async fn must_load(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Customer> {
     load(c, id, true)
         .await?
         .ok_or_else(|| StoreError::not_found("customer", id))
-}
-
-async fn load_background(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Background> {
-    // 17 optional text columns: read them as one row of Options.
-    let sql = format!("SELECT {BACKGROUND_COLS} FROM customer_background WHERE customer_id = $1");
-    let row: Option<BackgroundRow> = c.fetch_optional(&sql, args![id.0]).await?;
-    Ok(row
-        .map(|r| Background::from_values(r.into_values()))
-        .unwrap_or_default())
 }
 
 #[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
