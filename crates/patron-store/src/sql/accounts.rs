@@ -1,7 +1,7 @@
 //! Passwords, sessions, API tokens, sign-in attempts and role changes, written once for both
 //! backends. Hashing lives in [`crate::accounts`]; this file only stores and looks up.
 
-use super::conn::{args, Conn};
+use super::conn::{args, Both, Conn};
 use super::records::get_user;
 use super::rows::{UserRow, USER_COLS};
 use crate::accounts::*;
@@ -299,8 +299,9 @@ pub(crate) async fn revoke_token(c: &mut Conn<'_>, user: UserId, id: i64) -> Sto
     Ok(())
 }
 
-/// The active user a live token belongs to; records when it was last used (at most once a
-/// minute, so a busy script does not turn every read into a write).
+/// A live token's id and last use, with its user.
+type TokenAndUser = Both<(i64, Option<DateTime<Utc>>), UserRow>;
+
 /// The active user a token belongs to, read without the write lock (every API request asks),
 /// and the token's id when its last use should be recorded (at most once a minute, by
 /// [`touch_token`] in a short write of its own).
@@ -309,7 +310,7 @@ pub(crate) async fn token_user(
     secret: &str,
 ) -> StoreResult<Option<(Option<User>, Option<i64>)>> {
     // The token and its user in one statement: this runs before every API request's own work.
-    let row: Option<TokenUserRow> = c
+    let row: Option<TokenAndUser> = c
         .fetch_optional(
             "SELECT t.id AS token_id, t.last_used_at, u.id, u.email, u.name, u.staff_level, \
              u.manager_id, u.active, u.language, u.created_at \
@@ -318,46 +319,15 @@ pub(crate) async fn token_user(
             args![token_hash(secret)],
         )
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stale = row
-        .last_used_at
-        .is_none_or(|t| super::now() - t > chrono::Duration::minutes(1));
-    let token_id = row.token_id;
-    let user = UserRow::from(row).into_user()?;
+    let Some(Both((token_id, last_used_at), user)) = row else {
+        return Ok(None);
+    };
+    let stale = last_used_at.is_none_or(|t| super::now() - t > chrono::Duration::minutes(1));
+    let user = user.into_user()?;
     Ok(Some((
         user.active.then_some(user),
         stale.then_some(token_id),
     )))
-}
-
-/// A live token with its user's columns (those of [`UserRow`]).
-#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
-struct TokenUserRow {
-    token_id: i64,
-    last_used_at: Option<DateTime<Utc>>,
-    id: i64,
-    email: String,
-    name: String,
-    staff_level: String,
-    manager_id: Option<i64>,
-    active: bool,
-    language: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<TokenUserRow> for UserRow {
-    fn from(r: TokenUserRow) -> Self {
-        UserRow {
-            id: r.id,
-            email: r.email,
-            name: r.name,
-            staff_level: r.staff_level,
-            manager_id: r.manager_id,
-            active: r.active,
-            language: r.language,
-            created_at: r.created_at,
-        }
-    }
 }
 
 /// Records that token `id` was used now.
