@@ -657,10 +657,10 @@ pub(crate) async fn overview(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<Cu
     })
 }
 
-/// One currency's orders of a customer: the order summary reads all of them in one pass.
+/// Counts, dates and revenue of some of a customer's orders (all of them, or one currency's),
+/// read after the currency columns of the order summary's row.
 #[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
-struct CurrencySummaryRow {
-    currency: String,
+struct OrderSums {
     n: i64,
     first: Option<chrono::NaiveDate>,
     last: Option<chrono::NaiveDate>,
@@ -669,19 +669,8 @@ struct CurrencySummaryRow {
     total12: i64,
 }
 
-/// All of a customer's orders in one row, with the lowest and highest currency code: when the
-/// two are the same (or there are no orders) the row is the whole summary.
-#[derive(sqlx::FromRow, patron_store_derive::InlineRow)]
-struct AllOrdersRow {
-    currency: Option<String>,
-    last_currency: Option<String>,
-    n: i64,
-    first: Option<chrono::NaiveDate>,
-    last: Option<chrono::NaiveDate>,
-    total: i64,
-    n12: i64,
-    total12: i64,
-}
+/// A customer's orders in one row: the lowest and the highest currency code, and the sums.
+type AllOrders = Both<(Option<String>, Option<String>), OrderSums>;
 
 /// The order summary's sums: over all of a customer's orders, or (with `GROUP BY currency`
 /// appended) per currency.
@@ -709,24 +698,21 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
         .date_naive()
         .checked_sub_months(Months::new(12))
         .unwrap_or_default();
-    let all: Option<AllOrdersRow> = c.fetch_optional(&ALL, args![id.0, since]).await?;
-    let rows: Vec<CurrencySummaryRow> = match all {
-        None => Vec::new(),
-        Some(AllOrdersRow { currency: None, .. }) => Vec::new(),
-        Some(r) if r.last_currency == r.currency => r
-            .currency
-            .map(|currency| CurrencySummaryRow {
-                currency,
-                n: r.n,
-                first: r.first,
-                last: r.last,
-                total: r.total,
-                n12: r.n12,
-                total12: r.total12,
-            })
-            .into_iter()
-            .collect(),
-        Some(_) => c.fetch_all(&BY_CURRENCY, args![id.0, since]).await?,
+    // All orders with their lowest and highest currency code: when the two are the same, the
+    // row is the whole summary (no orders: no currency).
+    let all: Option<AllOrders> = c.fetch_optional(&ALL, args![id.0, since]).await?;
+    let rows: Vec<(String, OrderSums)> = match all {
+        Some(Both((Some(low), high), sums)) if high.as_deref() == Some(low.as_str()) => {
+            vec![(low, sums)]
+        }
+        Some(Both((Some(_), _), _)) => {
+            let per: Vec<Both<(String,), OrderSums>> =
+                c.fetch_all(&BY_CURRENCY, args![id.0, since]).await?;
+            per.into_iter()
+                .map(|Both((cur,), sums)| (cur, sums))
+                .collect()
+        }
+        _ => Vec::new(),
     };
     let money = |cur: &str, amount: i64| -> StoreResult<Money> {
         Ok(Money {
@@ -736,16 +722,16 @@ async fn order_summary(c: &mut Conn<'_>, id: CustomerId) -> StoreResult<OrderSum
         })
     };
     let mut summary = OrderSummary {
-        count: rows.iter().map(|r| r.n).sum(),
-        first_order_date: rows.iter().filter_map(|r| r.first).min(),
-        last_order_date: rows.iter().filter_map(|r| r.last).max(),
+        count: rows.iter().map(|(_, r)| r.n).sum(),
+        first_order_date: rows.iter().filter_map(|(_, r)| r.first).min(),
+        last_order_date: rows.iter().filter_map(|(_, r)| r.last).max(),
         revenue_12m: Vec::new(),
         revenue_total: Vec::new(),
     };
-    for r in &rows {
-        summary.revenue_total.push(money(&r.currency, r.total)?);
+    for (currency, r) in &rows {
+        summary.revenue_total.push(money(currency, r.total)?);
         if r.n12 > 0 {
-            summary.revenue_12m.push(money(&r.currency, r.total12)?);
+            summary.revenue_12m.push(money(currency, r.total12)?);
         }
     }
     // Largest first; equal amounts by currency code, so the order does not depend on the plan.
