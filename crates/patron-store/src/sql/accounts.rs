@@ -3,7 +3,7 @@
 
 use super::conn::{args, Both, Conn};
 use super::records::get_user;
-use super::rows::{UserRow, USER_COLS};
+use super::rows::{qualified, UserRow, USER_COLS};
 use crate::accounts::*;
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -310,15 +310,15 @@ pub(crate) async fn token_user(
     secret: &str,
 ) -> StoreResult<Option<(Option<User>, Option<i64>)>> {
     // The token and its user in one statement: this runs before every API request's own work.
-    let row: Option<TokenAndUser> = c
-        .fetch_optional(
-            "SELECT t.id AS token_id, t.last_used_at, u.id, u.email, u.name, u.staff_level, \
-             u.manager_id, u.active, u.language, u.created_at \
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT t.id AS token_id, t.last_used_at, {} \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            args![token_hash(secret)],
+            qualified("u", USER_COLS)
         )
-        .await?;
+    });
+    let row: Option<TokenAndUser> = c.fetch_optional(&SQL, args![token_hash(secret)]).await?;
     let Some(Both((token_id, last_used_at), user)) = row else {
         return Ok(None);
     };

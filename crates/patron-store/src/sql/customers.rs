@@ -250,14 +250,10 @@ pub(crate) async fn load(
 
 /// `SELECT` of a customer's columns and its background's (those prefixed `b.`), built once.
 static LOAD_WITH_BACKGROUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let bg: Vec<String> = BACKGROUND_COLS
-        .split(',')
-        .map(|col| format!("b.{}", col.trim()))
-        .collect();
     format!(
         "SELECT {CUSTOMER_COLS}, {} FROM customers c \
          LEFT JOIN customer_background b ON b.customer_id = c.id WHERE c.id = $1",
-        bg.join(", ")
+        qualified("b", BACKGROUND_COLS)
     )
 });
 

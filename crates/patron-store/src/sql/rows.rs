@@ -82,6 +82,15 @@ pub(crate) const BACKGROUND_COLS: &str =
      owner_interpersonal_skill, owner_management_level, buying_values, purchase_motives, \
      promotion_attitude, suggestions";
 
+/// `cols` (a comma-separated column list) each prefixed with the table alias `alias`, for a
+/// join that reads a row type from the second table (see [`super::conn::Both`]).
+pub(crate) fn qualified(alias: &str, cols: &str) -> String {
+    cols.split(',')
+        .map(|col| format!("{alias}.{}", col.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) const USER_COLS: &str =
     "id, email, name, staff_level, manager_id, active, language, created_at";
 
