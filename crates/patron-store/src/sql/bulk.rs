@@ -2,6 +2,7 @@
 //! tags) can be written in the same pass without a round trip per parent.
 
 use super::conn::{Arg, Conn};
+use super::raw_insert::RawInsert;
 use super::rows::BACKGROUND_COLS;
 use super::SqlStore;
 use crate::bulk::{BulkChunk, BulkIds};
@@ -488,8 +489,9 @@ pub(crate) trait RowSource: Send {
 /// Writes the rows of `src` into `table`: prepared multi-row `INSERT OR ROLLBACK` statements on
 /// SQLite, COPY on PostgreSQL.
 ///
-/// On SQLite the rows are bound and stepped through rusqlite on sqlx's own connection handle
-/// (locked for the duration, so it stays inside the caller's transaction). sqlx's per-statement
+/// On SQLite the rows are bound (texts without a copy, [`super::raw_insert`]) and stepped on
+/// sqlx's own connection handle (locked for the duration, so it stays inside the caller's
+/// transaction). sqlx's per-statement
 /// path — an argument enum and an owned string per value, a hand-off to its worker thread —
 /// cost more than SQLite's own work of inserting the rows (a 1,000,000-row import: 5.5 s on the
 /// worker, of which `sqlite3_step` was 3.6 s). OR ROLLBACK: a failing row aborts the whole
@@ -601,9 +603,9 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 /// Runs `f` with rusqlite on sqlx's own SQLite connection handle, locked for the call, so the
 /// work stays inside the caller's transaction. For the bulk paths, where sqlx's per-statement
 /// and per-row overhead (an argument enum and an owned string per value, a hand-off to its
-/// worker thread, a decoded row per result) costs more than SQLite's own work. The crate's
-/// only `unsafe`: handing sqlx's handle to rusqlite, the maintained binding for stepping
-/// statements directly.
+/// worker thread, a decoded row per result) costs more than SQLite's own work. One of the
+/// crate's two uses of `unsafe` (the other: [`super::raw_insert`], binding without copies):
+/// handing sqlx's handle to rusqlite, the maintained binding for stepping statements directly.
 #[allow(unsafe_code)]
 pub(crate) async fn on_sqlite_handle<R>(
     conn: &mut sqlx::SqliteConnection,
@@ -631,35 +633,19 @@ fn sqlite_write<S: RowSource>(
     src: &mut S,
     mut b: RowBuf,
 ) -> StoreResult<()> {
-    let ctx = "bulk INSERT";
     let per = (SQLITE_MAX_PARAMS / cols.len().max(1)).clamp(1, SQLITE_ROWS_PER_STATEMENT);
-    let full = values_sql(table, cols, per);
-    let mut stmt = db.prepare(&full).map_err(|e| map_rusqlite(e, ctx))?;
+    let mut stmt = RawInsert::prepare(db, &values_sql(table, cols, per))?;
     loop {
         let more = src.next_row(&mut b);
         let RowBuf::Sqlite { vals, text, rows } = &mut b else {
             break;
         };
-        if *rows == per || (!more && *rows > 0) {
-            let mut tail;
-            let st = if *rows == per {
-                &mut stmt
-            } else {
-                tail = db
-                    .prepare(&values_sql(table, cols, *rows))
-                    .map_err(|e| map_rusqlite(e, ctx))?;
-                &mut tail
-            };
-            for (i, v) in vals.iter().enumerate() {
-                let r = match *v {
-                    Lite::Int(x) => st.raw_bind_parameter(i + 1, x),
-                    Lite::Real(x) => st.raw_bind_parameter(i + 1, x),
-                    Lite::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null),
-                    Lite::Text(s, e) => st.raw_bind_parameter(i + 1, text.get(s..e).unwrap_or("")),
-                };
-                r.map_err(|e| map_rusqlite(e, ctx))?;
-            }
-            st.raw_execute().map_err(|e| map_rusqlite(e, ctx))?;
+        if *rows == per {
+            stmt.run(vals, text)?;
+        } else if !more && *rows > 0 {
+            RawInsert::prepare(db, &values_sql(table, cols, *rows))?.run(vals, text)?;
+        }
+        if *rows == per || !more {
             vals.clear();
             text.clear();
             *rows = 0;

@@ -35,6 +35,7 @@ mod order_scan;
 mod plans;
 mod promotions;
 mod purchase_folds;
+mod raw_insert;
 mod records;
 mod requests;
 mod rows;
