@@ -491,10 +491,9 @@ pub(crate) trait RowSource: Send {
 ///
 /// On SQLite the rows are bound (texts without a copy, [`super::raw_insert`]) and stepped on
 /// sqlx's own connection handle (locked for the duration, so it stays inside the caller's
-/// transaction). sqlx's per-statement
-/// path — an argument enum and an owned string per value, a hand-off to its worker thread —
-/// cost more than SQLite's own work of inserting the rows (a 1,000,000-row import: 5.5 s on the
-/// worker, of which `sqlite3_step` was 3.6 s). OR ROLLBACK: a failing row aborts the whole
+/// transaction). sqlx's per-statement path — an argument enum and an owned string per value, a
+/// hand-off to its worker thread — cost more than SQLite's own work of inserting the rows (a
+/// 1,000,000-row import: 5.5 s on the worker, of which `sqlite3_step` was 3.6 s). OR ROLLBACK: a failing row aborts the whole
 /// (all-or-nothing) transaction, so SQLite need not keep a statement journal.
 pub(crate) async fn write_rows<S: RowSource>(
     c: &mut Conn<'_>,
