@@ -29,15 +29,8 @@ impl<'c> RawInsert<'c> {
     /// Prepares `sql` on `db`.
     pub(crate) fn prepare(db: &'c rusqlite::Connection, sql: &str) -> StoreResult<Self> {
         let ctx = "preparing a bulk INSERT";
-        let len = c_int::try_from(sql.len()).map_err(|_| {
-            map_rusqlite(
-                rusqlite::Error::SqliteFailure(
-                    ffi::Error::new(ffi::SQLITE_TOOBIG),
-                    Some("statement too long".into()),
-                ),
-                ctx,
-            )
-        })?;
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| failure(ffi::SQLITE_TOOBIG, "statement too long", ctx))?;
         let mut stmt = std::ptr::null_mut();
         // SAFETY: `db.handle()` is the open connection `db` borrows for `'c`; `sql` is valid
         // for `len` bytes during the call; `stmt` receives the prepared statement or null.
@@ -53,15 +46,8 @@ impl<'c> RawInsert<'c> {
         if rc != ffi::SQLITE_OK {
             return Err(last_error(db, rc, ctx));
         }
-        let stmt = NonNull::new(stmt).ok_or_else(|| {
-            map_rusqlite(
-                rusqlite::Error::SqliteFailure(
-                    ffi::Error::new(ffi::SQLITE_MISUSE),
-                    Some("an empty statement".into()),
-                ),
-                ctx,
-            )
-        })?;
+        let stmt = NonNull::new(stmt)
+            .ok_or_else(|| failure(ffi::SQLITE_MISUSE, "an empty statement", ctx))?;
         // SAFETY: `stmt` is a valid prepared statement.
         let n = unsafe { ffi::sqlite3_bind_parameter_count(stmt.as_ptr()) };
         Ok(RawInsert {
@@ -125,6 +111,14 @@ impl Drop for RawInsert<'_> {
         // SAFETY: `stmt` was prepared on `db`, which outlives `self`, and is finalized once.
         unsafe { ffi::sqlite3_finalize(self.stmt.as_ptr()) };
     }
+}
+
+/// An error of SQLite's kind `code` found before SQLite was asked.
+fn failure(code: c_int, msg: &str, ctx: &str) -> crate::StoreError {
+    map_rusqlite(
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some(msg.into())),
+        ctx,
+    )
 }
 
 /// The connection's last error, as rusqlite reports it (so constraint failures map to the same
